@@ -1,0 +1,182 @@
+// Starts a whole fleet for one test file: its own redis-server on a free port, N front nodes and M workers as
+// separate OS processes, with a unique key prefix. `stop()` takes everything down, even after a failed test.
+import { basename } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { configKeys } from '../../shared/src/config.ts';
+import { freePort, startRedis, type RunningRedis } from '../../shared/src/redis-launcher.ts';
+import { FleetProcess, type LogEntry } from './process.ts';
+
+export interface FleetOptions {
+  fronts?: number;
+  workers?: number;
+  /** environment for every process of the fleet (overrides the defaults below) */
+  env?: Record<string, string>;
+  /** extra environment per front node, by index (e.g. one node with RESPONSE_MODE=json) */
+  frontEnv?: Record<string, string>[];
+  /** extra environment per worker, by index */
+  workerEnv?: Record<string, string>[];
+  /** stem of the log file names; defaults to the test file's name */
+  name?: string;
+  readyTimeoutMs?: number;
+}
+
+export interface FrontNode {
+  nodeId: string;
+  /** single letter alias: front-a → 'a' */
+  alias: string;
+  port: number;
+  /** the MCP endpoint, http://127.0.0.1:PORT/mcp */
+  url: string;
+  proc: FleetProcess;
+  pid: number;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  waitForLog(pred: (e: LogEntry) => boolean, timeoutMs?: number, what?: string): Promise<LogEntry>;
+}
+
+export interface WorkerNode {
+  nodeId: string;
+  proc: FleetProcess;
+  pid: number;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  waitForLog(pred: (e: LogEntry) => boolean, timeoutMs?: number, what?: string): Promise<LogEntry>;
+}
+
+export interface Fleet {
+  redis: RunningRedis;
+  fronts: FrontNode[];
+  workers: WorkerNode[];
+  keyPrefix: string;
+  /** a front by alias ('a'), node id ('front-a') or index */
+  front(which: string | number): FrontNode;
+  /** a Redis client for the test itself (named `test:<name>`), closed by stop() */
+  redisClient(name?: string): Redis;
+  stop(): Promise<void>;
+}
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+function testFileStem(): string {
+  const main = process.argv[1] ?? 'fleet';
+  return basename(main).replace(/\.test\.[cm]?[jt]s$/, '').replace(/\.[cm]?[jt]s$/, '');
+}
+
+/** The parent environment without anything that would configure the fleet behind the test's back. */
+function baseEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  const strip = new Set<string>([...configKeys, 'NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !strip.has(k)) out[k] = v;
+  }
+  return out;
+}
+
+export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
+  const nFronts = opts.fronts ?? 1;
+  const nWorkers = opts.workers ?? 1;
+  const name = opts.name ?? testFileStem();
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
+  const keyPrefix = `t${randomBytes(4).toString('hex')}`;
+
+  // Throws RedisUnavailableError (with how to get Redis) when there is no redis-server: the test fails with it.
+  const redis = await startRedis({ localOnly: true });
+  const fronts: FrontNode[] = [];
+  const workers: WorkerNode[] = [];
+  const clients: Redis[] = [];
+
+  const common = (nodeId: string): Record<string, string> => ({
+    ...baseEnv(),
+    REDIS_URL: redis.url,
+    HOST: '127.0.0.1',
+    KEY_PREFIX: keyPrefix,
+    NODE_ID: nodeId,
+    LOG_LEVEL: 'info',
+  });
+
+  const fleet: Fleet = {
+    redis,
+    fronts,
+    workers,
+    keyPrefix,
+    front(which) {
+      const f =
+        typeof which === 'number'
+          ? fronts[which]
+          : fronts.find((n) => n.alias === which || n.nodeId === which);
+      if (!f) throw new Error(`no front node ${String(which)} in this fleet (${fronts.map((n) => n.nodeId).join(', ')})`);
+      return f;
+    },
+    redisClient(clientName = 'test') {
+      const c = new Redis(redis.url, { connectionName: `test:${clientName}`, maxRetriesPerRequest: 1, lazyConnect: false });
+      c.on('error', () => {});
+      clients.push(c);
+      return c;
+    },
+    async stop() {
+      await Promise.all([...fronts.map((f) => f.proc.stop()), ...workers.map((w) => w.proc.stop())]);
+      await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+      await redis.stop();
+    },
+  };
+
+  try {
+    const starting: Promise<unknown>[] = [];
+    for (let i = 0; i < nFronts; i++) {
+      const alias = LETTERS[i]!;
+      const nodeId = `front-${alias}`;
+      const port = await freePort();
+      const proc = new FleetProcess({
+        role: 'front',
+        nodeId,
+        logName: name,
+        env: { ...common(nodeId), PORT: String(port), ...opts.env, ...opts.frontEnv?.[i] },
+      });
+      const node: FrontNode = {
+        nodeId,
+        alias,
+        port,
+        url: `http://127.0.0.1:${port}/mcp`,
+        proc,
+        pid: proc.pid,
+        kill: (signal) => proc.kill(signal),
+        waitForLog: (pred, timeoutMs, what) => proc.waitForLog(pred, timeoutMs, what),
+      };
+      fronts.push(node);
+      starting.push(
+        proc.waitForLog((e) => e.msg === 'front ready', readyTimeoutMs, '"front ready"').then((e) => {
+          if (typeof e.url === 'string' && e.url) node.url = e.url;
+          const u = new URL(node.url);
+          if (u.hostname !== '127.0.0.1' || Number(u.port) !== port) {
+            throw new Error(`${nodeId} says it is ready at ${node.url}, but it was started with HOST=127.0.0.1 PORT=${port}`);
+          }
+        }),
+      );
+    }
+    for (let i = 0; i < nWorkers; i++) {
+      const nodeId = `worker-${i + 1}`;
+      const proc = new FleetProcess({
+        role: 'worker',
+        nodeId,
+        logName: name,
+        env: { ...common(nodeId), TOOL_PACKS: 'examples', ...opts.env, ...opts.workerEnv?.[i] },
+      });
+      workers.push({
+        nodeId,
+        proc,
+        pid: proc.pid,
+        kill: (signal) => proc.kill(signal),
+        waitForLog: (pred, timeoutMs, what) => proc.waitForLog(pred, timeoutMs, what),
+      });
+      starting.push(proc.waitForLog((e) => e.msg === 'worker ready', readyTimeoutMs, '"worker ready"'));
+    }
+    const results = await Promise.allSettled(starting);
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failures.length) {
+      throw new Error(`fleet did not start:\n${failures.map((f) => String((f.reason as Error)?.message ?? f.reason)).join('\n\n')}`);
+    }
+  } catch (err) {
+    await fleet.stop().catch(() => {});
+    throw err;
+  }
+  return fleet;
+}

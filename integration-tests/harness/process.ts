@@ -1,0 +1,190 @@
+// One fleet process (front node or worker) started by a test: spawned with `node bin/mcp-fleet.mjs <role>`,
+// its stdout/stderr kept in memory line by line (and copied to integration-tests/.logs/) so tests can wait for a
+// log line, and stopped by its own PID only.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const cliPath = join(repoRoot, 'bin', 'mcp-fleet.mjs');
+export const logsDir = join(repoRoot, 'integration-tests', '.logs');
+
+/** One pino line (JSON) as parsed; `raw` is the line itself, kept for lines that are not JSON. */
+export interface LogEntry {
+  msg?: string;
+  level?: number;
+  [field: string]: unknown;
+}
+
+export type Role = 'front' | 'worker';
+
+export interface SpawnOptions {
+  role: Role;
+  nodeId: string;
+  env: Record<string, string>;
+  /** file name stem for the log copy, e.g. `resume-on-other-node` */
+  logName: string;
+}
+
+/** Every child we started, so a crashing test process still takes them down (see the exit hook below). */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of live) {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+export class FleetProcess {
+  readonly role: Role;
+  readonly nodeId: string;
+  readonly child: ChildProcess;
+  /** every output line, stdout and stderr, in arrival order */
+  readonly lines: string[] = [];
+  /** the stdout lines that parsed as JSON objects (pino) */
+  readonly logs: LogEntry[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private readonly waiters = new Set<{ pred: (e: LogEntry) => boolean; resolve: (e: LogEntry) => void }>();
+  private readonly logFile: WriteStream;
+
+  constructor(opts: SpawnOptions) {
+    installExitHook();
+    this.role = opts.role;
+    this.nodeId = opts.nodeId;
+    mkdirSync(logsDir, { recursive: true });
+    this.logFile = createWriteStream(join(logsDir, `${opts.logName}-${opts.nodeId}.log`), { flags: 'w' });
+    this.child = spawn(process.execPath, [cliPath, opts.role], {
+      cwd: repoRoot,
+      env: opts.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    live.add(this.child);
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        live.delete(this.child);
+        this.exitInfo = { code, signal };
+        this.lines.push(`[harness] process exited (code ${code}, signal ${signal})`);
+        resolve({ code, signal });
+      });
+    });
+    this.child.once('error', (err) => this.lines.push(`[harness] spawn error: ${err.message}`));
+    this.pipe(this.child.stdout!, 'stdout');
+    this.pipe(this.child.stderr!, 'stderr');
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get alive(): boolean {
+    return this.exitInfo === undefined;
+  }
+
+  private pipe(stream: NodeJS.ReadableStream, which: 'stdout' | 'stderr'): void {
+    let buf = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        this.onLine(buf.slice(0, nl), which);
+        buf = buf.slice(nl + 1);
+      }
+    });
+    stream.on('end', () => {
+      if (buf) this.onLine(buf, which);
+      buf = '';
+    });
+  }
+
+  private onLine(line: string, which: 'stdout' | 'stderr'): void {
+    this.lines.push(which === 'stderr' ? `[stderr] ${line}` : line);
+    this.logFile.write(which === 'stderr' ? `[stderr] ${line}\n` : `${line}\n`);
+    let entry: LogEntry | undefined;
+    if (line.startsWith('{')) {
+      try {
+        const v: unknown = JSON.parse(line);
+        if (v && typeof v === 'object' && !Array.isArray(v)) entry = v as LogEntry;
+      } catch {
+        // not JSON: kept in `lines` only
+      }
+    }
+    if (!entry) return;
+    this.logs.push(entry);
+    for (const w of [...this.waiters]) {
+      if (w.pred(entry)) {
+        this.waiters.delete(w);
+        w.resolve(entry);
+      }
+    }
+  }
+
+  /** The last `n` output lines, for failure messages. */
+  tail(n = 40): string {
+    return this.lines.slice(-n).join('\n');
+  }
+
+  /** Log entries matching `pred` so far. */
+  findLogs(pred: (e: LogEntry) => boolean): LogEntry[] {
+    return this.logs.filter(pred);
+  }
+
+  /**
+   * Resolves with the first log entry (already seen or future) matching `pred`; rejects after `timeoutMs`,
+   * or when the process exits first, with the process's last output.
+   */
+  waitForLog(pred: (e: LogEntry) => boolean, timeoutMs = 10_000, what = 'log line'): Promise<LogEntry> {
+    const seen = this.logs.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise<LogEntry>((resolve, reject) => {
+      const waiter = {
+        pred,
+        resolve: (e: LogEntry) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+      };
+      const fail = (why: string) => {
+        this.waiters.delete(waiter);
+        clearTimeout(timer);
+        reject(new Error(`${this.nodeId} (${this.role}, pid ${this.pid}): ${why} while waiting for ${what}\n` +
+          `--- last output of ${this.nodeId} ---\n${this.tail()}\n---`));
+      };
+      const timer = setTimeout(() => fail(`no match in ${timeoutMs} ms`), timeoutMs);
+      this.waiters.add(waiter);
+      void this.exited.then(({ code, signal }) => {
+        if (this.waiters.has(waiter)) fail(`process exited (code ${code}, signal ${signal})`);
+      });
+    });
+  }
+
+  /** Sends `signal` to this process (by PID) and resolves when it has exited. */
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (!this.alive) return;
+    this.child.kill(signal);
+    await this.exited;
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs` if it is still running. */
+  async stop(graceMs = 5_000): Promise<void> {
+    if (this.alive) {
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        if (this.alive) this.child.kill('SIGKILL');
+      }, graceMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    await new Promise<void>((resolve) => this.logFile.end(() => resolve()));
+  }
+}

@@ -1,0 +1,65 @@
+// mcp-fleet <dev|front|worker> [--option value …]; every option is also an environment variable.
+import { ConfigError, RedisUnavailableError, configKeys, loadConfig } from '@mcp-fleet/shared';
+import { startFront } from '@mcp-fleet/front';
+import { startWorker } from '@mcp-fleet/worker';
+import { UsageError, flagsToEnv } from './args.ts';
+import { runDev } from './dev.ts';
+
+const USAGE = `usage: mcp-fleet <command> [--option value …]
+
+commands:
+  dev      Redis (REDIS_URL, else a container, else a local redis-server) + one front node + one worker
+  front    a front node (HTTP); needs REDIS_URL
+  worker   a worker (runs tools); needs REDIS_URL
+
+options (each also an environment variable, e.g. --port 3000 or PORT=3000):
+  ${configKeys.map((k) => `--${k.toLowerCase().replace(/_/g, '-')}`).join('\n  ')}
+
+See README.md for what each one means.`;
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (!command || command === '--help' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const flags = flagsToEnv(rest);
+  const env = { ...process.env, ...flags };
+  const config = loadConfig(env);
+  switch (command) {
+    case 'dev':
+      return runDev(config, flags);
+    case 'front': {
+      const front = await startFront(config);
+      onSignal(() => front.close());
+      return;
+    }
+    case 'worker': {
+      const worker = await startWorker(config);
+      onSignal(() => worker.close());
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+/** Drains on SIGTERM/SIGINT; a second signal, or a drain longer than 10 s, exits at once. */
+function onSignal(close: () => Promise<void>): void {
+  let closing = false;
+  const handler = () => {
+    if (closing) process.exit(1);
+    closing = true;
+    setTimeout(() => process.exit(1), 10_000).unref();
+    close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof UsageError) process.stderr.write(`mcp-fleet: ${err.message}\n\n${USAGE}\n`);
+  else if (err instanceof ConfigError || err instanceof RedisUnavailableError) process.stderr.write(`mcp-fleet: ${err.message}\n`);
+  else process.stderr.write(`mcp-fleet: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,82 @@
+// Builds a front node: `buildApp(deps)` is the fastify app (tests can inject into it), `startFront(config)` wires
+// Redis, the catalog and the stream hub, listens, and returns a `close()` that drains.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { FleetKeys, createLogger, createRedis, randomId, type FleetConfig } from '@mcp-fleet/shared';
+import { Catalog } from './catalog/catalog.ts';
+import type { FrontDeps } from './deps.ts';
+import { Dispatcher } from './dispatch/dispatcher.ts';
+import { installErrorHandler } from './http/error-handler.ts';
+import { registerMcpRoute } from './http/mcp-route.ts';
+import { SessionStore } from './sessions/session-store.ts';
+import { StreamHub } from './streams/stream-hub.ts';
+
+export function buildApp(deps: FrontDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.log as unknown as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: deps.config.MAX_BODY_BYTES,
+    // fastify's requestTimeout defaults to 0 (none): bound how long a client may take to send a request.
+    requestTimeout: deps.config.REQUEST_TIMEOUT_MS,
+    return503OnClosing: true,
+    trustProxy: deps.config.TRUST_PROXY,
+  });
+  // Bodies arrive as text so that a syntax error becomes a JSON-RPC -32700 from our own parser.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  installErrorHandler(app, deps.config.MAX_BODY_BYTES);
+  registerMcpRoute(app, deps);
+
+  app.get('/healthz', async () => ({ status: 'ok', node: deps.nodeId }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await deps.redis.ping();
+      return { status: 'ready', node: deps.nodeId, openStreams: deps.hub.openStreams, catalog: deps.catalog.catalogVersion };
+    } catch {
+      return reply.code(503).send({ status: 'redis unavailable', node: deps.nodeId });
+    }
+  });
+  // Open SSE streams would keep server.close() waiting forever: end them first; clients resume elsewhere.
+  app.addHook('preClose', async () => deps.hub.closeAll());
+  return app;
+}
+
+export interface RunningFront {
+  url: string;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function startFront(config: FleetConfig): Promise<RunningFront> {
+  if (!config.REDIS_URL) throw new Error('REDIS_URL is required for a front node');
+  const nodeId = config.NODE_ID ?? `front-${randomId(4)}`;
+  const log = createLogger('front', config.LOG_LEVEL, nodeId);
+  const keys = new FleetKeys(config.KEY_PREFIX);
+  // Two connections whatever the load: commands (also used by the BullMQ queue) and pub/sub.
+  const redis = createRedis(config.REDIS_URL, 'command', `front:${nodeId}:cmd`, log);
+  const subscriber = createRedis(config.REDIS_URL, 'subscriber', `front:${nodeId}:sub`, log);
+  const hub = new StreamHub(redis, subscriber, log, config.SSE_KEEPALIVE_MS);
+  const catalog = new Catalog(redis, subscriber, keys, log);
+  const deps: FrontDeps = {
+    config, nodeId, keys, redis, log, hub, catalog,
+    sessions: new SessionStore(redis, keys, config.SESSION_TTL_SECONDS * 1000),
+    dispatcher: new Dispatcher(redis, keys, nodeId),
+  };
+  await catalog.start();
+  const app = buildApp(deps);
+  await app.listen({ host: config.HOST, port: config.PORT });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
+  const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  const url = `http://${host}:${port}${config.MCP_PATH}`;
+  log.info({ url }, 'front ready');
+  return {
+    url,
+    app,
+    async close() {
+      await app.close();
+      await deps.dispatcher.close();
+      redis.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+// What the HTTP layer needs from the rest of the node; built once by app.ts.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { FleetConfig, FleetKeys } from '@mcp-fleet/shared';
+import type { Catalog } from './catalog/catalog.ts';
+import type { Dispatcher } from './dispatch/dispatcher.ts';
+import type { SessionStore } from './sessions/session-store.ts';
+import type { StreamHub } from './streams/stream-hub.ts';
+
+export interface FrontDeps {
+  config: FleetConfig;
+  nodeId: string;
+  keys: FleetKeys;
+  redis: Redis;
+  sessions: SessionStore;
+  catalog: Catalog;
+  dispatcher: Dispatcher;
+  hub: StreamHub;
+  log: Logger;
+}
+
+export function retention(config: FleetConfig) {
+  return { maxEvents: config.STREAM_MAX_EVENTS, ttlMs: config.STREAM_TTL_SECONDS * 1000 };
+}

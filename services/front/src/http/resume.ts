@@ -1,0 +1,62 @@
+// GET on the MCP endpoint: the session's standalone stream, or a resume of any of its streams (Last-Event-ID).
+import type { FastifyReply } from 'fastify';
+import {
+  entryId, parseEventId, standaloneStreamId, streamBelongsTo, supportsPriming,
+} from '@mcp-fleet/shared';
+import type { FrontDeps } from '../deps.ts';
+import { FleetError } from '../errors.ts';
+import type { Session } from '../sessions/session-store.ts';
+import { SseSink } from '../streams/sinks.ts';
+
+export async function openGetStream(deps: FrontDeps, session: Session, lastEventId: string | undefined, reply: FastifyReply) {
+  let streamId = standaloneStreamId(session.sessionId);
+  let afterSeq: number | undefined;
+  if (lastEventId !== undefined) {
+    const parsed = parseEventId(lastEventId);
+    if (!parsed || !streamBelongsTo(parsed.streamId, session.sessionId)) {
+      throw new FleetError('LAST_EVENT_ID_INVALID', [JSON.stringify(lastEventId)]);
+    }
+    streamId = parsed.streamId;
+    afterSeq = parsed.seq;
+  }
+  const key = deps.keys.stream(session, streamId);
+  const replies = ((await deps.redis
+    .multi()
+    .hget(deps.keys.streamMeta(session, streamId), 'seq')
+    .hget(deps.keys.streamMeta(session, streamId), 'done')
+    .xrange(key, entryId((afterSeq ?? 0) + 1), '+', 'COUNT', 1)
+    .exec()) ?? []) as [Error | null, unknown][];
+  for (const [err] of replies) if (err) throw err;
+  const seqNow = replies[0]?.[1];
+  const done = replies[1]?.[1];
+  const next = (replies[2]?.[1] ?? []) as [string, string[]][];
+  if (seqNow === null || seqNow === undefined) {
+    throw new FleetError('STREAM_GONE', [JSON.stringify(lastEventId ?? streamId)]);
+  }
+  const current = Number(seqNow);
+  if (afterSeq !== undefined) {
+    // Contiguous seqs make loss visible: the next retained event must be exactly afterSeq + 1.
+    const first = next[0];
+    const firstSeq = first ? Number.parseInt(first[0], 10) : undefined;
+    if (afterSeq > current || (firstSeq !== undefined && firstSeq > afterSeq + 1) || (firstSeq === undefined && current > afterSeq)) {
+      throw new FleetError('STREAM_GONE', [JSON.stringify(lastEventId)]);
+    }
+  }
+
+  reply.hijack();
+  const sink = new SseSink(reply.raw);
+  if (afterSeq === undefined && supportsPriming(session.version)) sink.prime(streamId, current, deps.config.SSE_RETRY_MS);
+  if (done && afterSeq !== undefined && afterSeq >= current) {
+    // Everything, including the end, was delivered before: nothing left to send.
+    sink.end();
+    return;
+  }
+  await deps.hub.open({
+    streamKey: key,
+    streamId,
+    channel: deps.keys.streamChannel(session, streamId),
+    afterSeq: afterSeq ?? current,
+    endOnTerminal: true,
+    sink,
+  });
+}

@@ -1,0 +1,1 @@
+export { buildApp, startFront, type RunningFront } from './app.ts';

@@ -1,0 +1,73 @@
+// Parses and classifies a POST body as JSON-RPC, using the official SDK's schemas (validation at the edge).
+import {
+  JSONRPCNotificationSchema,
+  JSONRPCRequestSchema,
+  JSONRPCResultResponseSchema,
+  JSONRPCErrorResponseSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { JsonRpcId } from '@mcp-fleet/shared';
+import { FleetError } from '../errors.ts';
+
+export interface RpcRequest {
+  kind: 'request';
+  id: JsonRpcId;
+  method: string;
+  params: Record<string, unknown>;
+}
+export interface RpcNotification {
+  kind: 'notification';
+  method: string;
+  params: Record<string, unknown>;
+}
+export interface RpcResponse {
+  kind: 'response';
+  id: JsonRpcId;
+  raw: unknown;
+}
+export type RpcMessage = RpcRequest | RpcNotification | RpcResponse;
+
+/** Parses JSON text; a syntax error becomes -32700 with the parser's explanation. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new FleetError('PARSE_ERROR', [(err as Error).message]);
+  }
+}
+
+/** Classifies one JSON value as a JSON-RPC message, or throws -32600 saying what is wrong with it. */
+export function classify(value: unknown): RpcMessage {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FleetError('INVALID_REQUEST', ['expected a JSON-RPC 2.0 object']);
+  }
+  const obj = value as Record<string, unknown>;
+  if (obj.jsonrpc !== '2.0') throw new FleetError('INVALID_REQUEST', ['"jsonrpc" must be "2.0"']);
+  if ('method' in obj) {
+    if ('id' in obj) {
+      const r = JSONRPCRequestSchema.safeParse(obj);
+      if (!r.success) throw new FleetError('INVALID_REQUEST', [describe(r.error)], idOf(obj));
+      return { kind: 'request', id: r.data.id, method: r.data.method, params: (r.data.params ?? {}) as Record<string, unknown> };
+    }
+    const n = JSONRPCNotificationSchema.safeParse(obj);
+    if (!n.success) throw new FleetError('INVALID_REQUEST', [describe(n.error)]);
+    return { kind: 'notification', method: n.data.method, params: (n.data.params ?? {}) as Record<string, unknown> };
+  }
+  if ('result' in obj || 'error' in obj) {
+    const r = 'result' in obj ? JSONRPCResultResponseSchema.safeParse(obj) : JSONRPCErrorResponseSchema.safeParse(obj);
+    if (!r.success) throw new FleetError('INVALID_REQUEST', [describe(r.error)]);
+    return { kind: 'response', id: (obj.id ?? null) as JsonRpcId, raw: obj };
+  }
+  throw new FleetError('INVALID_REQUEST', ['a JSON-RPC message needs "method" (request or notification) or "result"/"error"']);
+}
+
+function idOf(obj: Record<string, unknown>): JsonRpcId | null {
+  return typeof obj.id === 'string' || typeof obj.id === 'number' ? obj.id : null;
+}
+
+function describe(err: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  return err.issues.map((i) => `${i.path.map(String).join('.') || 'message'}: ${i.message}`).join('; ');
+}
+
+export function resultBody(id: JsonRpcId, result: unknown) {
+  return { jsonrpc: '2.0' as const, id, result };
+}

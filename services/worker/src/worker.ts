@@ -1,0 +1,93 @@
+// A worker process: runs tool calls from BullMQ, writes their messages to the session streams, and aborts a job
+// when any front node broadcasts its cancellation (worker.cancelJob reaches only this process's jobs).
+import { Worker, type Job } from 'bullmq';
+import {
+  FleetKeys, createLogger, createRedis, randomId, type FleetConfig, type ToolCallJob,
+} from '@mcp-fleet/shared';
+import type { AnyTool, ToolResult } from './define-tool.ts';
+import { publishCatalog, withdrawCatalog } from './catalog-publisher.ts';
+import { loadPacks } from './packs/index.ts';
+import { StreamWriter } from './stream-writer.ts';
+import { toolContext } from './tool-context.ts';
+
+export interface RunningWorker {
+  workerId: string;
+  close(): Promise<void>;
+}
+
+export async function startWorker(config: FleetConfig, extraTools: AnyTool[] = []): Promise<RunningWorker> {
+  if (!config.REDIS_URL) throw new Error('REDIS_URL is required for a worker');
+  const workerId = config.NODE_ID ?? `worker-${randomId(4)}`;
+  const log = createLogger('worker', config.LOG_LEVEL, workerId);
+  const keys = new FleetKeys(config.KEY_PREFIX);
+  const tools = [...(await loadPacks(config.TOOL_PACKS)), ...extraTools];
+  const byName = new Map(tools.map((t) => [t.name, t]));
+
+  const redis = createRedis(config.REDIS_URL, 'command', `worker:${workerId}:cmd`, log);
+  const subscriber = createRedis(config.REDIS_URL, 'subscriber', `worker:${workerId}:sub`, log);
+
+  const processor = async (job: Job<ToolCallJob>, _token?: string, signal?: AbortSignal) => {
+    const data = job.data;
+    const tool = byName.get(data.tool);
+    const writer = new StreamWriter(redis, keys, data);
+    const abort = signal ?? new AbortController().signal;
+    const started = performance.now();
+    const fields = { jobId: job.id, tool: data.tool, session: data.session.sessionId };
+    if (!tool) {
+      await writer.result(errorResult(`Tool ${data.tool} is not served by this worker`));
+      return;
+    }
+    try {
+      const out = await tool.run(data.args, toolContext(data, writer, abort));
+      if (abort.aborted) throw abort.reason;
+      await writer.result(normalise(out));
+      log.debug({ ...fields, ms: +(performance.now() - started).toFixed(2) }, 'tool call done');
+    } catch (err) {
+      if (abort.aborted) {
+        // Cancelled: no response is sent for the request (spec); the stream ends so its readers close.
+        await writer.end();
+        log.info(fields, 'tool call cancelled');
+        return;
+      }
+      log.warn({ ...fields, err: (err as Error).message }, 'tool threw');
+      await writer.result(errorResult(`Tool ${data.tool} failed: ${(err as Error).message ?? String(err)}`));
+    }
+  };
+
+  const worker = new Worker<ToolCallJob>(config.QUEUE, processor, {
+    connection: createRedis(config.REDIS_URL, 'bullmq', `worker:${workerId}:bullmq`, log),
+    prefix: keys.bullPrefix(),
+    concurrency: config.WORKER_CONCURRENCY,
+    autorun: false,
+  });
+  worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
+
+  subscriber.on('message', (channel: string, jobId: string) => {
+    if (channel === keys.cancelChannel() && worker.cancelJob(jobId, 'cancelled by the client')) {
+      log.debug({ jobId }, 'cancel delivered');
+    }
+  });
+  await subscriber.subscribe(keys.cancelChannel());
+  await publishCatalog(redis, keys, workerId, config.QUEUE, tools);
+  void worker.run();
+  await worker.waitUntilReady();
+  log.info({ tools: tools.map((t) => t.name), queue: config.QUEUE }, 'worker ready');
+
+  return {
+    workerId,
+    async close() {
+      await withdrawCatalog(redis, keys, workerId).catch(() => {});
+      await worker.close();
+      redis.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
+
+function errorResult(text: string): ToolResult {
+  return { isError: true, content: [{ type: 'text', text }] };
+}
+
+function normalise(out: ToolResult | string): ToolResult {
+  return typeof out === 'string' ? { content: [{ type: 'text', text: out }] } : out;
+}

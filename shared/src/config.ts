@@ -1,0 +1,70 @@
+// One validated configuration object, built once at start from the environment (and CLI flags,
+// which the CLI turns into the same variable names). Only this module reads process.env.
+import { z } from 'zod';
+
+/** Reads "true/1/yes/on" as true and "false/0/no/off" as false; anything else is an error. */
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', '1', 'yes', 'on', 'false', '0', 'no', 'off'].includes(v), 'expected true or false')
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+export const configSchema = z
+  .object({
+    REDIS_URL: z.string().url().optional().describe('Redis to use; unset in `dev` starts one'),
+    HOST: z.string().min(1).default('127.0.0.1').describe('front node bind address'),
+    PORT: int(0, 65535).default(3000).describe('front node port (0 = any free port)'),
+    MCP_PATH: z.string().regex(/^\/[\w\-./]*$/, 'must start with / and hold only URL path characters').default('/mcp'),
+    KEY_PREFIX: z.string().regex(/^[\w\-.]+$/, 'letters, digits, - _ . only').default('mcpf'),
+    QUEUE: z.string().regex(/^[\w\-.]+$/, 'letters, digits, - _ . only').default('tools'),
+    NODE_ID: z.string().regex(/^[\w\-.]+$/).optional(),
+    ALLOWED_ORIGINS: list
+      .prefault('http://localhost,http://127.0.0.1,http://[::1],https://localhost,https://127.0.0.1')
+      .describe('Origins allowed to call (scheme://host, any port); `*` allows all'),
+    MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+    SESSION_TTL_SECONDS: int(10, 30 * 24 * 3600).default(3600),
+    STREAM_MAX_EVENTS: int(10, 10_000_000).default(10_000),
+    STREAM_TTL_SECONDS: int(5, 7 * 24 * 3600).default(600),
+    SSE_KEEPALIVE_MS: int(1000, 15_000).default(15_000),
+    SSE_RETRY_MS: int(0, 600_000).default(1000),
+    RESPONSE_MODE: z.enum(['sse', 'json']).default('sse'),
+    TOOLS_PAGE_SIZE: int(1, 1000).default(100),
+    REQUEST_TIMEOUT_MS: int(1000, 3_600_000).default(30_000),
+    WORKER_CONCURRENCY: int(1, 10_000).default(64),
+    TOOL_PACKS: list.prefault('examples').describe('tool packs the worker loads: built-in names or module paths'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TRUST_PROXY: bool.prefault('false'),
+  })
+  .strict();
+
+export type FleetConfig = z.infer<typeof configSchema>;
+export type ConfigKey = keyof FleetConfig;
+export const configKeys = Object.keys(configSchema.shape) as ConfigKey[];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Picks the known keys out of an environment, validates them, and explains every bad value at once. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): FleetConfig {
+  const picked: Record<string, string> = {};
+  for (const key of configKeys) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const parsed = configSchema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const key = String(i.path[0] ?? '?');
+      return `  ${key}=${JSON.stringify(picked[key] ?? '')}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

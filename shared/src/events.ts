@@ -1,0 +1,79 @@
+// The event codec: how one server→client message is stored in a session stream, announced on pub/sub,
+// and named in an SSE event id.
+//
+// SSE event id = `<streamId>:<seq>`. The stream id says which MCP SSE stream the event belongs to (so a
+// Last-Event-ID names exactly one Redis stream) and seq is that stream's contiguous sequence number
+// (1, 2, 3…; 0 names "before the first event" and is used by the priming event). Contiguous numbers make a
+// trimmed gap detectable: if the first retained entry is past lastSeq + 1, events were lost.
+
+export type EventKind =
+  /** a JSON-RPC message (notification or server request) that does not end the stream */
+  | 'm'
+  /** the JSON-RPC response that answers the stream's request: delivered, then the stream ends */
+  | 'f'
+  /** the stream ends with no message (the request was cancelled, or the session was deleted) */
+  | 'e';
+
+export interface StreamEvent {
+  seq: number;
+  kind: EventKind;
+  /** the JSON-RPC message as JSON text; empty for kind 'e' */
+  data: string;
+}
+
+export function isTerminal(kind: EventKind): boolean {
+  return kind !== 'm';
+}
+
+const STREAM_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const EVENT_ID = /^([A-Za-z0-9_-]{1,64}):(\d{1,15})$/;
+
+export function isStreamId(s: string): boolean {
+  return STREAM_ID.test(s);
+}
+
+export function formatEventId(streamId: string, seq: number): string {
+  return `${streamId}:${seq}`;
+}
+
+/** Parses a Last-Event-ID; undefined when it is not one of ours. */
+export function parseEventId(id: string): { streamId: string; seq: number } | undefined {
+  const m = EVENT_ID.exec(id.trim());
+  if (!m) return undefined;
+  return { streamId: m[1]!, seq: Number(m[2]) };
+}
+
+/** Redis stream entry id for a sequence number. */
+export function entryId(seq: number): string {
+  return `${seq}-0`;
+}
+
+/** Turns an XRANGE reply ([id, [field, value, …]][]) into events. */
+export function decodeEntries(entries: [string, string[]][]): StreamEvent[] {
+  const out: StreamEvent[] = [];
+  for (const [id, fields] of entries) {
+    let kind: EventKind = 'm';
+    let data = '';
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i] === 'k') kind = fields[i + 1] as EventKind;
+      else if (fields[i] === 'm') data = fields[i + 1]!;
+    }
+    out.push({ seq: Number.parseInt(id, 10), kind, data });
+  }
+  return out;
+}
+
+/** Wake-up payload published with each append: `<seq> <kind> <json>`; the node may deliver it without a read. */
+export function decodeWake(payload: string): StreamEvent | undefined {
+  const a = payload.indexOf(' ');
+  const b = payload.indexOf(' ', a + 1);
+  if (a < 1 || b !== a + 2) return undefined;
+  const seq = Number(payload.slice(0, a));
+  if (!Number.isSafeInteger(seq)) return undefined;
+  return { seq, kind: payload[a + 1] as EventKind, data: payload.slice(b + 1) };
+}
+
+/** One SSE frame for an event; `data` holds no newline because JSON.stringify escapes them. */
+export function sseFrame(streamId: string, ev: StreamEvent): string {
+  return `id: ${formatEventId(streamId, ev.seq)}\nevent: message\ndata: ${ev.data}\n\n`;
+}

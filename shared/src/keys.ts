@@ -1,0 +1,77 @@
+// Every Redis key and channel name of mcp-fleet is built here, and nowhere else.
+// These names are a persisted contract: renaming one strands sessions, streams and jobs in flight.
+//
+// All keys of one session share the hash tag `{<principal>:<sessionId>}`, so a Redis Cluster keeps them in one
+// slot (Lua scripts touch several of them at once). The principal is part of the tag so that a session id alone
+// never names another caller's data (MCP security guide, "session hijack via a shared queue").
+
+export interface SessionRef {
+  principal: string;
+  sessionId: string;
+}
+
+import { createHash } from 'node:crypto';
+import { randomId } from './ids.ts';
+
+/**
+ * Stream ids start with a short fingerprint of their session, so a Last-Event-ID from another session is recognised
+ * as such (400) instead of looking like an expired stream of this one (410). Not a secret: keys carry the session.
+ */
+export function sessionFingerprint(sessionId: string): string {
+  return createHash('sha256').update(sessionId).digest('base64url').slice(0, 6);
+}
+/** The session's standalone (GET) stream. */
+export function standaloneStreamId(sessionId: string): string {
+  return `${sessionFingerprint(sessionId)}-g`;
+}
+/** A new request stream: fingerprint + 96 random bits (also the BullMQ job id, so it must be globally unique). */
+export function newRequestStreamId(sessionId: string): string {
+  return `${sessionFingerprint(sessionId)}${randomId(12)}`;
+}
+export function streamBelongsTo(streamId: string, sessionId: string): boolean {
+  return streamId.startsWith(sessionFingerprint(sessionId));
+}
+
+export class FleetKeys {
+  constructor(readonly prefix: string) {}
+
+  private tag(s: SessionRef): string {
+    return `${this.prefix}:{${s.principal}:${s.sessionId}}`;
+  }
+  /** Hash: negotiated version, client capabilities and info, log level, created and last-seen times. */
+  session(s: SessionRef): string {
+    return `${this.tag(s)}:session`;
+  }
+  /** Hash: JSON-RPC request id (JSON-encoded) → stream id, for requests whose job has not finished. */
+  inflight(s: SessionRef): string {
+    return `${this.tag(s)}:inflight`;
+  }
+  /** Stream: the events of one MCP SSE stream, entry id `<seq>-0`. */
+  stream(s: SessionRef, streamId: string): string {
+    return `${this.tag(s)}:stream:${streamId}`;
+  }
+  /** Hash: the stream's sequence counter, done flag, last progress and per-writer dedupe counters. */
+  streamMeta(s: SessionRef, streamId: string): string {
+    return `${this.tag(s)}:stream:${streamId}:meta`;
+  }
+  /** Pub/sub channel that wakes the node serving a stream; the payload carries the event itself. */
+  streamChannel(s: SessionRef, streamId: string): string {
+    return `${this.tag(s)}:wake:${streamId}`;
+  }
+  /** Pub/sub channel every worker listens on: a job id to abort. */
+  cancelChannel(): string {
+    return `${this.prefix}:cancel`;
+  }
+  /** Hash: worker id → that worker's published catalog (JSON). */
+  catalog(): string {
+    return `${this.prefix}:catalog`;
+  }
+  /** Pub/sub channel announcing that the catalog changed. */
+  catalogChannel(): string {
+    return `${this.prefix}:catalog:changed`;
+  }
+  /** BullMQ's own key prefix for our queues. */
+  bullPrefix(): string {
+    return `${this.prefix}:bull`;
+  }
+}

@@ -1,0 +1,14 @@
+--[[
+  Loads a session and slides its idle TTL, in one round trip.
+  KEYS[1] session hash   KEYS[2] standalone stream   KEYS[3] standalone stream meta
+  ARGV[1] session ttl ms   ARGV[2] now (ms)
+  The standalone (GET) stream lives as long as the session, so its keys slide with it.
+  Returns the session hash as a flat list, or an empty list when the session does not exist.
+]]
+local fields = redis.call('HGETALL', KEYS[1])
+if #fields == 0 then return fields end
+redis.call('HSET', KEYS[1], 's', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[3], ARGV[1])
+return fields

@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../src/index.ts';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    assert.equal(err.name, 'ConfigError');
+    return err;
+  }
+  assert.fail(`expected loadConfig(${JSON.stringify(env)}) to throw a ConfigError`);
+}
+
+test('defaults when nothing is set', () => {
+  const c = loadConfig({});
+  assert.equal(c.REDIS_URL, undefined);
+  assert.equal(c.HOST, '127.0.0.1');
+  assert.equal(c.PORT, 3000);
+  assert.equal(c.MCP_PATH, '/mcp');
+  assert.equal(c.MAX_BODY_BYTES, 1024 * 1024);
+  assert.equal(c.RESPONSE_MODE, 'sse');
+  assert.equal(c.TRUST_PROXY, false);
+  assert.equal(c.LOG_LEVEL, 'info');
+  assert.deepEqual(c.TOOL_PACKS, ['examples']);
+  assert.ok(c.ALLOWED_ORIGINS.includes('http://localhost'), `ALLOWED_ORIGINS = ${c.ALLOWED_ORIGINS.join(',')}`);
+  assert.ok(c.ALLOWED_ORIGINS.includes('http://127.0.0.1'));
+  assert.ok(!c.ALLOWED_ORIGINS.includes('*'), 'all origins are not allowed by default');
+  for (const k of ['SESSION_TTL_SECONDS', 'STREAM_MAX_EVENTS', 'STREAM_TTL_SECONDS', 'SSE_KEEPALIVE_MS',
+    'REQUEST_TIMEOUT_MS', 'WORKER_CONCURRENCY'] as const) {
+    assert.ok(Number.isInteger(c[k]) && c[k] > 0, `${k} defaults to a positive integer (got ${c[k]})`);
+  }
+  assert.ok(c.SSE_KEEPALIVE_MS <= 30_000, 'keep-alives come often enough for proxies that cut idle connections');
+});
+
+test('an empty value counts as unset', () => {
+  const c = loadConfig({ PORT: '', TRUST_PROXY: '', RESPONSE_MODE: '' });
+  assert.equal(c.PORT, 3000);
+  assert.equal(c.TRUST_PROXY, false);
+  assert.equal(c.RESPONSE_MODE, 'sse');
+});
+
+test('values are read from the environment and converted', () => {
+  const c = loadConfig({
+    PORT: '8080', MAX_BODY_BYTES: '2048', RESPONSE_MODE: 'json', REDIS_URL: 'redis://127.0.0.1:6390',
+    ALLOWED_ORIGINS: 'http://a.example, https://b.example ,', TOOL_PACKS: 'examples,./my-pack.js',
+  });
+  assert.equal(c.PORT, 8080);
+  assert.equal(c.MAX_BODY_BYTES, 2048);
+  assert.equal(c.RESPONSE_MODE, 'json');
+  assert.equal(c.REDIS_URL, 'redis://127.0.0.1:6390');
+  assert.deepEqual(c.ALLOWED_ORIGINS, ['http://a.example', 'https://b.example']);
+  assert.deepEqual(c.TOOL_PACKS, ['examples', './my-pack.js']);
+});
+
+test('TRUST_PROXY: "false" is false (not a truthy string), "true" is true', () => {
+  for (const v of ['false', 'FALSE', ' false ', '0', 'no', 'off']) {
+    assert.equal(loadConfig({ TRUST_PROXY: v }).TRUST_PROXY, false, `TRUST_PROXY=${JSON.stringify(v)}`);
+  }
+  for (const v of ['true', 'True', '1', 'yes', 'on']) {
+    assert.equal(loadConfig({ TRUST_PROXY: v }).TRUST_PROXY, true, `TRUST_PROXY=${JSON.stringify(v)}`);
+  }
+  assert.match(configError({ TRUST_PROXY: 'maybe' }).message, /TRUST_PROXY/);
+});
+
+test('a bad PORT gives a ConfigError naming PORT', () => {
+  for (const v of ['abc', '70000', '-1', '80.5']) {
+    const err = configError({ PORT: v });
+    assert.match(err.message, /\bPORT\b/, `PORT=${v}: ${err.message}`);
+    assert.ok(err.message.includes(v), `the message quotes the bad value ${v}: ${err.message}`);
+  }
+});
+
+test('every bad value is reported at once', () => {
+  const err = configError({ PORT: 'abc', RESPONSE_MODE: 'xml', MAX_BODY_BYTES: '1' });
+  assert.match(err.message, /\bPORT\b/);
+  assert.match(err.message, /\bRESPONSE_MODE\b/);
+  assert.match(err.message, /\bMAX_BODY_BYTES\b/);
+});
+
+test('unknown keys are ignored', () => {
+  const c = loadConfig({ PATH: '/usr/bin', HOME: '/root', MCP_FLEET_UNKNOWN: 'x', PORT: '1234' });
+  assert.equal(c.PORT, 1234);
+  assert.equal('MCP_FLEET_UNKNOWN' in c, false);
+  assert.equal('PATH' in c, false);
+});

@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import {
+  decodeEntries, decodeWake, formatEventId, isStreamId, isTerminal, newRequestStreamId, parseEventId, sseFrame,
+  randomId, standaloneStreamId,
+} from '../src/index.ts';
+
+test('formatEventId and parseEventId round trip', () => {
+  const sessionId = randomId(18);
+  const streamIds = [standaloneStreamId(sessionId), newRequestStreamId(sessionId), randomId(), 'a-b_C9', 'x'.repeat(64)];
+  const seqs = [0, 1, 2, 41, 1_000_000, 999_999_999_999_999];
+  for (const streamId of streamIds) {
+    for (const seq of seqs) {
+      const id = formatEventId(streamId, seq);
+      assert.equal(id, `${streamId}:${seq}`);
+      assert.deepEqual(parseEventId(id), { streamId, seq }, `round trip of ${id}`);
+    }
+  }
+});
+
+test('parseEventId rejects ids that are not ours', () => {
+  const bad = [
+    '', ':', 'abc', 'abc:', ':5', 'abc:x', 'abc:-1', 'abc:1.5', 'abc:1e3', 'a b:1', 'a/b:1', 'a:1:2', 'a.b:1',
+    `${'x'.repeat(65)}:1`, // stream id longer than 64
+    'abc:1234567890123456', // 16 digits
+    'ÿ:1',
+  ];
+  for (const id of bad) assert.equal(parseEventId(id), undefined, `expected ${JSON.stringify(id)} to be rejected`);
+});
+
+test('isStreamId accepts base64url ids up to 64 characters only', () => {
+  const sessionId = randomId(18);
+  assert.equal(isStreamId(newRequestStreamId(sessionId)), true);
+  assert.equal(isStreamId(standaloneStreamId(sessionId)), true);
+  assert.equal(isStreamId('x'.repeat(64)), true);
+  assert.equal(isStreamId('x'.repeat(65)), false);
+  assert.equal(isStreamId(''), false);
+  assert.equal(isStreamId('a:b'), false);
+  assert.equal(isStreamId('a+b/c='), false);
+});
+
+test('request stream ids are unique and never equal the standalone stream id', () => {
+  const sessionId = randomId(18);
+  const seen = new Set<string>();
+  for (let i = 0; i < 1000; i++) {
+    const id = newRequestStreamId(sessionId);
+    assert.notEqual(id, standaloneStreamId(sessionId));
+    assert.equal(seen.has(id), false, 'duplicate stream id');
+    seen.add(id);
+  }
+});
+
+test('isTerminal: only m keeps the stream open', () => {
+  assert.equal(isTerminal('m'), false);
+  assert.equal(isTerminal('f'), true);
+  assert.equal(isTerminal('e'), true);
+});
+
+test('decodeWake decodes `<seq> <kind> <json>` and keeps spaces in the data', () => {
+  const msg = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/progress', params: { note: 'a b  c' } });
+  assert.deepEqual(decodeWake(`5 m ${msg}`), { seq: 5, kind: 'm', data: msg });
+  assert.deepEqual(decodeWake('12 f {"jsonrpc":"2.0","id":1,"result":{}}'), {
+    seq: 12, kind: 'f', data: '{"jsonrpc":"2.0","id":1,"result":{}}',
+  });
+  assert.deepEqual(decodeWake('3 e '), { seq: 3, kind: 'e', data: '' });
+});
+
+test('decodeWake rejects malformed payloads', () => {
+  for (const p of ['', '5', '5 m', ' m {}', 'x m {}', '5 mm {}', '5  {}', '1e400 m {}', '99999999999999999999 m {}']) {
+    assert.equal(decodeWake(p), undefined, `expected ${JSON.stringify(p)} to be rejected`);
+  }
+});
+
+test('decodeEntries turns an XRANGE reply into events in order', () => {
+  const a = '{"jsonrpc":"2.0","method":"notifications/progress","params":{"progress":1}}';
+  const b = '{"jsonrpc":"2.0","id":7,"result":{"content":[]}}';
+  const events = decodeEntries([
+    ['1-0', ['k', 'm', 'm', a]],
+    ['2-0', ['m', b, 'k', 'f']], // field order does not matter
+    ['3-0', ['k', 'e', 'm', '']],
+    ['10-0', ['m', a]], // no kind: a plain message
+  ]);
+  assert.deepEqual(events, [
+    { seq: 1, kind: 'm', data: a },
+    { seq: 2, kind: 'f', data: b },
+    { seq: 3, kind: 'e', data: '' },
+    { seq: 10, kind: 'm', data: a },
+  ]);
+  assert.deepEqual(decodeEntries([]), []);
+});
+
+function parseSse(text: string): { events: EventSourceMessage[] } {
+  const events: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (e) => events.push(e) });
+  parser.feed(text);
+  return { events };
+}
+
+test('sseFrame is one complete SSE event whose id is `<streamId>:<seq>` and whose data is the message', () => {
+  const streamId = randomId();
+  const data = JSON.stringify({ jsonrpc: '2.0', id: 3, result: { content: [{ type: 'text', text: 'line1\nline2\r\n: not a comment' }] } });
+  const frame = sseFrame(streamId, { seq: 4, kind: 'm', data });
+  assert.ok(frame.endsWith('\n\n'), 'a frame ends with a blank line');
+  assert.equal(frame.slice(0, -2).includes('\n\n'), false, 'a frame holds no blank line before its end');
+  assert.equal(frame.split('\n').filter((l) => l.startsWith('data:')).length, 1, 'one data line');
+  const { events } = parseSse(frame);
+  assert.equal(events.length, 1);
+  assert.equal(events[0]!.id, `${streamId}:4`);
+  assert.equal(events[0]!.event, 'message');
+  assert.equal(events[0]!.data, data);
+  assert.deepEqual(JSON.parse(events[0]!.data), JSON.parse(data));
+  assert.deepEqual(parseEventId(events[0]!.id!), { streamId, seq: 4 });
+});
+
+test('consecutive sseFrames parse as separate events in order', () => {
+  const s = randomId();
+  const text = [1, 2, 3].map((seq) => sseFrame(s, { seq, kind: 'm', data: JSON.stringify({ seq }) })).join('');
+  const { events } = parseSse(text);
+  assert.deepEqual(events.map((e) => [e.id, JSON.parse(e.data).seq]), [[`${s}:1`, 1], [`${s}:2`, 2], [`${s}:3`, 3]]);
+});
