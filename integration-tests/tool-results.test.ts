@@ -153,7 +153,10 @@ describe('the wire format of tools/call', () => {
       name: 'count', arguments: { to: 3, intervalMs: 10 }, _meta: { progressToken: token },
     }), s25.headers);
     const msgs = (await new SseReader(withToken).readToEnd()).map(frameMessage).filter(Boolean);
-    const progress = msgs.filter((m) => m!.method === 'notifications/progress').map((m) => m!.params);
+    const progress = msgs
+      .filter((m) => m!.method === 'notifications/progress')
+      .map((m) => m!.params as Record<string, unknown>)
+      .map((p) => ({ progressToken: p.progressToken, progress: p.progress, total: p.total }));
     assert.deepEqual(progress, [1, 2, 3].map((i) => ({ progressToken: token, progress: i, total: 3 })));
     assert.equal(msgs.at(-1)!.method, undefined, 'the stream ends with the response');
     assert.deepEqual((msgs.at(-1)!.result as { content: unknown }).content, [{ type: 'text', text: 'counted to 3' }]);

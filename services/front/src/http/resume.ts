@@ -58,5 +58,5 @@ export async function openGetStream(deps: FrontDeps, session: Session, lastEvent
     afterSeq: afterSeq ?? current,
     endOnTerminal: true,
     sink,
-  });
+  }, streamId === standaloneStreamId(session.sessionId));
 }

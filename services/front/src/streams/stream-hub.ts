@@ -2,7 +2,13 @@
 // one subscriber for wake-ups (DESIGN invariant 4). A stream costs a channel subscription, not a connection.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { decodeWake } from '@mcp-fleet/shared';
+import { decodeWake, randomId } from '@mcp-fleet/shared';
+
+/**
+ * Wake payload that claims a stream for one view: a session's standalone stream may be open only once (each message
+ * goes on exactly one stream), so a newer GET, on whatever node, closes the older one.
+ */
+const TAKEOVER = 'takeover ';
 import { StreamView, type StreamViewOptions } from './stream-view.ts';
 
 export class StreamHub {
@@ -18,6 +24,11 @@ export class StreamHub {
     subscriber.on('message', (channel: string, message: string) => {
       const views = this.byChannel.get(channel);
       if (!views) return;
+      if (message.startsWith(TAKEOVER)) {
+        const owner = message.slice(TAKEOVER.length);
+        for (const v of [...views]) if (v.owner !== owner) v.end();
+        return;
+      }
       const ev = decodeWake(message);
       if (!ev) return;
       for (const v of views) v.onWake(ev);
@@ -41,8 +52,9 @@ export class StreamHub {
   }
 
   /** Subscribes first, then reads: whatever was appended before the subscription is found by the first read. */
-  async open(opts: Omit<StreamViewOptions, 'onClose'>): Promise<StreamView> {
+  async open(opts: Omit<StreamViewOptions, 'onClose'>, exclusive = false): Promise<StreamView> {
     const view = new StreamView(this.redis, { ...opts, onClose: (v) => this.detach(v) }, this.log);
+    if (exclusive) view.owner = randomId(9);
     let views = this.byChannel.get(opts.channel);
     if (!views) {
       views = new Set();
@@ -50,7 +62,13 @@ export class StreamHub {
       views.add(view);
       await this.subscriber.subscribe(opts.channel);
     } else views.add(view);
-    if (!view.isClosed) await view.pull();
+    try {
+      if (view.owner) await this.redis.publish(opts.channel, TAKEOVER + view.owner);
+      if (!view.isClosed) await view.pull();
+    } catch (err) {
+      view.end();
+      throw err;
+    }
     return view;
   }
 

@@ -29,6 +29,8 @@ export class StreamView {
   private dirty = false;
   private waitingDrain = false;
   private closed = false;
+  /** set on views that hold a stream exclusively (the standalone GET stream) */
+  owner?: string;
 
   constructor(
     private readonly redis: Redis,
