@@ -73,13 +73,19 @@ export class FleetProcess {
       this.child.once('exit', (code, signal) => {
         live.delete(this.child);
         this.exitInfo = { code, signal };
-        this.lines.push(`[harness] process exited (code ${code}, signal ${signal})`);
+        const line = `[harness] process exited (code ${code}, signal ${signal}) at ${new Date().toISOString()}`;
+        this.lines.push(line);
+        this.writeLog(`${line}\n`);
         resolve({ code, signal });
       });
     });
     this.child.once('error', (err) => this.lines.push(`[harness] spawn error: ${err.message}`));
     this.pipe(this.child.stdout!, 'stdout');
     this.pipe(this.child.stderr!, 'stderr');
+  }
+
+  private writeLog(text: string): void {
+    if (!this.logFile.writableEnded) this.logFile.write(text);
   }
 
   get pid(): number {
@@ -109,7 +115,7 @@ export class FleetProcess {
 
   private onLine(line: string, which: 'stdout' | 'stderr'): void {
     this.lines.push(which === 'stderr' ? `[stderr] ${line}` : line);
-    this.logFile.write(which === 'stderr' ? `[stderr] ${line}\n` : `${line}\n`);
+    this.writeLog(which === 'stderr' ? `[stderr] ${line}\n` : `${line}\n`);
     let entry: LogEntry | undefined;
     if (line.startsWith('{')) {
       try {
@@ -178,9 +184,12 @@ export class FleetProcess {
   /** SIGTERM, then SIGKILL after `graceMs` if it is still running. */
   async stop(graceMs = 5_000): Promise<void> {
     if (this.alive) {
+      this.writeLog(`[harness] sending SIGTERM at ${new Date().toISOString()}\n`);
       this.child.kill('SIGTERM');
       const timer = setTimeout(() => {
-        if (this.alive) this.child.kill('SIGKILL');
+        if (!this.alive) return;
+        this.writeLog(`[harness] still running ${graceMs} ms after SIGTERM: sending SIGKILL\n`);
+        this.child.kill('SIGKILL');
       }, graceMs);
       await this.exited;
       clearTimeout(timer);

@@ -37,6 +37,8 @@ export const configSchema = z
     TOOLS_PAGE_SIZE: int(1, 1000).default(100),
     REQUEST_TIMEOUT_MS: int(1000, 3_600_000).default(30_000),
     WORKER_CONCURRENCY: int(1, 10_000).default(64),
+    JOB_LOCK_MS: int(1000, 3_600_000).default(30_000).describe('BullMQ job lock; a worker silent this long is presumed dead'),
+    JOB_STALLED_CHECK_MS: int(500, 3_600_000).default(30_000).describe('how often workers look for jobs of dead workers'),
     TOOL_PACKS: list.prefault('examples').describe('tool packs the worker loads: built-in names or module paths'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: bool.prefault('false'),

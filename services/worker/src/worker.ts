@@ -1,6 +1,6 @@
 // A worker process: runs tool calls from BullMQ, writes their messages to the session streams, and aborts a job
 // when any front node broadcasts its cancellation (worker.cancelJob reaches only this process's jobs).
-import { Worker, type Job } from 'bullmq';
+import { Job, Worker } from 'bullmq';
 import {
   FleetKeys, createLogger, createRedis, randomId, type FleetConfig, type ToolCallJob,
 } from '@mcp-fleet/shared';
@@ -37,6 +37,13 @@ export async function startWorker(config: FleetConfig, extraTools: AnyTool[] = [
       await writer.result(errorResult(`Tool ${data.tool} is not served by this worker`));
       return;
     }
+    if ((job.attemptsStarted ?? 1) > 1 && tool.annotations?.idempotentHint !== true) {
+      // A re-run after the first worker died (BullMQ stalled job). Running a non-idempotent tool twice could do its
+      // side effects twice, so the caller gets a clear error instead (DESIGN invariant 11).
+      log.warn(fields, 'stalled call not retried: tool is not idempotent');
+      await writer.result(errorResult(`Tool ${data.tool} was interrupted (its worker stopped) and is not idempotent, so it was not retried; call it again if that is safe`));
+      return;
+    }
     try {
       const out = await tool.run(data.args, toolContext(data, writer, abort));
       if (abort.aborted) throw abort.reason;
@@ -58,9 +65,23 @@ export async function startWorker(config: FleetConfig, extraTools: AnyTool[] = [
     connection: createRedis(config.REDIS_URL, 'bullmq', `worker:${workerId}:bullmq`, log),
     prefix: keys.bullPrefix(),
     concurrency: config.WORKER_CONCURRENCY,
+    lockDuration: config.JOB_LOCK_MS,
+    stalledInterval: config.JOB_STALLED_CHECK_MS,
     autorun: false,
   });
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
+  // A job that stalled more often than BullMQ allows is failed inside a Lua script, where no processor sees it:
+  // answer its caller here, or the client would wait forever. The done flag makes this a no-op if it was answered.
+  worker.on('stalled', (jobId) => {
+    void (async () => {
+      const job = await Job.fromId<ToolCallJob>(worker, jobId);
+      if (!job || !(await job.isFailed())) return;
+      log.warn({ jobId, tool: job.data.tool }, 'call failed: its workers stopped repeatedly');
+      await new StreamWriter(redis, keys, job.data).result(
+        errorResult(`Tool ${job.data.tool} failed: the workers running it stopped repeatedly`),
+      );
+    })().catch((err: Error) => log.warn({ jobId, err: err.message }, 'could not answer a stalled call'));
+  });
 
   subscriber.on('message', (channel: string, jobId: string) => {
     if (channel === keys.cancelChannel() && worker.cancelJob(jobId, 'cancelled by the client')) {
