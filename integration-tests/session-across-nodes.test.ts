@@ -68,6 +68,36 @@ describe('initialize', () => {
   });
 });
 
+describe('requests a front node answers itself', () => {
+  test('ping, tools/list and logging/setLevel come back as application/json, on either node', async () => {
+    const res = await post(fleet.front('a').url, initRequest('2025-11-25'));
+    const headers = { 'mcp-session-id': res.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
+    await res.text();
+    const cases: [string, string, Record<string, unknown> | undefined][] = [
+      ['a', 'ping', undefined],
+      ['b', 'ping', undefined],
+      ['b', 'tools/list', {}],
+      ['a', 'logging/setLevel', { level: 'error' }],
+    ];
+    for (const [node, method, params] of cases) {
+      const id = `${method}-${node}`;
+      const r = await post(fleet.front(node).url, rpcRequest(method, params, id), headers);
+      assert.equal(r.status, 200, `${method} on ${node}`);
+      assert.equal(mediaType(r), 'application/json', `${method} on ${node}`);
+      const body = (await readJson(r)) as { jsonrpc: string; id: string; result?: Record<string, unknown> };
+      assert.equal(body.jsonrpc, '2.0');
+      assert.equal(body.id, id);
+      assert.ok(body.result, `${method} has a result: ${JSON.stringify(body)}`);
+      if (method === 'tools/list') {
+        const names = (body.result.tools as { name: string }[]).map((t) => t.name);
+        for (const n of ['echo', 'count', 'fail', 'log_levels']) assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+      } else {
+        assert.deepEqual(body.result, {});
+      }
+    }
+  });
+});
+
 describe('one session, two nodes', () => {
   test('created on A, used on B: tools/list, tools/call, ping', async () => {
     const lb = createBalancer(fleet);

@@ -12,7 +12,14 @@ export type EventKind =
   /** the JSON-RPC response that answers the stream's request: delivered, then the stream ends */
   | 'f'
   /** the stream ends with no message (the request was cancelled, or the session was deleted) */
-  | 'e';
+  | 'e'
+  /** a response on a stream shared by the session (legacy HTTP+SSE): delivered, and the stream goes on */
+  | 'r'
+  /**
+   * close the client's connection but not the stream (SEP-1699 polling, 2025-11-25 only): the client reconnects
+   * with Last-Event-ID after the `retry` delay and the stream continues
+   */
+  | 'c';
 
 export interface StreamEvent {
   seq: number;
@@ -21,8 +28,9 @@ export interface StreamEvent {
   data: string;
 }
 
+/** The stream ends after this event. */
 export function isTerminal(kind: EventKind): boolean {
-  return kind !== 'm';
+  return kind === 'f' || kind === 'e';
 }
 
 const STREAM_ID = /^[A-Za-z0-9_-]{1,64}$/;

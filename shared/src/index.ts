@@ -1,7 +1,7 @@
 // The common package's public surface: what front nodes and workers agree on.
 export { loadConfig, ConfigError, configSchema, configKeys, type FleetConfig, type ConfigKey } from './config.ts';
 export {
-  FleetKeys, newRequestStreamId, sessionFingerprint, standaloneStreamId, streamBelongsTo, type SessionRef,
+  FleetKeys, newRequestStreamId, parseSessionMember, sessionMember, sessionFingerprint, standaloneStreamId, streamBelongsTo, type SessionRef,
 } from './keys.ts';
 export {
   decodeEntries, decodeWake, entryId, formatEventId, isStreamId, isTerminal, parseEventId, sseFrame,
@@ -11,9 +11,11 @@ export {
   STREAMABLE_VERSIONS, LATEST_VERSION, DEFAULT_NEGOTIATED_VERSION, LOG_LEVELS, isStreamableVersion,
   isLogLevel, logLevelPasses, supportsPriming, type StreamableVersion, type LogLevel, type JsonRpcId,
 } from './protocol.ts';
-export { jobIdFor, jobName, type ToolCallJob } from './job.ts';
+export { JOB_METHODS, jobName, type CallJob, type JobMethod, type TraceContext } from './job.ts';
 export { appendEvent, openStream, touchSession, defineScripts, type AppendArgs } from './scripts.ts';
 export { createRedis, type RedisRole } from './redis.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { startRedis, freePort, findOnPath, RedisUnavailableError, type RunningRedis } from './redis-launcher.ts';
 export { randomId } from './ids.ts';
+export { fanOut, liveSessions, notifySession, resourceUpdated, type StandaloneRetention } from './notify.ts';
+export { templateMatcher } from './uri-template.ts';

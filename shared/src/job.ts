@@ -3,31 +3,52 @@
 import type { SessionRef } from './keys.ts';
 import type { JsonRpcId, LogLevel } from './protocol.ts';
 
-export interface ToolCallJob {
+/** The requests that run user code, and so run on workers. */
+export const JOB_METHODS = ['tools/call', 'resources/read', 'prompts/get', 'completion/complete'] as const;
+export type JobMethod = (typeof JOB_METHODS)[number];
+
+export interface TraceContext {
+  traceparent?: string;
+  tracestate?: string;
+  baggage?: string;
+}
+
+export interface CallJob {
   v: 1;
+  method: JobMethod;
   session: SessionRef;
-  /** JSON-RPC id of the client's request; the result is answered with it */
+  /**
+   * BullMQ job id: the stream id for a request's own stream (globally unique random), `<streamId>.<random>` on a
+   * shared stream. The session's in-flight hash maps the request id to it, so a cancel can name the job.
+   */
+  jobId: string;
+  /** JSON-RPC id of the client's request; the response is answered with it */
   requestId: JsonRpcId;
-  /** the request's own stream, where progress, logs and the result go */
+  /** the stream where progress, logs, server requests and the response go */
   streamId: string;
+  /**
+   * The stream is shared by the whole session (legacy HTTP+SSE): the response is one more message on it and does
+   * not end it. Otherwise the stream is the request's own and ends after the response.
+   */
+  sharedStream?: boolean;
   protocolVersion: string;
-  tool: string;
-  args: Record<string, unknown>;
+  clientCapabilities: Record<string, unknown>;
+  /** the tool or prompt name, the resource URI, or (completion) the prompt name or resource template */
+  target: string;
+  /** the request's params as the client sent them */
+  params: Record<string, unknown>;
   progressToken?: string | number;
   /** the session's log level when the call started (unset: the server picks, we send info and above) */
   logLevel?: LogLevel;
   /** W3C trace context of the request, when it carried one */
-  trace?: { traceparent?: string; tracestate?: string; baggage?: string };
-  /** stream retention the front node was configured with, so both sides trim alike */
-  retention: { maxEvents: number; ttlMs: number };
+  trace?: TraceContext;
+  /** request headers on the HEADERS_TO_TOOLS allow-list */
+  headers?: Record<string, string>;
+  /** retention the front node was configured with, so both sides trim alike */
+  retention: { maxEvents: number; ttlMs: number; sessionTtlMs: number; serverRequestTimeoutMs: number };
 }
 
-/** A job name is the tool name; BullMQ shows it in dashboards. */
-export function jobName(job: ToolCallJob): string {
-  return job.tool;
-}
-
-/** Job ids are the stream ids: globally unique random strings, so a cancel can name the job without a lookup. */
-export function jobIdFor(job: ToolCallJob): string {
-  return job.streamId;
+/** A job name is `<method> <target>`; BullMQ shows it in dashboards. */
+export function jobName(job: CallJob): string {
+  return `${job.method} ${job.target}`;
 }

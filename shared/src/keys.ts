@@ -28,6 +28,14 @@ export function standaloneStreamId(sessionId: string): string {
 export function newRequestStreamId(sessionId: string): string {
   return `${sessionFingerprint(sessionId)}${randomId(12)}`;
 }
+/** Members of the sessions index and resource-subscriber sets. */
+export function sessionMember(s: SessionRef): string {
+  return `${s.principal} ${s.sessionId}`;
+}
+export function parseSessionMember(m: string): SessionRef | undefined {
+  const i = m.indexOf(' ');
+  return i > 0 ? { principal: m.slice(0, i), sessionId: m.slice(i + 1) } : undefined;
+}
 export function streamBelongsTo(streamId: string, sessionId: string): boolean {
   return streamId.startsWith(sessionFingerprint(sessionId));
 }
@@ -57,6 +65,34 @@ export class FleetKeys {
   /** Pub/sub channel that wakes the node serving a stream; the payload carries the event itself. */
   streamChannel(s: SessionRef, streamId: string): string {
     return `${this.tag(s)}:wake:${streamId}`;
+  }
+  /** Set: resource URIs this session subscribed to (resources/subscribe). */
+  sessionSubscriptions(s: SessionRef): string {
+    return `${this.tag(s)}:rsubs`;
+  }
+  /** Hash: id of a server→client request still waiting for its answer → the job's stream id. */
+  pendingServerRequests(s: SessionRef): string {
+    return `${this.tag(s)}:pending`;
+  }
+  /** String: the client's answer to one server→client request, until the waiting job takes it. */
+  serverRequestReply(s: SessionRef, requestId: string): string {
+    return `${this.tag(s)}:reply:${requestId}`;
+  }
+  /** Pub/sub channel announcing that an answer to a server→client request arrived: `<principal> <session> <id>`. */
+  replyChannel(): string {
+    return `${this.prefix}:reply`;
+  }
+  /** Sorted set: `<principal> <sessionId>` of live sessions, scored by last-seen time (ms); for broadcasts. */
+  sessionsIndex(): string {
+    return `${this.prefix}:sessions`;
+  }
+  /** Set: sessions (`<principal> <sessionId>`) subscribed to one resource URI. */
+  resourceSubscribers(uri: string): string {
+    return `${this.prefix}:rsub:${createHash('sha256').update(uri).digest('base64url')}`;
+  }
+  /** String set once per catalog version and list kind: the list_changed fan-out for it was done. */
+  catalogNotified(kind: string, version: string): string {
+    return `${this.prefix}:catalog:notified:${kind}:${version}`;
   }
   /** Pub/sub channel every worker listens on: a job id to abort. */
   cancelChannel(): string {

@@ -49,10 +49,10 @@ export async function openStream(
   k: { meta: string; inflight: string; session: string },
   ttlMs: number,
   requestField: string,
-  streamId: string,
+  jobId: string,
 ): Promise<boolean> {
   const fn = (redis as unknown as Record<string, Cmd>).openStream!;
-  return Number(await fn.call(redis, k.meta, k.inflight, k.session, ttlMs, requestField, streamId)) === 1;
+  return Number(await fn.call(redis, k.meta, k.inflight, k.session, ttlMs, requestField, jobId)) === 1;
 }
 
 export async function touchSession(

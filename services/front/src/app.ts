@@ -7,6 +7,8 @@ import type { FrontDeps } from './deps.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { registerMcpRoute } from './http/mcp-route.ts';
+import { registerLegacySse } from './http/legacy-sse.ts';
+import { listChangedNotifier } from './catalog/list-changed.ts';
 import { SessionStore } from './sessions/session-store.ts';
 import { StreamHub } from './streams/stream-hub.ts';
 
@@ -25,6 +27,7 @@ export function buildApp(deps: FrontDeps): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   installErrorHandler(app, deps.config.MAX_BODY_BYTES);
   registerMcpRoute(app, deps);
+  registerLegacySse(app, deps);
 
   app.get('/healthz', async () => ({ status: 'ok', node: deps.nodeId }));
   app.get('/readyz', async (_req, reply) => {
@@ -55,7 +58,11 @@ export async function startFront(config: FleetConfig): Promise<RunningFront> {
   const redis = createRedis(config.REDIS_URL, 'command', `front:${nodeId}:cmd`, log);
   const subscriber = createRedis(config.REDIS_URL, 'subscriber', `front:${nodeId}:sub`, log);
   const hub = new StreamHub(redis, subscriber, log, config.SSE_KEEPALIVE_MS);
-  const catalog = new Catalog(redis, subscriber, keys, log);
+  const catalog = new Catalog(redis, subscriber, keys, log, config.CATALOG_HEARTBEAT_MS);
+  catalog.onChange = listChangedNotifier(redis, keys, log, {
+    sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
+    maxEvents: config.STREAM_MAX_EVENTS,
+  });
   const deps: FrontDeps = {
     config, nodeId, keys, redis, log, hub, catalog,
     sessions: new SessionStore(redis, keys, config.SESSION_TTL_SECONDS * 1000),
@@ -73,6 +80,7 @@ export async function startFront(config: FleetConfig): Promise<RunningFront> {
     url,
     app,
     async close() {
+      catalog.stop();
       await app.close();
       await deps.dispatcher.close();
       redis.disconnect();

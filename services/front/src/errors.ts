@@ -94,7 +94,7 @@ export type ErrorName = keyof typeof ERRORS;
 
 export class FleetError extends Error {
   readonly status: number;
-  readonly code: number;
+  code: number;
   constructor(
     readonly errorName: ErrorName,
     args: string[] = [],

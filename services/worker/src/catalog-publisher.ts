@@ -1,31 +1,50 @@
-// Publishes this worker's catalog to Redis and announces it (DESIGN invariant 6).
+// Publishes this worker's catalog to Redis, announces changes, and keeps it alive with a heartbeat (DESIGN
+// invariant 6). Front nodes drop the entry of a worker whose heartbeat stopped (killed without a clean shutdown).
 import type { Redis } from 'ioredis';
 import type { FleetKeys } from '@mcp-fleet/shared';
-import type { AnyTool } from './define-tool.ts';
+import type { Pack } from './pack.ts';
 
-export function catalogEntry(workerId: string, queue: string, tools: AnyTool[]) {
+const omitFns = <T extends object>(o: T) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v !== 'function' && v !== undefined));
+
+export function catalogEntry(workerId: string, queue: string, pack: Pack) {
   return {
     workerId,
     queue,
-    tools: tools.map((t) => ({
-      name: t.name,
-      ...(t.title !== undefined && { title: t.title }),
-      description: t.description,
-      inputSchema: t.inputSchema,
-      ...(t.outputSchema !== undefined && { outputSchema: t.outputSchema }),
-      ...(t.annotations !== undefined && { annotations: t.annotations }),
-    })),
+    seenAt: Date.now(),
+    tools: pack.tools.map(omitFns),
+    resources: pack.resources.map(omitFns),
+    resourceTemplates: pack.resourceTemplates.map(({ complete, ...t }) => ({ ...omitFns(t), completable: Object.keys(complete ?? {}) })),
+    prompts: pack.prompts.map(({ complete, ...p }) => ({ ...omitFns(p), completable: Object.keys(complete ?? {}) })),
   };
 }
 
-export async function publishCatalog(redis: Redis, keys: FleetKeys, workerId: string, queue: string, tools: AnyTool[]) {
-  await redis
-    .multi()
-    .hset(keys.catalog(), workerId, JSON.stringify(catalogEntry(workerId, queue, tools)))
-    .publish(keys.catalogChannel(), workerId)
-    .exec();
-}
+export class CatalogPublisher {
+  private timer?: NodeJS.Timeout;
 
-export async function withdrawCatalog(redis: Redis, keys: FleetKeys, workerId: string) {
-  await redis.multi().hdel(keys.catalog(), workerId).publish(keys.catalogChannel(), workerId).exec();
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: FleetKeys,
+    private readonly workerId: string,
+    private readonly queue: string,
+    private readonly pack: Pack,
+    private readonly heartbeatMs: number,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.write(true);
+    this.timer = setInterval(() => void this.write(false).catch(() => {}), this.heartbeatMs);
+    this.timer.unref();
+  }
+
+  private async write(announce: boolean): Promise<void> {
+    const m = this.redis.multi().hset(this.keys.catalog(), this.workerId, JSON.stringify(catalogEntry(this.workerId, this.queue, this.pack)));
+    if (announce) m.publish(this.keys.catalogChannel(), this.workerId);
+    await m.exec();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.redis.multi().hdel(this.keys.catalog(), this.workerId).publish(this.keys.catalogChannel(), this.workerId).exec();
+  }
 }

@@ -1,7 +1,7 @@
-// Appends one job's messages to its request stream. Each append carries this writer's id and a sequence number,
-// so a command that ioredis resends after a reconnect is applied once (see append-event-3.lua).
+// Appends one job's messages to its stream. Each append carries this writer's id and a sequence number, so a
+// command that ioredis resends after a reconnect is applied once (see append-event-3.lua).
 import type { Redis } from 'ioredis';
-import { appendEvent, randomId, type EventKind, type FleetKeys, type ToolCallJob } from '@mcp-fleet/shared';
+import { appendEvent, randomId, type CallJob, type EventKind, type FleetKeys } from '@mcp-fleet/shared';
 
 export class StreamWriter {
   private seq = 0;
@@ -10,10 +10,10 @@ export class StreamWriter {
   constructor(
     private readonly redis: Redis,
     private readonly keys: FleetKeys,
-    private readonly job: ToolCallJob,
+    private readonly job: CallJob,
   ) {
     // One writer per job attempt: a retried job is a new writer, kept in line by the done flag and progress guard.
-    this.writer = `${job.streamId}:${randomId(6)}`;
+    this.writer = `${job.jobId}:${randomId(6)}`;
   }
 
   /** Returns false when the event was not appended (duplicate, stream already ended, or stream gone). */
@@ -29,7 +29,7 @@ export class StreamWriter {
       writerSeq: ++this.seq,
       progress,
       maxLen: this.job.retention.maxEvents,
-      ttlMs: this.job.retention.ttlMs,
+      ttlMs: this.job.sharedStream ? this.job.retention.sessionTtlMs : this.job.retention.ttlMs,
       channel: this.keys.streamChannel(s, this.job.streamId),
       requestField: JSON.stringify(this.job.requestId),
     });
@@ -40,13 +40,32 @@ export class StreamWriter {
     return this.append('m', { jsonrpc: '2.0', method, params }, progress);
   }
 
-  /** The response to the call; the stream ends after it. */
-  result(result: unknown): Promise<boolean> {
-    return this.append('f', { jsonrpc: '2.0', id: this.job.requestId, result });
+  /** A server→client request, on the call's stream (it relates to the call). */
+  request(id: string, method: string, params: Record<string, unknown>): Promise<boolean> {
+    return this.append('m', { jsonrpc: '2.0', id, method, params });
   }
 
-  /** Ends the stream with no response (cancelled). */
-  end(): Promise<boolean> {
-    return this.append('e', undefined);
+  /** The response to the call; a request's own stream ends after it. */
+  result(result: unknown): Promise<boolean> {
+    return this.append(this.responseKind(), { jsonrpc: '2.0', id: this.job.requestId, result });
+  }
+
+  /** A JSON-RPC error response to the call. */
+  error(code: number, message: string, data?: unknown): Promise<boolean> {
+    const error = data === undefined ? { code, message } : { code, message, data };
+    return this.append(this.responseKind(), { jsonrpc: '2.0', id: this.job.requestId, error });
+  }
+
+  /** Ends the call with no response (cancelled): a request's own stream ends; a shared stream goes on. */
+  async end(): Promise<void> {
+    if (this.job.sharedStream) {
+      await this.redis.hdel(this.keys.inflight(this.job.session), JSON.stringify(this.job.requestId));
+      return;
+    }
+    await this.append('e', undefined);
+  }
+
+  private responseKind(): EventKind {
+    return this.job.sharedStream ? 'r' : 'f';
   }
 }

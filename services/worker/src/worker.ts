@@ -1,67 +1,71 @@
-// A worker process: runs tool calls from BullMQ, writes their messages to the session streams, and aborts a job
-// when any front node broadcasts its cancellation (worker.cancelJob reaches only this process's jobs).
+// A worker process: runs calls from BullMQ (tools, resources, prompts, completions), writes their messages to the
+// session streams, and aborts a job when any front node broadcasts its cancellation (worker.cancelJob reaches only
+// this process's jobs).
 import { Job, Worker } from 'bullmq';
 import {
-  FleetKeys, createLogger, createRedis, randomId, type FleetConfig, type ToolCallJob,
+  FleetKeys, createLogger, createRedis, randomId, type CallJob, type FleetConfig,
 } from '@mcp-fleet/shared';
-import type { AnyTool, ToolResult } from './define-tool.ts';
-import { publishCatalog, withdrawCatalog } from './catalog-publisher.ts';
-import { loadPacks } from './packs/index.ts';
+import { CatalogPublisher } from './catalog-publisher.ts';
+import { handlerContext } from './handler-context.ts';
+import { callTool } from './handlers/call-tool.ts';
+import { complete } from './handlers/complete.ts';
+import { getPrompt } from './handlers/get-prompt.ts';
+import { HandlerError } from './handlers/handler-error.ts';
+import { readResource } from './handlers/read-resource.ts';
+import { loadPacks, type Pack, type ToolPack } from './pack.ts';
+import { ServerRequests } from './server-requests.ts';
 import { StreamWriter } from './stream-writer.ts';
-import { toolContext } from './tool-context.ts';
 
 export interface RunningWorker {
   workerId: string;
   close(): Promise<void>;
 }
 
-export async function startWorker(config: FleetConfig, extraTools: AnyTool[] = []): Promise<RunningWorker> {
+export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = []): Promise<RunningWorker> {
   if (!config.REDIS_URL) throw new Error('REDIS_URL is required for a worker');
   const workerId = config.NODE_ID ?? `worker-${randomId(4)}`;
   const log = createLogger('worker', config.LOG_LEVEL, workerId);
   const keys = new FleetKeys(config.KEY_PREFIX);
-  const tools = [...(await loadPacks(config.TOOL_PACKS)), ...extraTools];
-  const byName = new Map(tools.map((t) => [t.name, t]));
+  const pack = await loadPacks(config.TOOL_PACKS, extraPacks);
 
   const redis = createRedis(config.REDIS_URL, 'command', `worker:${workerId}:cmd`, log);
   const subscriber = createRedis(config.REDIS_URL, 'subscriber', `worker:${workerId}:sub`, log);
+  const requests = new ServerRequests(redis, subscriber, keys, log);
 
-  const processor = async (job: Job<ToolCallJob>, _token?: string, signal?: AbortSignal) => {
+  const processor = async (job: Job<CallJob>, _token?: string, signal?: AbortSignal) => {
     const data = job.data;
-    const tool = byName.get(data.tool);
     const writer = new StreamWriter(redis, keys, data);
     const abort = signal ?? new AbortController().signal;
-    const started = performance.now();
-    const fields = { jobId: job.id, tool: data.tool, session: data.session.sessionId };
-    if (!tool) {
-      await writer.result(errorResult(`Tool ${data.tool} is not served by this worker`));
-      return;
-    }
-    if ((job.attemptsStarted ?? 1) > 1 && tool.annotations?.idempotentHint !== true) {
+    const fields = { jobId: job.id, method: data.method, target: data.target, session: data.session.sessionId };
+    if ((job.attemptsStarted ?? 1) > 1 && !isIdempotent(pack, data)) {
       // A re-run after the first worker died (BullMQ stalled job). Running a non-idempotent tool twice could do its
       // side effects twice, so the caller gets a clear error instead (DESIGN invariant 11).
       log.warn(fields, 'stalled call not retried: tool is not idempotent');
-      await writer.result(errorResult(`Tool ${data.tool} was interrupted (its worker stopped) and is not idempotent, so it was not retried; call it again if that is safe`));
+      await writer.result(errorResult(`Tool ${data.target} was interrupted (its worker stopped) and is not idempotent, so it was not retried; call it again if that is safe`));
       return;
     }
     try {
-      const out = await tool.run(data.args, toolContext(data, writer, abort));
+      const ctx = handlerContext(data, writer, abort, { redis, keys, requests });
+      const result = await run(data, pack, ctx);
       if (abort.aborted) throw abort.reason;
-      await writer.result(normalise(out));
-      log.debug({ ...fields, ms: +(performance.now() - started).toFixed(2) }, 'tool call done');
+      await writer.result(result);
     } catch (err) {
       if (abort.aborted) {
-        // Cancelled: no response is sent for the request (spec); the stream ends so its readers close.
+        // Cancelled: no response is sent for the request (spec); a request's own stream ends so its readers close.
         await writer.end();
-        log.info(fields, 'tool call cancelled');
+        log.info({ ...fields, jobId: job.id, tool: data.target }, 'tool call cancelled');
         return;
       }
-      log.warn({ ...fields, err: (err as Error).message }, 'tool threw');
-      await writer.result(errorResult(`Tool ${data.tool} failed: ${(err as Error).message ?? String(err)}`));
+      if (err instanceof HandlerError) {
+        await writer.error(err.code, err.message, err.data);
+        return;
+      }
+      log.warn({ ...fields, err: (err as Error)?.message }, 'handler threw');
+      await writer.error(-32603, `${data.method} ${data.target} failed: ${(err as Error)?.message ?? String(err)}`);
     }
   };
 
-  const worker = new Worker<ToolCallJob>(config.QUEUE, processor, {
+  const worker = new Worker<CallJob>(config.QUEUE, processor, {
     connection: createRedis(config.REDIS_URL, 'bullmq', `worker:${workerId}:bullmq`, log),
     prefix: keys.bullPrefix(),
     concurrency: config.WORKER_CONCURRENCY,
@@ -74,11 +78,11 @@ export async function startWorker(config: FleetConfig, extraTools: AnyTool[] = [
   // answer its caller here, or the client would wait forever. The done flag makes this a no-op if it was answered.
   worker.on('stalled', (jobId) => {
     void (async () => {
-      const job = await Job.fromId<ToolCallJob>(worker, jobId);
+      const job = await Job.fromId<CallJob>(worker, jobId);
       if (!job || !(await job.isFailed())) return;
-      log.warn({ jobId, tool: job.data.tool }, 'call failed: its workers stopped repeatedly');
+      log.warn({ jobId, target: job.data.target }, 'call failed: its workers stopped repeatedly');
       await new StreamWriter(redis, keys, job.data).result(
-        errorResult(`Tool ${job.data.tool} failed: the workers running it stopped repeatedly`),
+        errorResult(`${job.data.target} failed: the workers running it stopped repeatedly`),
       );
     })().catch((err: Error) => log.warn({ jobId, err: err.message }, 'could not answer a stalled call'));
   });
@@ -89,15 +93,17 @@ export async function startWorker(config: FleetConfig, extraTools: AnyTool[] = [
     }
   });
   await subscriber.subscribe(keys.cancelChannel());
-  await publishCatalog(redis, keys, workerId, config.QUEUE, tools);
+  await requests.subscribe(subscriber);
+  const catalog = new CatalogPublisher(redis, keys, workerId, config.QUEUE, pack, config.CATALOG_HEARTBEAT_MS);
+  await catalog.start();
   void worker.run();
   await worker.waitUntilReady();
-  log.info({ tools: tools.map((t) => t.name), queue: config.QUEUE }, 'worker ready');
+  log.info({ tools: pack.tools.map((t) => t.name), queue: config.QUEUE }, 'worker ready');
 
   return {
     workerId,
     async close() {
-      await withdrawCatalog(redis, keys, workerId).catch(() => {});
+      await catalog.stop().catch(() => {});
       await worker.close();
       redis.disconnect();
       subscriber.disconnect();
@@ -105,10 +111,25 @@ export async function startWorker(config: FleetConfig, extraTools: AnyTool[] = [
   };
 }
 
-function errorResult(text: string): ToolResult {
-  return { isError: true, content: [{ type: 'text', text }] };
+function run(job: CallJob, pack: Pack, ctx: ReturnType<typeof handlerContext>): Promise<unknown> {
+  switch (job.method) {
+    case 'tools/call':
+      return callTool(job, pack, ctx);
+    case 'resources/read':
+      return readResource(job, pack, ctx);
+    case 'prompts/get':
+      return getPrompt(job, pack, ctx);
+    case 'completion/complete':
+      return complete(job, pack);
+  }
 }
 
-function normalise(out: ToolResult | string): ToolResult {
-  return typeof out === 'string' ? { content: [{ type: 'text', text: out }] } : out;
+/** Reading a resource, getting a prompt or completing is safe to repeat; a tool says so with idempotentHint. */
+function isIdempotent(pack: Pack, job: CallJob): boolean {
+  if (job.method !== 'tools/call') return true;
+  return pack.tools.find((t) => t.name === job.target)?.annotations?.idempotentHint === true;
+}
+
+function errorResult(text: string) {
+  return { isError: true, content: [{ type: 'text', text }] };
 }

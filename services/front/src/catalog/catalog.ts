@@ -1,49 +1,86 @@
-// The tool catalog as workers publish it (DESIGN invariant 6), cached in memory and rebuilt from Redis whenever a
-// worker announces a change. Arguments are validated here, before a job is enqueued (invariant 5).
+// The catalog as the worker fleet publishes it (DESIGN invariant 6): tools, resources, resource templates and
+// prompts, cached in memory and rebuilt from Redis whenever a worker announces a change or a worker's heartbeat
+// stops. Arguments are validated here, before a job is enqueued (invariant 5).
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import type { FleetKeys } from '@mcp-fleet/shared';
+import { templateMatcher, type FleetKeys } from '@mcp-fleet/shared';
 import { RpcError, JSONRPC } from '../errors.ts';
 
-export interface CatalogTool {
-  name: string;
-  title?: string;
-  description?: string;
+export type Item = Record<string, unknown> & { name: string };
+export interface CatalogTool extends Item {
   inputSchema: Record<string, unknown>;
-  outputSchema?: Record<string, unknown>;
-  annotations?: Record<string, unknown>;
+}
+export interface CatalogResource extends Item {
+  uri: string;
+}
+export interface CatalogTemplate extends Item {
+  uriTemplate: string;
+  completable?: string[];
+}
+export interface CatalogPrompt extends Item {
+  arguments?: { name: string; required?: boolean }[];
+  completable?: string[];
 }
 
 /** What one worker publishes under its id in the catalog hash. */
 export interface WorkerCatalog {
   workerId: string;
   queue: string;
-  tools: CatalogTool[];
+  seenAt?: number;
+  tools?: CatalogTool[];
+  resources?: CatalogResource[];
+  resourceTemplates?: CatalogTemplate[];
+  prompts?: CatalogPrompt[];
 }
 
-interface Entry {
-  tool: CatalogTool;
+export const LIST_KINDS = ['tools', 'resources', 'prompts'] as const;
+export type ListKind = (typeof LIST_KINDS)[number];
+
+interface Entry<T> {
+  item: T;
   queue: string;
-  validate?: ValidateFunction;
 }
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv2020) => void;
 
+class Section<T extends Item> {
+  readonly byKey = new Map<string, Entry<T>>();
+  sorted: T[] = [];
+  constructor(readonly keyOf: (item: T) => string) {}
+  add(item: T, queue: string): void {
+    if (!this.byKey.has(this.keyOf(item))) this.byKey.set(this.keyOf(item), { item, queue });
+  }
+  seal(): void {
+    this.sorted = [...this.byKey.values()].map((e) => e.item).sort((a, b) => this.keyOf(a).localeCompare(this.keyOf(b)));
+  }
+  version(): string {
+    return createHash('sha256').update(JSON.stringify(this.sorted)).digest('base64url').slice(0, 16);
+  }
+}
+
 export class Catalog {
-  private entries = new Map<string, Entry>();
-  private sorted: CatalogTool[] = [];
-  private version = '';
+  private tools = new Section<CatalogTool>((t) => t.name);
+  private resources = new Section<CatalogResource>((r) => r.uri);
+  private templates = new Section<CatalogTemplate>((t) => t.uriTemplate);
+  private prompts = new Section<CatalogPrompt>((p) => p.name);
+  private matchers: { match: (uri: string) => Record<string, string> | undefined; entry: Entry<CatalogTemplate> }[] = [];
+  private versions: Record<ListKind, string> = { tools: '', resources: '', prompts: '' };
+  private readonly validators = new Map<string, ValidateFunction>();
   private readonly ajv = new Ajv2020({ allErrors: true, strict: false });
+  private timer?: NodeJS.Timeout;
+  /** called with the list kinds whose content changed (not on the first load) */
+  onChange?: (kinds: ListKind[], versions: Record<ListKind, string>) => void;
 
   constructor(
     private readonly redis: Redis,
     private readonly subscriber: Redis,
     private readonly keys: FleetKeys,
     private readonly log: Logger,
+    private readonly heartbeatMs: number,
   ) {
     addFormats(this.ajv);
     subscriber.on('message', (channel: string) => {
@@ -55,10 +92,17 @@ export class Catalog {
   async start(): Promise<void> {
     await this.subscriber.subscribe(this.keys.catalogChannel());
     await this.reload();
+    // Periodic reloads notice workers whose heartbeat stopped (killed without withdrawing their entry).
+    this.timer = setInterval(() => void this.reload(), this.heartbeatMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
   }
 
   get catalogVersion(): string {
-    return this.version;
+    return `${this.versions.tools}.${this.versions.resources}.${this.versions.prompts}`;
   }
 
   async reload(): Promise<void> {
@@ -69,7 +113,11 @@ export class Catalog {
       this.log.warn({ err: (err as Error).message }, 'catalog reload failed; keeping the last one');
       return;
     }
-    const next = new Map<string, Entry>();
+    const tools = new Section<CatalogTool>((t) => t.name);
+    const resources = new Section<CatalogResource>((r) => r.uri);
+    const templates = new Section<CatalogTemplate>((t) => t.uriTemplate);
+    const prompts = new Section<CatalogPrompt>((p) => p.name);
+    const staleBefore = Date.now() - 3 * this.heartbeatMs;
     for (const workerId of Object.keys(raw).sort()) {
       let wc: WorkerCatalog;
       try {
@@ -77,53 +125,88 @@ export class Catalog {
       } catch {
         continue;
       }
-      for (const tool of wc.tools) {
-        if (!next.has(tool.name)) next.set(tool.name, { tool, queue: wc.queue, validate: this.entries.get(tool.name)?.validate });
-      }
+      if (wc.seenAt !== undefined && wc.seenAt < staleBefore) continue;
+      for (const t of wc.tools ?? []) tools.add(t, wc.queue);
+      for (const r of wc.resources ?? []) resources.add(r, wc.queue);
+      for (const t of wc.resourceTemplates ?? []) templates.add(t, wc.queue);
+      for (const p of wc.prompts ?? []) prompts.add(p, wc.queue);
     }
-    const sorted = [...next.values()].map((e) => e.tool).sort((a, b) => a.name.localeCompare(b.name));
-    const version = createHash('sha256').update(JSON.stringify(sorted)).digest('base64url').slice(0, 16);
-    if (version !== this.version) {
-      // Schemas may have changed: drop compiled validators.
-      for (const e of next.values()) e.validate = undefined;
-      this.log.info({ tools: sorted.length, version }, 'catalog loaded');
+    for (const s of [tools, resources, templates, prompts] as Section<Item>[]) s.seal();
+    const versions: Record<ListKind, string> = {
+      tools: tools.version(),
+      resources: createHash('sha256').update(resources.version() + templates.version()).digest('base64url').slice(0, 16),
+      prompts: prompts.version(),
+    };
+    const changed = LIST_KINDS.filter((k) => versions[k] !== this.versions[k]);
+    if (changed.includes('tools')) this.validators.clear();
+    const first = this.versions.tools === '';
+    this.tools = tools;
+    this.resources = resources;
+    this.templates = templates;
+    this.prompts = prompts;
+    this.matchers = [...templates.byKey.values()].map((entry) => ({ match: templateMatcher(entry.item.uriTemplate), entry }));
+    this.versions = versions;
+    if (changed.length) {
+      this.log.info({ tools: tools.sorted.length, resources: resources.sorted.length, prompts: prompts.sorted.length, changed }, 'catalog loaded');
+      if (!first) this.onChange?.(changed, versions);
     }
-    this.entries = next;
-    this.sorted = sorted;
-    this.version = version;
   }
 
-  get(name: string): { tool: CatalogTool; queue: string } | undefined {
-    return this.entries.get(name);
+  tool(name: string): Entry<CatalogTool> | undefined {
+    return this.tools.byKey.get(name);
+  }
+  prompt(name: string): Entry<CatalogPrompt> | undefined {
+    return this.prompts.byKey.get(name);
+  }
+  template(uriTemplate: string): Entry<CatalogTemplate> | undefined {
+    return this.templates.byKey.get(uriTemplate);
+  }
+  /** The queue that serves a URI: a static resource, else the first template that matches. */
+  resourceQueue(uri: string): string | undefined {
+    const r = this.resources.byKey.get(uri);
+    if (r) return r.queue;
+    return this.matchers.find((m) => m.match(uri) !== undefined)?.entry.queue;
   }
 
   /** Returns a description of what is wrong with the arguments, or undefined when they are valid. */
   validationError(name: string, args: unknown): string | undefined {
-    const e = this.entries.get(name);
+    const e = this.tools.byKey.get(name);
     if (!e) return `unknown tool ${name}`;
-    if (!e.validate) {
+    let validate = this.validators.get(name);
+    if (!validate) {
       try {
-        e.validate = this.ajv.compile(e.tool.inputSchema);
+        validate = this.ajv.compile(withoutDialect(e.item.inputSchema));
       } catch (err) {
         return `the tool's inputSchema cannot be compiled (${(err as Error).message}); ask the tool's author to fix it`;
       }
+      this.validators.set(name, validate);
     }
-    if (e.validate(args)) return undefined;
-    return this.ajv.errorsText(e.validate.errors, { dataVar: 'arguments', separator: '; ' });
+    if (validate(args)) return undefined;
+    return this.ajv.errorsText(validate.errors, { dataVar: 'arguments', separator: '; ' });
   }
 
-  /** One page of tools/list. Cursors are opaque to clients but decodable by any node: base64url JSON offsets. */
-  page(cursor: string | undefined, pageSize: number): { tools: CatalogTool[]; nextCursor?: string } {
+  /** One page of a list. Cursors are opaque to clients but decodable by any node: base64url JSON offsets. */
+  page(kind: 'tools' | 'resources' | 'resourceTemplates' | 'prompts', cursor: string | undefined, pageSize: number) {
+    const all: Item[] = { tools: this.tools, resources: this.resources, resourceTemplates: this.templates, prompts: this.prompts }[kind].sorted;
     let offset = 0;
     if (cursor !== undefined) {
       const decoded = decodeCursor(cursor);
       if (decoded === undefined) throw new RpcError(JSONRPC.INVALID_PARAMS, `Invalid cursor: ${JSON.stringify(cursor)}`);
       offset = decoded;
     }
-    const tools = this.sorted.slice(offset, offset + pageSize);
+    const items = all.slice(offset, offset + pageSize).map(({ completable: _c, ...rest }) => rest);
     const next = offset + pageSize;
-    return next < this.sorted.length ? { tools, nextCursor: encodeCursor(next) } : { tools };
+    return next < all.length ? { [kind]: items, nextCursor: encodeCursor(next) } : { [kind]: items };
   }
+}
+
+/** ajv's 2020 instance validates 2020-12 by default; an explicit 2020-12 `$schema` is the same dialect. */
+function withoutDialect(schema: Record<string, unknown>): Record<string, unknown> {
+  if (typeof schema.$schema === 'string' && schema.$schema.includes('2020-12')) {
+    const { $schema: _s, ...rest } = schema;
+    return rest;
+  }
+  return schema;
 }
 
 export function encodeCursor(offset: number): string {

@@ -1,9 +1,9 @@
-// Turns tool calls into BullMQ jobs, and cancellations into messages to whichever worker runs the job.
+// Turns calls into BullMQ jobs, and cancellations into messages to whichever worker runs the job.
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  appendEvent, jobIdFor, jobName, openStream, randomId,
-  type FleetKeys, type SessionRef, type ToolCallJob, type JsonRpcId,
+  appendEvent, jobName, openStream, randomId,
+  type CallJob, type FleetKeys, type JsonRpcId, type SessionRef,
 } from '@mcp-fleet/shared';
 
 export class Dispatcher {
@@ -27,10 +27,10 @@ export class Dispatcher {
   }
 
   /**
-   * Opens the request's stream and enqueues its job. The stream is created first (same connection, so Redis runs
-   * the two in order): the worker's first append must find it. Returns false when the session vanished meanwhile.
+   * Opens the job's stream and enqueues the job. The stream is opened first, on the same connection, so Redis runs
+   * the two in order: the worker's first append always finds the stream. False when the session vanished meanwhile.
    */
-  async enqueue(queueName: string, job: ToolCallJob): Promise<boolean> {
+  async enqueue(queueName: string, job: CallJob): Promise<boolean> {
     const opened = openStream(
       this.redis,
       {
@@ -38,12 +38,12 @@ export class Dispatcher {
         inflight: this.keys.inflight(job.session),
         session: this.keys.session(job.session),
       },
-      job.retention.ttlMs,
+      job.sharedStream ? job.retention.sessionTtlMs : job.retention.ttlMs,
       requestField(job.requestId),
-      job.streamId,
+      job.jobId,
     );
     const added = this.queue(queueName).add(jobName(job), job, {
-      jobId: jobIdFor(job),
+      jobId: job.jobId,
       removeOnComplete: true,
       removeOnFail: { age: 3600, count: 10_000 },
     });
@@ -53,19 +53,21 @@ export class Dispatcher {
 
   /** notifications/cancelled: finds the request's job and tells every worker; unknown or finished → nothing. */
   async cancel(session: SessionRef, requestId: JsonRpcId): Promise<boolean> {
-    const streamId = await this.redis.hget(this.keys.inflight(session), requestField(requestId));
-    if (!streamId) return false;
-    await this.redis.publish(this.keys.cancelChannel(), streamId);
+    const jobId = await this.redis.hget(this.keys.inflight(session), requestField(requestId));
+    if (!jobId) return false;
+    await this.redis.publish(this.keys.cancelChannel(), jobId);
     return true;
   }
 
-  /** Ends streams with no message (session deleted): their readers close, and late results are refused. */
-  async endStreams(session: SessionRef, streamIds: string[], retention: { maxEvents: number; ttlMs: number }): Promise<void> {
+  /** Session deleted: cancels its jobs and ends its streams with no message (readers close, late results refused). */
+  async endSession(session: SessionRef, jobIds: string[], streamIds: string[], retention: { maxEvents: number; ttlMs: number }) {
     const writer = `front:${this.nodeId}:${randomId(6)}`;
+    const p = this.redis.pipeline();
+    for (const jobId of jobIds) p.publish(this.keys.cancelChannel(), jobId);
+    await p.exec();
     await Promise.all(
-      streamIds.map(async (streamId) => {
-        await this.redis.publish(this.keys.cancelChannel(), streamId);
-        await appendEvent(this.redis, {
+      streamIds.map((streamId) =>
+        appendEvent(this.redis, {
           stream: this.keys.stream(session, streamId),
           meta: this.keys.streamMeta(session, streamId),
           inflight: this.keys.inflight(session),
@@ -76,8 +78,8 @@ export class Dispatcher {
           maxLen: retention.maxEvents,
           ttlMs: retention.ttlMs,
           channel: this.keys.streamChannel(session, streamId),
-        });
-      }),
+        }),
+      ),
     );
   }
 

@@ -44,8 +44,8 @@ export async function openGetStream(deps: FrontDeps, session: Session, lastEvent
   }
 
   reply.hijack();
-  const sink = new SseSink(reply.raw);
-  if (afterSeq === undefined && supportsPriming(session.version)) sink.prime(streamId, current, deps.config.SSE_RETRY_MS);
+  const sink = new SseSink(reply.raw, deps.config.SSE_RETRY_MS);
+  if (afterSeq === undefined && supportsPriming(session.version)) sink.prime(streamId, current);
   if (done && afterSeq !== undefined && afterSeq >= current) {
     // Everything, including the end, was delivered before: nothing left to send.
     sink.end();

@@ -1,11 +1,16 @@
 // Version negotiation and the MCP-Protocol-Version header rules for the session (legacy) era.
-import {
-  LATEST_VERSION, STREAMABLE_VERSIONS, isStreamableVersion, type StreamableVersion,
-} from '@mcp-fleet/shared';
+import { LATEST_VERSION, STREAMABLE_VERSIONS, isStreamableVersion } from '@mcp-fleet/shared';
+
+/** The version of the HTTP+SSE transport (GET /sse + POST /messages). */
+export const LEGACY_SSE_VERSION = '2024-11-05';
 import { FleetError } from '../errors.ts';
 
-/** initialize: echo the client's version when we speak it, else offer our latest (the client decides). */
-export function negotiateVersion(requested: string): StreamableVersion {
+/**
+ * initialize: echo the client's version when we speak it, else offer our latest (the client decides). The legacy
+ * HTTP+SSE transport also speaks 2024-11-05 (clients of every version use it).
+ */
+export function negotiateVersion(requested: string, legacyTransport: boolean): string {
+  if (legacyTransport && requested === LEGACY_SSE_VERSION) return requested;
   return isStreamableVersion(requested) ? requested : LATEST_VERSION;
 }
 

@@ -2,8 +2,11 @@
 export const SERVER_INFO = { name: 'mcp-fleet', version: '0.1.0' } as const;
 
 export const SERVER_CAPABILITIES = {
-  tools: { listChanged: false },
+  tools: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  prompts: { listChanged: true },
   logging: {},
+  completions: {},
 } as const;
 
 export const INSTRUCTIONS =

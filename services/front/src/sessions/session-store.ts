@@ -1,12 +1,18 @@
 // Sessions live in Redis, never in a node's memory (DESIGN invariant 1): any node can serve any request.
 import type { Redis } from 'ioredis';
 import {
-  FleetKeys, standaloneStreamId, isLogLevel, randomId, touchSession,
-  type LogLevel, type SessionRef, type StreamableVersion,
+  FleetKeys, sessionMember, standaloneStreamId, isLogLevel, randomId, touchSession,
+  type LogLevel, type SessionRef,
 } from '@mcp-fleet/shared';
 
+/** The sessions index is refreshed at most this often per session (it only serves broadcasts and list_changed). */
+const INDEX_REFRESH_MS = 30_000;
+
 export interface Session extends SessionRef {
-  version: StreamableVersion;
+  /** negotiated protocol version; empty until a legacy (HTTP+SSE) session's initialize */
+  version: string;
+  /** the session was opened with the legacy HTTP+SSE transport (GET /sse) */
+  legacy: boolean;
   clientCapabilities: Record<string, unknown>;
   clientInfo: Record<string, unknown>;
   logLevel?: LogLevel;
@@ -34,13 +40,25 @@ export class SessionStore {
         info: JSON.stringify(session.clientInfo),
         c: session.createdAt,
         s: session.createdAt,
+        ...(session.legacy && { legacy: 1 }),
       })
       .pexpire(this.keys.session(session), this.ttlMs)
       // The standalone stream exists from the start, so a GET or a resume finds it even before any event.
       .hset(meta, 'seq', 0)
       .pexpire(meta, this.ttlMs)
       .exec();
+    // Another slot than the session's keys (a global index): a separate command, not part of the MULTI.
+    await this.redis.zadd(this.keys.sessionsIndex(), session.createdAt, sessionMember(session));
     return session;
+  }
+
+  /** A legacy session learns its version and capabilities from initialize, after GET /sse created it. */
+  async initializeLegacy(s: SessionRef, init: Pick<Session, 'version' | 'clientCapabilities' | 'clientInfo'>): Promise<void> {
+    await this.redis.hset(this.keys.session(s), {
+      v: init.version,
+      caps: JSON.stringify(init.clientCapabilities),
+      info: JSON.stringify(init.clientInfo),
+    });
   }
 
   /** Loads a session and slides its idle TTL; undefined when unknown or expired. */
@@ -56,9 +74,14 @@ export class SessionStore {
       this.ttlMs,
     );
     if (!h) return undefined;
+    const now = Date.now();
+    if (now - Number(h.s ?? 0) > INDEX_REFRESH_MS) {
+      this.redis.zadd(this.keys.sessionsIndex(), now, sessionMember(ref)).catch(() => {});
+    }
     return {
       ...ref,
-      version: h.v as StreamableVersion,
+      version: h.v ?? '',
+      legacy: h.legacy === '1',
       clientCapabilities: safeJson(h.caps),
       clientInfo: safeJson(h.info),
       logLevel: isLogLevel(h.lvl) ? h.lvl : undefined,
@@ -70,16 +93,40 @@ export class SessionStore {
     await this.redis.hset(this.keys.session(s), 'lvl', level);
   }
 
-  /** Removes the session; returns the stream ids of requests that were still running. */
+  async subscribe(s: SessionRef, uri: string): Promise<void> {
+    await this.redis
+      .pipeline()
+      .sadd(this.keys.sessionSubscriptions(s), uri)
+      .pexpire(this.keys.sessionSubscriptions(s), this.ttlMs)
+      .sadd(this.keys.resourceSubscribers(uri), sessionMember(s))
+      .exec();
+  }
+
+  async unsubscribe(s: SessionRef, uri: string): Promise<void> {
+    await this.redis
+      .pipeline()
+      .srem(this.keys.sessionSubscriptions(s), uri)
+      .srem(this.keys.resourceSubscribers(uri), sessionMember(s))
+      .exec();
+  }
+
+  /** Removes the session; returns the job ids of requests that were still running. */
   async delete(s: SessionRef): Promise<string[]> {
-    const [[, inflight] = [], ] = (await this.redis
+    const replies = ((await this.redis
       .multi()
       .hvals(this.keys.inflight(s))
-      .del(this.keys.session(s), this.keys.inflight(s))
-      .exec()) ?? [];
-    return (inflight as string[] | undefined) ?? [];
+      .smembers(this.keys.sessionSubscriptions(s))
+      .del(this.keys.session(s), this.keys.inflight(s), this.keys.sessionSubscriptions(s), this.keys.pendingServerRequests(s))
+      .exec()) ?? []) as [Error | null, string[]][];
+    const inflight = replies[0]?.[1] ?? [];
+    const uris = replies[1]?.[1] ?? [];
+    const p = this.redis.pipeline().zrem(this.keys.sessionsIndex(), sessionMember(s));
+    for (const uri of uris) p.srem(this.keys.resourceSubscribers(uri), sessionMember(s));
+    await p.exec();
+    return inflight;
   }
 }
+
 
 function safeJson(s: string | undefined): Record<string, unknown> {
   if (!s) return {};

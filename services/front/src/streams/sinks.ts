@@ -10,6 +10,8 @@ export interface EventSink {
   /** Ends the connection abruptly (the client may resume elsewhere). */
   abort(): void;
   readonly raw: ServerResponse;
+  /** the connection may be closed mid-stream for the client to reconnect (SSE only) */
+  readonly pollable: boolean;
 }
 
 export const SSE_HEADERS = {
@@ -20,16 +22,19 @@ export const SSE_HEADERS = {
 } as const;
 
 export class SseSink implements EventSink {
-  constructor(readonly raw: ServerResponse, extraHeaders: Record<string, string> = {}) {
+  readonly pollable = true;
+  constructor(readonly raw: ServerResponse, private readonly retryMs: number, extraHeaders: Record<string, string> = {}) {
     raw.writeHead(200, { ...SSE_HEADERS, ...extraHeaders });
     raw.flushHeaders();
   }
   /** 2025-11-25 priming event: an id to resume from and the reconnect delay, with empty data (SEP-1699). */
-  prime(streamId: string, seq: number, retryMs: number): void {
-    this.raw.write(`id: ${formatEventId(streamId, seq)}\nretry: ${retryMs}\ndata: \n\n`);
+  prime(streamId: string, seq: number): void {
+    this.raw.write(`id: ${formatEventId(streamId, seq)}\nretry: ${this.retryMs}\ndata: \n\n`);
   }
   deliver(streamId: string, ev: StreamEvent): boolean {
     if (ev.kind === 'e') return true;
+    // Before the server closes a connection it names the point to resume from and when (SEP-1699).
+    if (ev.kind === 'c') return this.raw.write(`id: ${formatEventId(streamId, ev.seq)}\nretry: ${this.retryMs}\ndata: \n\n`);
     return this.raw.write(sseFrame(streamId, ev));
   }
   comment(text: string): void {
@@ -45,6 +50,7 @@ export class SseSink implements EventSink {
 
 /** JSON response mode: progress and logs have nowhere to go; the response is written when it arrives. */
 export class JsonSink implements EventSink {
+  readonly pollable = false;
   constructor(readonly raw: ServerResponse, private readonly headers: Record<string, string> = {}) {}
   deliver(_streamId: string, ev: StreamEvent): boolean {
     if (ev.kind === 'f' && !this.raw.headersSent) {

@@ -6,7 +6,7 @@
 // at a time and only when the socket drains: a slow client costs at most one batch of memory.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { decodeEntries, entryId, type StreamEvent } from '@mcp-fleet/shared';
+import { decodeEntries, entryId, isTerminal, type StreamEvent } from '@mcp-fleet/shared';
 import type { EventSink } from './sinks.ts';
 
 const READ_BATCH = 256;
@@ -96,7 +96,7 @@ export class StreamView {
   private deliver(ev: StreamEvent): void {
     this.lastSeq = ev.seq;
     const room = this.opts.sink.deliver(this.opts.streamId, ev);
-    if (ev.kind !== 'm' && this.opts.endOnTerminal) {
+    if ((isTerminal(ev.kind) && this.opts.endOnTerminal) || (ev.kind === 'c' && this.opts.sink.pollable)) {
       this.opts.sink.end();
       this.close();
       return;

@@ -1,6 +1,8 @@
 // The example tools the dev stack serves: small, but each shows one part of the tool-author API.
 import { LOG_LEVELS } from '@mcp-fleet/shared';
 import { defineTool, type AnyTool } from '../define-tool.ts';
+import { defineResource, defineResourceTemplate } from '../define-resource.ts';
+import { definePrompt } from '../define-prompt.ts';
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -68,4 +70,133 @@ export const logLevels = defineTool<Record<string, never>>({
   },
 });
 
-export const tools: AnyTool[] = [echo, count, fail, logLevels];
+export const add = defineTool<{ a: number; b: number }>({
+  name: 'add',
+  title: 'Add',
+  description: 'Adds two numbers; returns structured output (with a text fallback).',
+  inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
+  outputSchema: { type: 'object', properties: { sum: { type: 'number' } }, required: ['sum'] },
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  icons: [{ src: 'data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=', mimeType: 'image/svg+xml' }],
+  run: ({ a, b }) => ({ content: [], structuredContent: { sum: a + b } }),
+});
+
+// The note lives in this worker's memory: enough to show subscriptions; a real pack would keep it in a database.
+let note = 'nothing yet';
+const NOTE_URI = 'note://current';
+
+export const setNote = defineTool<{ text: string }>({
+  name: 'set_note',
+  title: 'Set the note',
+  description: `Replaces the text of ${NOTE_URI}; sessions subscribed to it are told it changed.`,
+  inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run({ text }, ctx) {
+    note = text;
+    const told = await ctx.resourceUpdated(NOTE_URI);
+    return `note set; ${told} subscribed session(s) notified`;
+  },
+});
+
+export const askUser = defineTool<{ question: string }>({
+  name: 'ask_user',
+  title: 'Ask the user',
+  description: 'Asks the user a question through the client (elicitation) and returns the answer.',
+  inputSchema: { type: 'object', properties: { question: { type: 'string' } }, required: ['question'] },
+  async run({ question }, ctx) {
+    const answer = await ctx.elicit({
+      message: question,
+      requestedSchema: { type: 'object', properties: { answer: { type: 'string', description: 'your answer' } }, required: ['answer'] },
+    });
+    return answer.action === 'accept' ? `the user answered: ${String(answer.content?.answer)}` : `the user chose to ${answer.action}`;
+  },
+});
+
+export const askModel = defineTool<{ prompt: string }>({
+  name: 'ask_model',
+  title: "Ask the client's model",
+  description: "Sends a prompt to the client's model (sampling) and returns its reply.",
+  inputSchema: { type: 'object', properties: { prompt: { type: 'string' } }, required: ['prompt'] },
+  async run({ prompt }, ctx) {
+    const reply = await ctx.sample({ messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 200 });
+    const content = reply.content as { type: string; text?: string };
+    return `the model said: ${content.text ?? JSON.stringify(content)}`;
+  },
+});
+
+export const listRoots = defineTool<Record<string, never>>({
+  name: 'list_roots',
+  title: 'List roots',
+  description: "Lists the client's roots (roots/list).",
+  inputSchema: { type: 'object', properties: {} },
+  async run(_args, ctx) {
+    const { roots } = await ctx.listRoots();
+    return roots.map((r) => r.uri).join('\n') || 'no roots';
+  },
+});
+
+export const announce = defineTool<{ message: string }>({
+  name: 'announce',
+  title: 'Announce',
+  description: 'Sends a notification to every live session (each receives it once, on its GET stream).',
+  inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
+  async run({ message }, ctx) {
+    const n = await ctx.broadcast('notifications/message', { level: 'notice', logger: 'announce', data: message });
+    return `announced to ${n} session(s)`;
+  },
+});
+
+export const tools: AnyTool[] = [echo, count, fail, logLevels, add, setNote, askUser, askModel, listRoots, announce];
+
+export const resources = [
+  defineResource({
+    uri: NOTE_URI,
+    name: 'note',
+    title: 'The current note',
+    description: 'A note set with the set_note tool; subscribe to hear when it changes.',
+    mimeType: 'text/plain',
+    read: (uri) => ({ uri, text: note }),
+  }),
+  defineResource({
+    uri: 'example://pixel.png',
+    name: 'pixel',
+    description: 'A 1×1 PNG (a binary resource).',
+    mimeType: 'image/png',
+    read: (uri) => ({
+      uri,
+      blob: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
+    }),
+  }),
+];
+
+const NAMES = ['Ada', 'Alan', 'Barbara', 'Grace', 'Katherine', 'Linus', 'Margaret'];
+
+export const resourceTemplates = [
+  defineResourceTemplate({
+    uriTemplate: 'greeting://{name}',
+    name: 'greeting',
+    description: 'A greeting for anyone.',
+    mimeType: 'text/plain',
+    read: (uri, { name }) => ({ uri, text: `Hello, ${name}!` }),
+    complete: { name: (value) => NAMES.filter((n) => n.toLowerCase().startsWith(value.toLowerCase())) },
+  }),
+];
+
+export const prompts = [
+  definePrompt({
+    name: 'summarize',
+    title: 'Summarize',
+    description: 'Asks for a summary of a text in a given style.',
+    arguments: [
+      { name: 'text', description: 'what to summarize', required: true },
+      { name: 'style', description: 'brief, detailed or bullet points' },
+    ],
+    get: ({ text, style = 'brief' }) => ({
+      messages: [
+        { role: 'user', content: { type: 'text', text: `Summarize this (${style}):` } },
+        { role: 'user', content: { type: 'resource', resource: { uri: 'example://input', mimeType: 'text/plain', text } } },
+      ],
+    }),
+    complete: { style: (value) => ['brief', 'detailed', 'bullet points'].filter((s) => s.startsWith(value)) },
+  }),
+];

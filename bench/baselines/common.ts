@@ -1,0 +1,58 @@
+// What every baseline server shares: the same tools as the fleet's example pack (echo, count), a JSON body reader,
+// and a node:http listener that announces `{"msg":"ready","port":N}` on stdout for the harness.
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+
+export const ECHO_DESCRIPTION = 'Returns the text it is given.';
+export const COUNT_DESCRIPTION = 'Counts from 1 to `to`, reporting progress every `intervalMs`.';
+
+/** The count tool's loop, as in services/worker/src/packs/examples.ts: sleep, then report progress. */
+export async function countLoop(
+  to: number,
+  intervalMs: number,
+  progress: (i: number, to: number) => Promise<void>,
+): Promise<string> {
+  for (let i = 1; i <= to; i++) {
+    await new Promise((r) => setTimeout(r, intervalMs));
+    await progress(i, to);
+  }
+  return `counted to ${to}`;
+}
+
+/** Reads and parses a JSON body (what express.json() would hand the SDK's transport). */
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = await readText(req);
+  return text ? JSON.parse(text) : undefined;
+}
+
+export async function readText(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function sendJsonError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) return void res.end();
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+}
+
+/** Listens on 127.0.0.1:$PORT, reports readiness, and exits on SIGTERM/SIGINT. */
+export function serve(handler: RequestListener): void {
+  const port = Number(process.env.PORT ?? 0);
+  const server = createServer((req, res) => {
+    Promise.resolve(handler(req, res)).catch((err: unknown) => sendJsonError(res, 500, String(err)));
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(port, '127.0.0.1', () => {
+    const addr = server.address();
+    const actual = typeof addr === 'object' && addr ? addr.port : port;
+    process.stdout.write(`${JSON.stringify({ msg: 'ready', port: actual, pid: process.pid })}\n`);
+  });
+  const stop = () => {
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

@@ -1,0 +1,31 @@
+// What every scenario gets: the running servers, the mode, the progress line, and a place for notes.
+import type { Progress, Row } from './report.ts';
+import type { Servers } from './servers.ts';
+import type { Target } from './load.ts';
+
+export interface Ctx {
+  quick: boolean;
+  servers: Servers;
+  progress: Progress;
+  /** sentences for RESULTS.md (how a figure was measured, caveats) */
+  notes: string[];
+  /** the most Redis connections seen from the front node (names front:<NODE_ID>:*), sampled by several scenarios */
+  frontRedisPeak: number;
+}
+
+export interface ScenarioResult {
+  rows: Row[];
+  raw: unknown;
+}
+
+/** The fleet first, then the baselines that serve `echo` the same way. */
+export function allTargets(ctx: Ctx): Target[] {
+  const b = ctx.servers.baselines;
+  return [ctx.servers.fleet, b['v1-stateful'], b['v1-stateless'], b['v2-stateless']];
+}
+
+/** Rotates `items` by `round`, so no target is always measured first (or last) on a noisy machine. */
+export function rotate<T>(items: T[], round: number): T[] {
+  const k = round % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}

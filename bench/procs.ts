@@ -1,0 +1,150 @@
+// Processes the bench starts: its own redis-server, fleet nodes and SDK baseline servers. Every child is tracked
+// and stopped by its own PID — SIGTERM, then SIGKILL — at the end, on an error, on Ctrl-C, and (SIGKILL) at exit.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { startRedis, type RunningRedis } from '@mcp-fleet/shared';
+
+export const benchDir = import.meta.dirname;
+export const repoRoot = join(benchDir, '..');
+
+const live = new Set<Proc>();
+const liveRedis = new Set<RunningRedis>();
+
+process.once('exit', () => {
+  for (const p of live) killQuietly(p.child.pid, 'SIGKILL');
+  for (const r of liveRedis) killQuietly(r.pid, 'SIGKILL');
+});
+
+function killQuietly(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+export class Proc {
+  readonly lines: string[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(readonly name: string, readonly child: ChildProcess) {
+    live.add(this);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        live.delete(this);
+        resolve(code);
+      }),
+    );
+    for (const s of [child.stdout, child.stderr]) {
+      s?.setEncoding('utf8');
+      let buf = '';
+      s?.on('data', (chunk: string) => {
+        buf += chunk;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          this.lines.push(buf.slice(0, nl));
+          if (this.lines.length > 200) this.lines.shift();
+          buf = buf.slice(nl + 1);
+        }
+      });
+    }
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  tail(n = 15): string {
+    return this.lines.slice(-n).join('\n');
+  }
+
+  /** Waits until `pred` holds for a stdout line (JSON-parsed when possible). */
+  async waitForLine(pred: (line: string) => boolean, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const hit = this.lines.find(pred);
+      if (hit) return hit;
+      if (!this.alive) throw new Error(`${this.name} exited:\n${this.tail()}`);
+      await sleep(25);
+    }
+    throw new Error(`${this.name} not ready after ${timeoutMs} ms:\n${this.tail()}`);
+  }
+
+  /** SIGTERM (the process drains), SIGKILL after `graceMs`. */
+  async stop(graceMs = 8000): Promise<void> {
+    if (!this.alive) return;
+    killQuietly(this.child.pid, 'SIGTERM');
+    const t = setTimeout(() => killQuietly(this.child.pid, 'SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(t);
+  }
+}
+
+export function spawnNode(name: string, args: string[], env: Record<string, string>, nodeFlags: string[] = []): Proc {
+  const child = spawn(process.execPath, [...nodeFlags, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Proc(name, child);
+}
+
+export async function launchRedis(): Promise<RunningRedis> {
+  const r = await startRedis({ localOnly: true });
+  liveRedis.add(r);
+  return {
+    ...r,
+    stop: async () => {
+      liveRedis.delete(r);
+      await r.stop();
+    },
+  };
+}
+
+/** Stops every process still running (reverse start order), by PID. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...live].map((p) => p.stop(5000).catch(() => {})));
+  for (const r of [...liveRedis]) {
+    liveRedis.delete(r);
+    await r.stop().catch(() => {});
+  }
+}
+
+/** Polls GET <origin>/healthz until it answers 200. */
+export async function waitHealthy(proc: Proc, origin: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!proc.alive) throw new Error(`${proc.name} exited:\n${proc.tail()}`);
+    try {
+      const res = await request(`${origin}/healthz`);
+      await res.body.dump();
+      if (res.statusCode === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(50);
+  }
+  throw new Error(`${proc.name} not healthy after ${timeoutMs} ms:\n${proc.tail()}`);
+}
+
+/** VmRSS of a process, in bytes. */
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
+/** This process's soft limit on open files (from /proc/self/limits). */
+export function openFilesLimit(): number {
+  const m = /Max open files\s+(\d+|unlimited)/.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return !m || m[1] === 'unlimited' ? Infinity : Number(m[1]);
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,0 +1,156 @@
+// Output: the live progress line (stderr), the figures table (stdout), the JSON results file and bench/RESULTS.md.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+/** One line of the table: a figure of the fleet beside one baseline measured in the same run. */
+export interface Row {
+  figure: string;
+  unit: string;
+  fleet: number | null;
+  baseline: number | null;
+  baselineLabel?: string;
+  /** fleet / baseline */
+  ratio: number | null;
+  /** e.g. "≤ 1.00× baseline", "≥ 100000" */
+  target?: string;
+  met?: boolean | null;
+  note?: string;
+}
+
+export function row(
+  figure: string, unit: string, fleet: number | null, baseline: number | null, baselineLabel?: string,
+  target?: { text: string; met: (fleet: number, ratio: number | null) => boolean },
+  note?: string,
+): Row {
+  const ratio = fleet !== null && baseline !== null && baseline !== 0 ? fleet / baseline : null;
+  const met = target && fleet !== null && Number.isFinite(fleet) ? target.met(fleet, ratio) : target ? null : undefined;
+  return { figure, unit, fleet, baseline, baselineLabel, ratio, target: target?.text, met, note };
+}
+
+export class Progress {
+  private readonly started = Date.now();
+  private last = 0;
+  private phase = '';
+  private readonly tty = Boolean(process.stderr.isTTY);
+
+  set(phase: string, detail = ''): void {
+    const now = Date.now();
+    const newPhase = phase !== this.phase;
+    if (!newPhase && now - this.last < 200) return;
+    this.last = now;
+    const line = `[${((now - this.started) / 1000).toFixed(1).padStart(5)} s] ${phase}${detail ? ` — ${detail}` : ''}`;
+    if (this.tty) process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns ?? 120) - 1)}`);
+    else if (newPhase) process.stderr.write(`${line}\n`);
+    this.phase = phase;
+  }
+
+  done(): void {
+    if (this.tty) process.stderr.write('\r\x1b[K');
+  }
+
+  get elapsedMs(): number {
+    return Date.now() - this.started;
+  }
+}
+
+export function fmt(v: number | null | undefined, unit = ''): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  const abs = Math.abs(v);
+  const digits = abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 10 ? 2 : 3;
+  const s = abs >= 10_000 ? Math.round(v).toLocaleString('en-US') : v.toFixed(digits);
+  return unit ? `${s} ${unit}` : s;
+}
+
+function cells(r: Row): string[] {
+  return [
+    `${r.figure}`,
+    fmt(r.fleet, r.unit),
+    r.baseline === null ? '—' : `${fmt(r.baseline, r.unit)} (${r.baselineLabel})`,
+    r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`,
+    r.target ?? '—',
+    r.met === undefined ? '' : r.met === null ? 'n/a' : r.met ? 'yes' : 'NO',
+  ];
+}
+
+const HEADER = ['figure', 'fleet', 'baseline', 'ratio', 'target', 'met?'];
+
+export function textTable(rows: Row[]): string {
+  const all = [HEADER, ...rows.map(cells)];
+  const widths = HEADER.map((_, i) => Math.max(...all.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((s, i) => s.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(all[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
+}
+
+export function markdownTable(rows: Row[]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  return [
+    `| ${HEADER.join(' | ')} |`,
+    `|${HEADER.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${cells(r).map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+export function machine(): Record<string, unknown> {
+  let nproc = String(cpus().length);
+  let freeH = '';
+  try {
+    nproc = execFileSync('nproc', { encoding: 'utf8' }).trim();
+    freeH = execFileSync('free', ['-h'], { encoding: 'utf8' }).trim();
+  } catch {
+    // not Linux coreutils
+  }
+  return {
+    nproc: Number(nproc),
+    cpu: cpus()[0]?.model,
+    memTotalGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    memFreeGiB: +(freemem() / 2 ** 30).toFixed(1),
+    freeH,
+    loadavg: loadavg().map((l) => +l.toFixed(2)),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+export interface Results {
+  startedAt: string;
+  mode: 'full' | 'quick';
+  durationMs: number;
+  machine: Record<string, unknown>;
+  rows: Row[];
+  notes: string[];
+  raw: Record<string, unknown>;
+}
+
+export function writeJson(dir: string, results: Results): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${results.startedAt.replace(/[:.]/g, '-')}${results.mode === 'quick' ? '-quick' : ''}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  return file;
+}
+
+export function writeMarkdown(file: string, results: Results, jsonName: string): void {
+  const m = results.machine;
+  const met = results.rows.filter((r) => r.met === true).length;
+  const missed = results.rows.filter((r) => r.met === false);
+  const text = `# mcp-fleet benchmark results
+
+Generated by \`npm run bench\` on ${results.startedAt} (${(results.durationMs / 1000).toFixed(0)} s, ${results.mode} mode).
+Raw figures: \`bench/results/${jsonName}\` (git-ignored; kept locally).
+
+Machine: ${m.nproc} cores (${m.cpu}), ${m.memTotalGiB} GiB RAM, Node ${m.node}, load average at the end ${(m.loadavg as number[]).join(' / ')}.
+The front node, the worker, Redis, the SDK baselines and the load client share these cores, so every figure
+stands beside a baseline measured in the same run (SDK servers serving the same \`echo\` tool, driven by the same
+undici client); ratios are fleet ÷ baseline.
+
+${markdownTable(results.rows)}
+
+Targets met: ${met} of ${results.rows.filter((r) => r.met !== undefined && r.met !== null).length}.${missed.length ? ` Missed: ${missed.map((r) => r.figure + (r.baselineLabel ? ` (vs ${r.baselineLabel})` : '')).join('; ')}.` : ''}
+
+## Notes
+
+${results.notes.map((n) => `- ${n}`).join('\n')}
+`;
+  writeFileSync(file, text);
+}

@@ -1,0 +1,67 @@
+// Progress fan-out: 100 calls open at once (one session and connection each), each running
+// `count {to: K, intervalMs: 0}` with a progress token, so tools emit progress as fast as they can; events/s counted
+// at the client from the first request to the last response. Baseline: the same tool on SDK v1 stateful.
+import type { Ctx, ScenarioResult } from '../context.ts';
+import { McpClient, pool, type Target } from '../load.ts';
+import { row } from '../report.ts';
+
+const CALLS = 100;
+
+interface FanOut {
+  events: number;
+  progress: number;
+  expected: number;
+  ms: number;
+  eventsPerSec: number;
+}
+
+export async function fanout(ctx: Ctx): Promise<ScenarioResult> {
+  const to = ctx.quick ? 300 : 2000;
+  const fleetT = ctx.servers.fleet;
+  const sdkT = ctx.servers.baselines['v1-stateful'];
+  await runFanOut(ctx, fleetT, 20, 'warm-up');
+  await runFanOut(ctx, sdkT, 20, 'warm-up');
+  const fleet = await runFanOut(ctx, fleetT, to, 'measure');
+  const sdk = await runFanOut(ctx, sdkT, to, 'measure');
+  ctx.notes.push(`Fan-out: ${CALLS} concurrent \`count {to: ${to}, intervalMs: 0}\` calls with a progress token, one session and connection each ` +
+    `(${(CALLS * to).toLocaleString('en-US')} progress events per server); events/s = progress events + responses received ÷ wall time. ` +
+    'The worker runs with WORKER_CONCURRENCY=128 so all 100 run at once. Baseline: the same count tool on SDK v1 stateful (in-process).');
+  return {
+    rows: [
+      row(`progress fan-out, ${CALLS} calls`, 'events/s', fleet.eventsPerSec, sdk.eventsPerSec, 'SDK v1 stateful',
+        { text: '≥ 100,000 events/s', met: (f) => f >= 100_000 }),
+    ],
+    raw: { calls: CALLS, to, fleet, sdk },
+  };
+}
+
+async function runFanOut(ctx: Ctx, target: Target, to: number, phase: string): Promise<FanOut> {
+  const p = pool(target.origin, CALLS);
+  try {
+    const clients = await Promise.all(Array.from({ length: CALLS }, async () => {
+      const c = new McpClient(target, p);
+      await c.initialize();
+      return c;
+    }));
+    let events = 0;
+    let progress = 0;
+    let finished = 0;
+    const ticker = setInterval(() => ctx.progress.set(`fan-out ${phase}`, `${target.label} ${finished}/${CALLS} calls done`), 250);
+    const t0 = performance.now();
+    try {
+      await Promise.all(clients.map(async (c, i) => {
+        const out = await c.call('count', { to, intervalMs: 0 }, `fan-${i}`);
+        events += out.events;
+        progress += out.progress;
+        finished++;
+      }));
+    } finally {
+      clearInterval(ticker);
+    }
+    const ms = performance.now() - t0;
+    await Promise.all(clients.map((c) => c.close()));
+    return { events, progress, expected: CALLS * to, ms, eventsPerSec: (events / ms) * 1000 };
+  } finally {
+    await p.close();
+  }
+}

@@ -1,0 +1,73 @@
+// Throughput: 32 concurrent callers (one session and one keep-alive connection each) call `echo` back to back for
+// a fixed time; calls/s per server, measured in interleaved rounds.
+import { allTargets, rotate, type Ctx, type ScenarioResult } from '../context.ts';
+import { McpClient, pool, summarize, type Target } from '../load.ts';
+import { row, type Row } from '../report.ts';
+import type { Pool } from 'undici';
+
+const CALLERS = 32;
+
+export async function throughput(ctx: Ctx): Promise<ScenarioResult> {
+  const roundMs = ctx.quick ? 1500 : 4000;
+  const rounds = 3;
+  const targets = allTargets(ctx);
+  const pools = new Map<string, Pool>();
+  const callers = new Map<string, McpClient[]>();
+  const totals = new Map(targets.map((t) => [t.key, { calls: 0, ms: 0, errors: 0, latencies: [] as number[] }]));
+  try {
+    for (const t of targets) {
+      const p = pool(t.origin, CALLERS);
+      pools.set(t.key, p);
+      callers.set(t.key, await Promise.all(Array.from({ length: CALLERS }, async () => {
+        const c = new McpClient(t, p);
+        await c.initialize();
+        return c;
+      })));
+    }
+    for (let r = 0; r < rounds; r++) {
+      for (const t of rotate(targets, r)) await runRound(ctx, t, callers.get(t.key)!, roundMs, totals.get(t.key)!, `round ${r + 1}/${rounds}`);
+    }
+    await Promise.all([...callers.values()].flat().map((c) => c.close().catch(() => {})));
+  } finally {
+    await Promise.all([...pools.values()].map((p) => p.close()));
+  }
+
+  const perSec = (k: string) => {
+    const x = totals.get(k)!;
+    return (x.calls / x.ms) * 1000;
+  };
+  const rows: Row[] = targets.slice(1).map((t) =>
+    row(`throughput, ${CALLERS} callers`, 'calls/s', perSec('fleet'), perSec(t.key), t.label,
+      t.key.endsWith('stateless') ? { text: '≥ 1.20× SDK stateless', met: (_f, ratio) => ratio !== null && ratio >= 1.2 } : undefined));
+  const raw = Object.fromEntries(targets.map((t) => {
+    const x = totals.get(t.key)!;
+    return [t.key, { callsPerSec: perSec(t.key), calls: x.calls, ms: x.ms, errors: x.errors, latencyUnderLoad: summarize(x.latencies) }];
+  }));
+  ctx.notes.push(`Throughput: ${CALLERS} callers, each with its own session and connection, calling \`echo\` back to back; ` +
+    `${rounds} interleaved rounds of ${roundMs / 1000} s per server.`);
+  return { rows, raw: { callers: CALLERS, roundMs, rounds, ...raw } };
+}
+
+async function runRound(
+  ctx: Ctx, target: Target, clients: McpClient[], ms: number,
+  acc: { calls: number; ms: number; errors: number; latencies: number[] }, label: string,
+): Promise<void> {
+  const start = performance.now();
+  const deadline = start + ms;
+  let calls = 0;
+  await Promise.all(clients.map(async (c) => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      try {
+        await c.call('echo', { text: 'throughput' });
+        acc.latencies.push(performance.now() - t0);
+        calls++;
+      } catch {
+        acc.errors++;
+      }
+      if (calls % 200 === 0) ctx.progress.set('throughput (32 callers)', `${label} ${target.label} ${calls} calls`);
+    }
+  }));
+  acc.ms += performance.now() - start;
+  acc.calls += calls;
+}

@@ -1,0 +1,114 @@
+// Starts what one bench run measures: a private Redis, an mcp-fleet front node + worker (and, on demand, a second
+// front node), and the SDK baseline servers — each a separate process on a free 127.0.0.1 port.
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort, randomId, type RunningRedis } from '@mcp-fleet/shared';
+import { McpClient, pool, type Target } from './load.ts';
+import { Proc, benchDir, launchRedis, repoRoot, sleep, spawnNode, waitHealthy } from './procs.ts';
+
+export type BaselineKey = 'v1-stateful' | 'v1-stateless' | 'v2-stateless';
+
+export const BASELINE_LABELS: Record<BaselineKey, string> = {
+  'v1-stateful': 'SDK v1 stateful',
+  'v1-stateless': 'SDK v1 stateless',
+  'v2-stateless': 'SDK v2 stateless',
+};
+
+export interface FleetOptions {
+  /** directory holding bin/mcp-fleet.mjs (default: this repository) */
+  fleetRoot: string;
+  /** NODE_OPTIONS for front and worker (e.g. --cpu-prof) */
+  fleetNodeOptions: string;
+}
+
+export interface Servers {
+  redis: RunningRedis;
+  /** the bench's own Redis connection (INFO, CLIENT LIST); named bench:probe */
+  probe: Redis;
+  prefix: string;
+  fleet: Target;
+  frontNodeId: string;
+  worker: Proc;
+  baselines: Record<BaselineKey, Target>;
+  procs: Proc[];
+  startFront(nodeId: string): Promise<{ target: Target; proc: Proc }>;
+  startBaseline(key: BaselineKey, args?: string[]): Promise<{ target: Target; proc: Proc }>;
+}
+
+export async function startServers(opts: FleetOptions): Promise<Servers> {
+  const redis = await launchRedis();
+  const probe = new Redis(redis.url, { connectionName: 'bench:probe', maxRetriesPerRequest: 1 });
+  const prefix = `bench-${randomId(4)}`;
+  const procs: Proc[] = [];
+  const cli = join(opts.fleetRoot, 'bin', 'mcp-fleet.mjs');
+  const fleetEnv = (nodeId: string): Record<string, string> => ({
+    REDIS_URL: redis.url,
+    HOST: '127.0.0.1',
+    KEY_PREFIX: prefix,
+    NODE_ID: nodeId,
+    LOG_LEVEL: 'warn',
+    NODE_OPTIONS: opts.fleetNodeOptions,
+  });
+
+  const startFront = async (nodeId: string) => {
+    const port = await freePort();
+    const proc = spawnNode(nodeId, [cli, 'front'], { ...fleetEnv(nodeId), PORT: String(port) });
+    procs.push(proc);
+    const origin = `http://127.0.0.1:${port}`;
+    await waitHealthy(proc, origin, 30_000);
+    return { proc, target: { key: 'fleet', label: `mcp-fleet (${nodeId})`, origin, sessionful: true, pid: proc.pid } };
+  };
+
+  const startBaseline = async (key: BaselineKey, args: string[] = []) => {
+    const port = await freePort();
+    const proc = spawnNode(key, ['--import', 'tsx', join(benchDir, 'baselines', `${key}.ts`), ...args], { PORT: String(port) });
+    procs.push(proc);
+    await proc.waitForLine((l) => l.includes('"msg":"ready"'), 30_000);
+    const target: Target = { key, label: BASELINE_LABELS[key], origin: `http://127.0.0.1:${port}`, sessionful: key === 'v1-stateful', pid: proc.pid };
+    return { proc, target };
+  };
+
+  const frontNodeId = 'bench-front-a';
+  // A worker runs up to 100 calls at once for the fan-out figure (the default concurrency is 64).
+  const worker = spawnNode('worker', [cli, 'worker'], { ...fleetEnv('bench-worker'), TOOL_PACKS: 'examples', WORKER_CONCURRENCY: '128' });
+  procs.push(worker);
+  const [front, s1, s2, s3] = await Promise.all([
+    startFront(frontNodeId),
+    startBaseline('v1-stateful'),
+    startBaseline('v1-stateless'),
+    startBaseline('v2-stateless'),
+  ]);
+  await waitFleetServes(front.target, worker, 60_000);
+  return {
+    redis, probe, prefix, procs, worker, frontNodeId, startFront, startBaseline,
+    fleet: front.target,
+    baselines: { 'v1-stateful': s1.target, 'v1-stateless': s2.target, 'v2-stateless': s3.target },
+  };
+}
+
+/** Until an echo call through the front node comes back from the worker (catalog published, queue consumed). */
+async function waitFleetServes(front: Target, worker: Proc, timeoutMs: number): Promise<void> {
+  const p = pool(front.origin, 1);
+  const client = new McpClient(front, p);
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  try {
+    await client.initialize();
+    while (Date.now() < deadline) {
+      if (!worker.alive) throw new Error(`worker exited:\n${worker.tail()}`);
+      try {
+        const out = await client.call('echo', { text: 'ready?' });
+        if (out.response?.result) return;
+        last = JSON.stringify(out.response);
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await sleep(100);
+    }
+    throw new Error(`the fleet did not serve echo within ${timeoutMs} ms (${last})\nworker:\n${worker.tail()}`);
+  } finally {
+    await p.close();
+  }
+}
+
+export { repoRoot };

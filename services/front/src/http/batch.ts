@@ -1,0 +1,64 @@
+// JSON-RPC batches, for sessions that negotiated 2025-03-26 (the only version that has them). Every request of
+// the batch is answered in one JSON array; notifications and responses are handled as single messages are.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { newRequestStreamId } from '@mcp-fleet/shared';
+import type { FrontDeps } from '../deps.ts';
+import { FleetError } from '../errors.ts';
+import type { Exchange, JobRequest, JsonRpcResponse } from '../protocol/exchange.ts';
+import { classify } from '../protocol/jsonrpc.ts';
+import { errorResponse } from '../protocol/messages.ts';
+import { handleRequest } from '../protocol/requests.ts';
+import { onClientResponse, onNotification } from '../protocol/session-methods.ts';
+import type { Session } from '../sessions/session-store.ts';
+import { CollectSink } from '../streams/collect.ts';
+
+export const BATCH_VERSION = '2025-03-26';
+
+class CollectExchange implements Exchange {
+  readonly answers: Promise<JsonRpcResponse | undefined>[] = [];
+  constructor(private readonly deps: FrontDeps) {}
+
+  async reply(response: JsonRpcResponse): Promise<void> {
+    this.answers.push(Promise.resolve(response));
+  }
+
+  async run(request: JobRequest, queue: string): Promise<void> {
+    const streamId = newRequestStreamId(request.session.sessionId);
+    const job = { ...request, streamId, jobId: streamId };
+    if (!(await this.deps.dispatcher.enqueue(queue, job))) throw new FleetError('SESSION_NOT_FOUND');
+    const sink = new CollectSink();
+    await this.deps.hub.open({
+      streamKey: this.deps.keys.stream(job.session, streamId),
+      streamId,
+      channel: this.deps.keys.streamChannel(job.session, streamId),
+      afterSeq: 0,
+      endOnTerminal: true,
+      sink,
+    });
+    // A cancelled request has no answer: it is left out of the array.
+    this.answers.push(sink.done.then((data) => (data === undefined ? undefined : (JSON.parse(data) as JsonRpcResponse))));
+  }
+}
+
+export async function handleBatch(deps: FrontDeps, session: Session, items: unknown[], request: FastifyRequest, reply: FastifyReply) {
+  if (session.version !== BATCH_VERSION) throw new FleetError('BATCH_NOT_SUPPORTED');
+  if (items.length === 0) throw new FleetError('INVALID_REQUEST', ['an empty batch']);
+  const ex = new CollectExchange(deps);
+  for (const item of items) {
+    let msg;
+    try {
+      msg = classify(item);
+    } catch (err) {
+      if (!(err instanceof FleetError)) throw err;
+      await ex.reply(errorResponse(err.id, err.code, err.message));
+      continue;
+    }
+    if (msg.kind === 'notification') await onNotification(deps, session, msg);
+    else if (msg.kind === 'response') await onClientResponse(deps, session, msg);
+    else if (msg.method === 'initialize') await ex.reply(errorResponse(msg.id, -32600, 'Invalid Request: initialize must not be part of a batch'));
+    else await handleRequest(deps, session, msg, ex, request.headers);
+  }
+  const answers = (await Promise.all(ex.answers)).filter((a): a is JsonRpcResponse => a !== undefined);
+  if (answers.length === 0) return reply.code(202).send();
+  return reply.type('application/json').send(answers);
+}

@@ -1,0 +1,127 @@
+// The legacy HTTP+SSE transport (protocol 2024-11-05): GET /sse opens the session's one stream and names the
+// endpoint for POSTs; POST /messages?sessionId=… is accepted (202) on any node and its answer travels on that one
+// stream, wherever it is held. Both are views over the same Redis streams as Streamable HTTP.
+import type { FastifyInstance } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import {
+  appendEvent, randomId, standaloneStreamId, type StreamEvent,
+} from '@mcp-fleet/shared';
+import type { FrontDeps } from '../deps.ts';
+import { FleetError } from '../errors.ts';
+import type { Exchange, JobRequest, JsonRpcResponse } from '../protocol/exchange.ts';
+import { classify, parseJson } from '../protocol/jsonrpc.ts';
+import { errorResponse, resultResponse } from '../protocol/messages.ts';
+import { handleRequest } from '../protocol/requests.ts';
+import { initializeParams, initializeResult, onClientResponse, onNotification } from '../protocol/session-methods.ts';
+import type { Session } from '../sessions/session-store.ts';
+import { SSE_HEADERS, type EventSink } from '../streams/sinks.ts';
+import { RpcError } from '../errors.ts';
+import { deleteSession } from './mcp-route.ts';
+
+/** 2024-11-05 frames: `event: message` with the JSON, no ids (that transport has no resumption). */
+class LegacySseSink implements EventSink {
+  readonly pollable = false;
+  constructor(readonly raw: ServerResponse, endpoint: string) {
+    raw.writeHead(200, SSE_HEADERS);
+    raw.write(`event: endpoint\ndata: ${endpoint}\n\n`);
+  }
+  deliver(_streamId: string, ev: StreamEvent): boolean {
+    if (ev.kind !== 'm' && ev.kind !== 'r') return true;
+    return this.raw.write(`event: message\ndata: ${ev.data}\n\n`);
+  }
+  comment(text: string): void {
+    this.raw.write(`: ${text}\n\n`);
+  }
+  end(): void {
+    if (!this.raw.writableEnded) this.raw.end();
+  }
+  abort(): void {
+    this.raw.destroy();
+  }
+}
+
+class LegacyExchange implements Exchange {
+  constructor(
+    private readonly deps: FrontDeps,
+    private readonly session: Session,
+  ) {}
+
+  /** Front answers are one more message on the session's stream. */
+  async reply(response: JsonRpcResponse): Promise<void> {
+    const { keys, config } = this.deps;
+    const streamId = standaloneStreamId(this.session.sessionId);
+    await appendEvent(this.deps.redis, {
+      stream: keys.stream(this.session, streamId),
+      meta: keys.streamMeta(this.session, streamId),
+      inflight: keys.inflight(this.session),
+      kind: 'r',
+      data: JSON.stringify(response),
+      writer: randomId(9),
+      writerSeq: 1,
+      maxLen: config.STREAM_MAX_EVENTS,
+      ttlMs: config.SESSION_TTL_SECONDS * 1000,
+      channel: keys.streamChannel(this.session, streamId),
+    });
+  }
+
+  /** Jobs write to the session's stream; their response does not end it. */
+  async run(request: JobRequest, queue: string): Promise<void> {
+    const streamId = standaloneStreamId(this.session.sessionId);
+    const job = { ...request, streamId, jobId: `${streamId}.${randomId(9)}`, sharedStream: true };
+    if (!(await this.deps.dispatcher.enqueue(queue, job))) throw new FleetError('SESSION_NOT_FOUND');
+  }
+}
+
+export function legacyPaths(deps: FrontDeps) {
+  return { sse: deps.config.LEGACY_SSE_PATH, messages: deps.config.LEGACY_MESSAGES_PATH };
+}
+
+export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
+  const paths = legacyPaths(deps);
+
+  app.get(paths.sse, async (_request, reply) => {
+    const session = await deps.sessions.create({ version: '', clientCapabilities: {}, clientInfo: {}, legacy: true });
+    const streamId = standaloneStreamId(session.sessionId);
+    reply.hijack();
+    const sink = new LegacySseSink(reply.raw, `${paths.messages}?sessionId=${encodeURIComponent(session.sessionId)}`);
+    // In 2024-11-05 the session lives as long as its stream: when the client goes, its calls are cancelled.
+    reply.raw.on('close', () => void deleteSession(deps, session).catch(() => {}));
+    deps.log.info({ session: session.sessionId }, 'legacy SSE session opened');
+    await deps.hub.open(
+      {
+        streamKey: deps.keys.stream(session, streamId),
+        streamId,
+        channel: deps.keys.streamChannel(session, streamId),
+        afterSeq: 0,
+        endOnTerminal: true,
+        sink,
+      },
+      true,
+    );
+    return reply;
+  });
+
+  app.post(paths.messages, async (request, reply) => {
+    const sessionId = (request.query as Record<string, string | undefined>).sessionId;
+    if (!sessionId) throw new FleetError('SESSION_REQUIRED');
+    const session = await deps.sessions.touch(sessionId);
+    if (!session || !session.legacy) throw new FleetError('SESSION_NOT_FOUND');
+    const body = parseJson(request.body as string);
+    if (Array.isArray(body)) throw new FleetError('BATCH_NOT_SUPPORTED');
+    const msg = classify(body);
+    const ex = new LegacyExchange(deps, session);
+    if (msg.kind === 'notification') await onNotification(deps, session, msg);
+    else if (msg.kind === 'response') await onClientResponse(deps, session, msg);
+    else if (msg.method === 'initialize') {
+      try {
+        const init = initializeParams(msg, true);
+        await deps.sessions.initializeLegacy(session, init);
+        await ex.reply(resultResponse(msg.id, initializeResult(init.version)));
+      } catch (err) {
+        if (!(err instanceof RpcError)) throw err;
+        await ex.reply(errorResponse(msg.id, err.code, err.message));
+      }
+    } else await handleRequest(deps, session, msg, ex, request.headers);
+    return reply.code(202).type('text/plain').send('Accepted');
+  });
+}

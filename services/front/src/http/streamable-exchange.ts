@@ -1,0 +1,42 @@
+// Streamable HTTP's way back for one POSTed request: front answers as one JSON object; worker jobs on the
+// request's own stream, as SSE (resumable) or, for clients that do not accept SSE, as one JSON object.
+import type { FastifyReply } from 'fastify';
+import { newRequestStreamId, supportsPriming } from '@mcp-fleet/shared';
+import type { FrontDeps } from '../deps.ts';
+import { FleetError } from '../errors.ts';
+import type { Exchange, JobRequest, JsonRpcResponse } from '../protocol/exchange.ts';
+import { JsonSink, SseSink, type EventSink } from '../streams/sinks.ts';
+
+export class StreamableExchange implements Exchange {
+  constructor(
+    private readonly deps: FrontDeps,
+    private readonly reply_: FastifyReply,
+    private readonly wantsSse: boolean,
+  ) {}
+
+  async reply(response: JsonRpcResponse): Promise<void> {
+    await this.reply_.type('application/json').send(response);
+  }
+
+  async run(request: JobRequest, queue: string): Promise<void> {
+    const streamId = newRequestStreamId(request.session.sessionId);
+    const job = { ...request, streamId, jobId: streamId };
+    if (!(await this.deps.dispatcher.enqueue(queue, job))) throw new FleetError('SESSION_NOT_FOUND', [], request.requestId);
+    this.reply_.hijack();
+    const raw = this.reply_.raw;
+    let sink: EventSink;
+    if (this.wantsSse) {
+      const sse = new SseSink(raw, this.deps.config.SSE_RETRY_MS);
+      if (supportsPriming(request.protocolVersion)) sse.prime(streamId, 0);
+      sink = sse;
+    } else sink = new JsonSink(raw);
+    await this.deps.hub.open({
+      streamKey: this.deps.keys.stream(job.session, streamId),
+      streamId,
+      channel: this.deps.keys.streamChannel(job.session, streamId),
+      afterSeq: 0,
+      endOnTerminal: true,
+      sink,
+    });
+  }
+}

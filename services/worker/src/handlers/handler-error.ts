@@ -1,0 +1,9 @@
+/** A JSON-RPC error answer from a worker-side handler (unknown resource, bad prompt arguments…). */
+export class HandlerError extends Error {
+  constructor(readonly code: number, message: string, readonly data?: unknown) {
+    super(message);
+  }
+}
+
+/** MCP's "resource not found" for 2025-era clients (2026-07-28 uses -32602). */
+export const RESOURCE_NOT_FOUND = -32002;

@@ -1,0 +1,23 @@
+// resources/read on a worker: a static resource by URI, else the first template that matches.
+import type { CallJob } from '@mcp-fleet/shared';
+import type { HandlerContext } from '../define-tool.ts';
+import { templateMatcher } from '@mcp-fleet/shared';
+import type { ResourceContents } from '../define-resource.ts';
+import type { Pack } from '../pack.ts';
+import { HandlerError, RESOURCE_NOT_FOUND } from './handler-error.ts';
+
+export async function readResource(job: CallJob, pack: Pack, ctx: HandlerContext): Promise<{ contents: ResourceContents[] }> {
+  const uri = job.target;
+  const res = pack.resources.find((r) => r.uri === uri);
+  if (res) return { contents: asList(await res.read(uri, ctx), res.mimeType) };
+  for (const t of pack.resourceTemplates) {
+    const vars = templateMatcher(t.uriTemplate)(uri);
+    if (vars) return { contents: asList(await t.read(uri, vars, ctx), t.mimeType) };
+  }
+  throw new HandlerError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}`, { uri });
+}
+
+function asList(c: ResourceContents[] | ResourceContents, mimeType?: string): ResourceContents[] {
+  const list = Array.isArray(c) ? c : [c];
+  return list.map((x) => (x.mimeType === undefined && mimeType !== undefined ? { ...x, mimeType } : x));
+}

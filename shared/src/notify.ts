@@ -1,0 +1,80 @@
+// Messages that go to a session's standalone stream rather than a request's: list_changed, resource updates,
+// notifications a tool sends to its own or another session, broadcasts. Used by workers and front nodes alike.
+import type { Redis } from 'ioredis';
+import { randomId } from './ids.ts';
+import { FleetKeys, parseSessionMember, standaloneStreamId, type SessionRef } from './keys.ts';
+import { appendEvent } from './scripts.ts';
+
+export interface StandaloneRetention {
+  sessionTtlMs: number;
+  maxEvents: number;
+}
+
+/**
+ * Appends one notification to a session's standalone stream. Returns false when the session is gone. `writer`
+ * makes the append idempotent: the same writer id is applied once per stream (a resend, or several nodes doing the
+ * same fan-out).
+ */
+export async function notifySession(
+  redis: Redis,
+  keys: FleetKeys,
+  session: SessionRef,
+  message: { method: string; params?: Record<string, unknown> },
+  retention: StandaloneRetention,
+  writer = randomId(9),
+): Promise<boolean> {
+  const streamId = standaloneStreamId(session.sessionId);
+  const r = await appendEvent(redis, {
+    stream: keys.stream(session, streamId),
+    meta: keys.streamMeta(session, streamId),
+    inflight: keys.inflight(session),
+    kind: 'm',
+    data: JSON.stringify({ jsonrpc: '2.0', ...message }),
+    writer,
+    writerSeq: 1,
+    maxLen: retention.maxEvents,
+    // The standalone stream lives as long as its session (touch-session slides both).
+    ttlMs: retention.sessionTtlMs,
+    channel: keys.streamChannel(session, streamId),
+  });
+  return r >= 0;
+}
+
+/** Sessions seen within their idle TTL, pruning the ones that expired (index entries outlive their sessions). */
+export async function liveSessions(redis: Redis, keys: FleetKeys, sessionTtlMs: number): Promise<SessionRef[]> {
+  const cutoff = Date.now() - sessionTtlMs;
+  const [, [, members] = [null, []]] = ((await redis
+    .multi()
+    .zremrangebyscore(keys.sessionsIndex(), '-inf', cutoff)
+    .zrange(keys.sessionsIndex(), 0, -1)
+    .exec()) ?? []) as [Error | null, string[]][];
+  return (members ?? []).map(parseSessionMember).filter((s): s is SessionRef => s !== undefined);
+}
+
+/** Sends a notification to many sessions' standalone streams, a bounded number of appends at a time. */
+export async function fanOut(
+  redis: Redis,
+  keys: FleetKeys,
+  sessions: SessionRef[],
+  message: { method: string; params?: Record<string, unknown> },
+  retention: StandaloneRetention,
+  writer = randomId(9),
+): Promise<number> {
+  let delivered = 0;
+  const BATCH = 200;
+  for (let i = 0; i < sessions.length; i += BATCH) {
+    const results = await Promise.all(
+      sessions.slice(i, i + BATCH).map((s) => notifySession(redis, keys, s, message, retention, writer)),
+    );
+    delivered += results.filter(Boolean).length;
+  }
+  return delivered;
+}
+
+/** notifications/resources/updated to every session subscribed to `uri`. */
+export async function resourceUpdated(redis: Redis, keys: FleetKeys, uri: string, retention: StandaloneRetention): Promise<number> {
+  const members = await redis.smembers(keys.resourceSubscribers(uri));
+  const sessions = members.map(parseSessionMember).filter((s): s is SessionRef => s !== undefined);
+  return fanOut(redis, keys, sessions, { method: 'notifications/resources/updated', params: { uri } }, retention);
+}
+
