@@ -105,8 +105,8 @@ export class McpClient {
     const res = await via.dispatcher.request({ origin: via.origin, path: MCP_PATH, method: 'GET', headers });
     if (res.statusCode !== 200) throw new Error(`${this.target.label}: GET ${res.statusCode} ${await res.body.text()}`);
     const parser = createParser({ onEvent: (ev) => ev.data && onEvent(ev) });
-    res.body.setEncoding('utf8');
-    res.body.on('data', (chunk: string) => parser.feed(chunk));
+    const decoder = new TextDecoder();
+    res.body.on('data', (chunk: Buffer) => parser.feed(decoder.decode(chunk, { stream: true })));
     res.body.on('error', () => {});
     return res;
   }
@@ -134,8 +134,8 @@ async function readOutcome(res: Dispatcher.ResponseData, what: string): Promise<
       if (msg.id !== undefined && (msg.result !== undefined || msg.error !== undefined)) out.response = msg;
     },
   });
-  res.body.setEncoding('utf8');
-  for await (const chunk of res.body) parser.feed(chunk as string);
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body) parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
   return out;
 }
 
