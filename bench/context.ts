@@ -29,3 +29,11 @@ export function rotate<T>(items: T[], round: number): T[] {
   const k = round % items.length;
   return [...items.slice(k), ...items.slice(0, k)];
 }
+
+/** The processes that serve a target (for CPU accounting): the fleet is front + worker + Redis. */
+export function processesOf(ctx: Ctx, target: Target): Record<string, number | undefined> {
+  if (target.key === 'fleet') {
+    return { front: target.pid, worker: ctx.servers.worker.pid, redis: ctx.servers.redis.pid, client: process.pid };
+  }
+  return { server: target.pid, client: process.pid };
+}

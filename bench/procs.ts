@@ -141,6 +141,22 @@ export function rssBytes(pid: number): number {
   return Number(m[1]) * 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in ms (from /proc/<pid>/stat; clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Measures the CPU each process uses between start() and stop(), as a share of one core over the interval. */
+export function cpuMeter(pids: Record<string, number | undefined>) {
+  const t0 = performance.now();
+  const start = Object.fromEntries(Object.entries(pids).filter(([, p]) => p).map(([k, p]) => [k, cpuMs(p!)]));
+  return () => {
+    const ms = performance.now() - t0;
+    return Object.fromEntries(Object.entries(start).map(([k, c]) => [k, +((cpuMs(pids[k]!) - c) / ms).toFixed(2)]));
+  };
+}
+
 /** This process's soft limit on open files (from /proc/self/limits). */
 export function openFilesLimit(): number {
   const m = /Max open files\s+(\d+|unlimited)/.exec(readFileSync('/proc/self/limits', 'utf8'));

@@ -52,7 +52,7 @@ async function main(): Promise<number> {
   progress.set('starting', 'Redis, front node, worker, SDK baselines');
   const servers = await startServers({
     fleetRoot: args.fleetRoot,
-    fleetNodeOptions: args.profile ? `--cpu-prof --cpu-prof-dir=${profileDir}` : '',
+    fleetNodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   });
   const ctx: Ctx = { quick: args.quick, servers, progress, notes, frontRedisPeak: 0 };
   try {

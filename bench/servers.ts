@@ -17,8 +17,8 @@ export const BASELINE_LABELS: Record<BaselineKey, string> = {
 export interface FleetOptions {
   /** directory holding bin/mcp-fleet.mjs (default: this repository) */
   fleetRoot: string;
-  /** NODE_OPTIONS for front and worker (e.g. --cpu-prof) */
-  fleetNodeOptions: string;
+  /** node flags for front and worker processes (e.g. --cpu-prof, which NODE_OPTIONS does not allow) */
+  fleetNodeFlags: string[];
 }
 
 export interface Servers {
@@ -47,12 +47,11 @@ export async function startServers(opts: FleetOptions): Promise<Servers> {
     KEY_PREFIX: prefix,
     NODE_ID: nodeId,
     LOG_LEVEL: 'warn',
-    NODE_OPTIONS: opts.fleetNodeOptions,
   });
 
   const startFront = async (nodeId: string) => {
     const port = await freePort();
-    const proc = spawnNode(nodeId, [cli, 'front'], { ...fleetEnv(nodeId), PORT: String(port) });
+    const proc = spawnNode(nodeId, [cli, 'front'], { ...fleetEnv(nodeId), PORT: String(port) }, opts.fleetNodeFlags);
     procs.push(proc);
     const origin = `http://127.0.0.1:${port}`;
     await waitHealthy(proc, origin, 30_000);
@@ -70,7 +69,7 @@ export async function startServers(opts: FleetOptions): Promise<Servers> {
 
   const frontNodeId = 'bench-front-a';
   // A worker runs up to 100 calls at once for the fan-out figure (the default concurrency is 64).
-  const worker = spawnNode('worker', [cli, 'worker'], { ...fleetEnv('bench-worker'), TOOL_PACKS: 'examples', WORKER_CONCURRENCY: '128' });
+  const worker = spawnNode('worker', [cli, 'worker'], { ...fleetEnv('bench-worker'), TOOL_PACKS: 'examples', WORKER_CONCURRENCY: '128' }, opts.fleetNodeFlags);
   procs.push(worker);
   const [front, s1, s2, s3] = await Promise.all([
     startFront(frontNodeId),

@@ -1,7 +1,8 @@
 // Progress fan-out: 100 calls open at once (one session and connection each), each running
 // `count {to: K, intervalMs: 0}` with a progress token, so tools emit progress as fast as they can; events/s counted
 // at the client from the first request to the last response. Baseline: the same tool on SDK v1 stateful.
-import type { Ctx, ScenarioResult } from '../context.ts';
+import { processesOf, type Ctx, type ScenarioResult } from '../context.ts';
+import { cpuMeter } from '../procs.ts';
 import { McpClient, pool, type Target } from '../load.ts';
 import { row } from '../report.ts';
 
@@ -13,10 +14,12 @@ interface FanOut {
   expected: number;
   ms: number;
   eventsPerSec: number;
+  /** CPU used per process during the run, in cores (1 = one core busy the whole time) */
+  cpu: Record<string, number>;
 }
 
 export async function fanout(ctx: Ctx): Promise<ScenarioResult> {
-  const to = ctx.quick ? 300 : 2000;
+  const to = ctx.quick ? 200 : 2000;
   const fleetT = ctx.servers.fleet;
   const sdkT = ctx.servers.baselines['v1-stateful'];
   await runFanOut(ctx, fleetT, 20, 'warm-up');
@@ -47,6 +50,7 @@ async function runFanOut(ctx: Ctx, target: Target, to: number, phase: string): P
     let progress = 0;
     let finished = 0;
     const ticker = setInterval(() => ctx.progress.set(`fan-out ${phase}`, `${target.label} ${finished}/${CALLS} calls done`), 250);
+    const meter = cpuMeter(processesOf(ctx, target));
     const t0 = performance.now();
     try {
       await Promise.all(clients.map(async (c, i) => {
@@ -59,8 +63,9 @@ async function runFanOut(ctx: Ctx, target: Target, to: number, phase: string): P
       clearInterval(ticker);
     }
     const ms = performance.now() - t0;
+    const cpu = meter();
     await Promise.all(clients.map((c) => c.close()));
-    return { events, progress, expected: CALLS * to, ms, eventsPerSec: (events / ms) * 1000 };
+    return { events, progress, expected: CALLS * to, ms, eventsPerSec: (events / ms) * 1000, cpu };
   } finally {
     await p.close();
   }

@@ -1,6 +1,7 @@
 // Throughput: 32 concurrent callers (one session and one keep-alive connection each) call `echo` back to back for
 // a fixed time; calls/s per server, measured in interleaved rounds.
-import { allTargets, rotate, type Ctx, type ScenarioResult } from '../context.ts';
+import { allTargets, processesOf, rotate, type Ctx, type ScenarioResult } from '../context.ts';
+import { cpuMeter } from '../procs.ts';
 import { McpClient, pool, summarize, type Target } from '../load.ts';
 import { row, type Row } from '../report.ts';
 import type { Pool } from 'undici';
@@ -8,12 +9,12 @@ import type { Pool } from 'undici';
 const CALLERS = 32;
 
 export async function throughput(ctx: Ctx): Promise<ScenarioResult> {
-  const roundMs = ctx.quick ? 1500 : 4000;
-  const rounds = 3;
+  const roundMs = ctx.quick ? 1200 : 4000;
+  const rounds = ctx.quick ? 2 : 3;
   const targets = allTargets(ctx);
   const pools = new Map<string, Pool>();
   const callers = new Map<string, McpClient[]>();
-  const totals = new Map(targets.map((t) => [t.key, { calls: 0, ms: 0, errors: 0, latencies: [] as number[] }]));
+  const totals = new Map(targets.map((t) => [t.key, { calls: 0, ms: 0, errors: 0, latencies: [] as number[], cpu: {} as Record<string, number> }]));
   try {
     for (const t of targets) {
       const p = pool(t.origin, CALLERS);
@@ -41,7 +42,7 @@ export async function throughput(ctx: Ctx): Promise<ScenarioResult> {
       t.key.endsWith('stateless') ? { text: '≥ 1.20× SDK stateless', met: (_f, ratio) => ratio !== null && ratio >= 1.2 } : undefined));
   const raw = Object.fromEntries(targets.map((t) => {
     const x = totals.get(t.key)!;
-    return [t.key, { callsPerSec: perSec(t.key), calls: x.calls, ms: x.ms, errors: x.errors, latencyUnderLoad: summarize(x.latencies) }];
+    return [t.key, { callsPerSec: perSec(t.key), calls: x.calls, ms: x.ms, errors: x.errors, cpuCores: x.cpu, latencyUnderLoad: summarize(x.latencies) }];
   }));
   ctx.notes.push(`Throughput: ${CALLERS} callers, each with its own session and connection, calling \`echo\` back to back; ` +
     `${rounds} interleaved rounds of ${roundMs / 1000} s per server.`);
@@ -50,8 +51,9 @@ export async function throughput(ctx: Ctx): Promise<ScenarioResult> {
 
 async function runRound(
   ctx: Ctx, target: Target, clients: McpClient[], ms: number,
-  acc: { calls: number; ms: number; errors: number; latencies: number[] }, label: string,
+  acc: { calls: number; ms: number; errors: number; latencies: number[]; cpu: Record<string, number> }, label: string,
 ): Promise<void> {
+  const meter = cpuMeter(processesOf(ctx, target));
   const start = performance.now();
   const deadline = start + ms;
   let calls = 0;
@@ -64,10 +66,14 @@ async function runRound(
         calls++;
       } catch {
         acc.errors++;
+        await new Promise((r) => setTimeout(r, 10)); // a broken server must not turn this loop into a spin
       }
       if (calls % 200 === 0) ctx.progress.set('throughput (32 callers)', `${label} ${target.label} ${calls} calls`);
     }
   }));
-  acc.ms += performance.now() - start;
+  const roundMs = performance.now() - start;
+  // CPU in cores, averaged over the rounds (weighted by their length)
+  for (const [k, v] of Object.entries(meter())) acc.cpu[k] = +(((acc.cpu[k] ?? 0) * acc.ms + v * roundMs) / (acc.ms + roundMs)).toFixed(2);
+  acc.ms += roundMs;
   acc.calls += calls;
 }

@@ -44,6 +44,8 @@ export const configSchema = z
     CATALOG_HEARTBEAT_MS: int(500, 600_000).default(10_000).describe('workers refresh their catalog entry this often; fronts drop entries silent for 3 intervals'),
     SERVER_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(60_000).describe('how long a tool waits for the client to answer elicitation/sampling/roots'),
     HEADERS_TO_TOOLS: list.prefault('').describe('request headers handlers see as ctx.headers (lower-case names; authorization only if listed)'),
+    REQUEST_STATE_SECRET: z.string().min(32, 'must be at least 32 characters').optional().describe('HMAC key for 2026-07-28 MRTR requestState; unset: a random key shared through Redis'),
+    REQUEST_STATE_TTL_SECONDS: int(10, 86_400).default(600).describe('how long an MRTR requestState stays valid'),
     TOOL_PACKS: list.prefault('examples').describe('tool packs the worker loads: built-in names or module paths'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: bool.prefault('false'),

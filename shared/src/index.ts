@@ -8,7 +8,7 @@ export {
   type EventKind, type StreamEvent,
 } from './events.ts';
 export {
-  STREAMABLE_VERSIONS, LATEST_VERSION, DEFAULT_NEGOTIATED_VERSION, LOG_LEVELS, isStreamableVersion,
+  STREAMABLE_VERSIONS, MODERN_VERSIONS, isModernVersion, LATEST_VERSION, DEFAULT_NEGOTIATED_VERSION, LOG_LEVELS, isStreamableVersion,
   isLogLevel, logLevelPasses, supportsPriming, type StreamableVersion, type LogLevel, type JsonRpcId,
 } from './protocol.ts';
 export { JOB_METHODS, jobName, type CallJob, type JobMethod, type TraceContext } from './job.ts';
@@ -17,5 +17,7 @@ export { createRedis, type RedisRole } from './redis.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { startRedis, freePort, findOnPath, RedisUnavailableError, type RunningRedis } from './redis-launcher.ts';
 export { randomId } from './ids.ts';
-export { fanOut, liveSessions, notifySession, resourceUpdated, type StandaloneRetention } from './notify.ts';
+export {
+  fanOut, liveSessions, notifySession, publishServerEvent, resourceUpdated, type StandaloneRetention,
+} from './notify.ts';
 export { templateMatcher } from './uri-template.ts';

@@ -16,6 +16,7 @@ export interface TraceContext {
 export interface CallJob {
   v: 1;
   method: JobMethod;
+  /** the session (a 2026-07-28 request has none: its keys live under a namespace of its own, `session.sessionId`) */
   session: SessionRef;
   /**
    * BullMQ job id: the stream id for a request's own stream (globally unique random), `<streamId>.<random>` on a
@@ -38,8 +39,11 @@ export interface CallJob {
   /** the request's params as the client sent them */
   params: Record<string, unknown>;
   progressToken?: string | number;
-  /** the session's log level when the call started (unset: the server picks, we send info and above) */
-  logLevel?: LogLevel;
+  /**
+   * The session's log level when the call started (unset: the server picks, we send info and above); 'none' when
+   * the client asked for no logs (a 2026-07-28 request without `io.modelcontextprotocol/logLevel`).
+   */
+  logLevel?: LogLevel | 'none';
   /** W3C trace context of the request, when it carried one */
   trace?: TraceContext;
   /** request headers on the HEADERS_TO_TOOLS allow-list */

@@ -94,6 +94,17 @@ export class FleetKeys {
   catalogNotified(kind: string, version: string): string {
     return `${this.prefix}:catalog:notified:${kind}:${version}`;
   }
+  /**
+   * Pub/sub channel of change events for 2026-07-28 `subscriptions/listen` streams (JSON: the SDK's ServerEvent);
+   * every front node delivers each event to its own open listen streams.
+   */
+  eventsChannel(): string {
+    return `${this.prefix}:events`;
+  }
+  /** String: the HMAC key shared by every front node for MRTR requestState, unless configuration provides one. */
+  requestStateKey(): string {
+    return `${this.prefix}:mrtr:key`;
+  }
   /** Pub/sub channel every worker listens on: a job id to abort. */
   cancelChannel(): string {
     return `${this.prefix}:cancel`;

@@ -71,8 +71,21 @@ export async function fanOut(
   return delivered;
 }
 
-/** notifications/resources/updated to every session subscribed to `uri`. */
+/** A change event for 2026-07-28 `subscriptions/listen` streams on every front node. */
+export async function publishServerEvent(
+  redis: Redis,
+  keys: FleetKeys,
+  event: { kind: 'tools_list_changed' | 'prompts_list_changed' | 'resources_list_changed' } | { kind: 'resource_updated'; uri: string },
+): Promise<void> {
+  await redis.publish(keys.eventsChannel(), JSON.stringify(event));
+}
+
+/**
+ * notifications/resources/updated to every session subscribed to `uri` (2025-era sessions, on their standalone
+ * stream) and to every 2026-07-28 listen stream that asked for it.
+ */
 export async function resourceUpdated(redis: Redis, keys: FleetKeys, uri: string, retention: StandaloneRetention): Promise<number> {
+  await publishServerEvent(redis, keys, { kind: 'resource_updated', uri });
   const members = await redis.smembers(keys.resourceSubscribers(uri));
   const sessions = members.map(parseSessionMember).filter((s): s is SessionRef => s !== undefined);
   return fanOut(redis, keys, sessions, { method: 'notifications/resources/updated', params: { uri } }, retention);

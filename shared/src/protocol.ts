@@ -11,9 +11,16 @@ export function isStreamableVersion(v: unknown): v is StreamableVersion {
   return typeof v === 'string' && (STREAMABLE_VERSIONS as readonly string[]).includes(v);
 }
 
+/** The stateless protocol era (2026-07-28 and later): no sessions, MRTR, cancel on disconnect. */
+export const MODERN_VERSIONS = ['2026-07-28'] as const;
+/** A version string that claims the modern era (a date from 2026-07-28 on), supported or not. */
+export function isModernVersion(v: unknown): v is string {
+  return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && v >= '2026-07-28';
+}
+
 /** Versions from 2025-11-25 on get a priming event and a `retry` field (SEP-1699); older clients break on them. */
 export function supportsPriming(v: string): boolean {
-  return v >= '2025-11-25';
+  return v >= '2025-11-25' && !isModernVersion(v);
 }
 
 /** RFC 5424 severities in MCP's names, least severe first. */

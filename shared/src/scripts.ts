@@ -50,9 +50,10 @@ export async function openStream(
   ttlMs: number,
   requestField: string,
   jobId: string,
+  requireSession = true,
 ): Promise<boolean> {
   const fn = (redis as unknown as Record<string, Cmd>).openStream!;
-  return Number(await fn.call(redis, k.meta, k.inflight, k.session, ttlMs, requestField, jobId)) === 1;
+  return Number(await fn.call(redis, k.meta, k.inflight, k.session, ttlMs, requestField, jobId, requireSession ? '1' : '0')) === 1;
 }
 
 export async function touchSession(

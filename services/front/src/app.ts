@@ -9,6 +9,7 @@ import { installErrorHandler } from './http/error-handler.ts';
 import { registerMcpRoute } from './http/mcp-route.ts';
 import { registerLegacySse } from './http/legacy-sse.ts';
 import { listChangedNotifier } from './catalog/list-changed.ts';
+import { createModernDoor } from './modern/modern-handler.ts';
 import { SessionStore } from './sessions/session-store.ts';
 import { StreamHub } from './streams/stream-hub.ts';
 
@@ -69,6 +70,7 @@ export async function startFront(config: FleetConfig): Promise<RunningFront> {
     dispatcher: new Dispatcher(redis, keys, nodeId),
   };
   await catalog.start();
+  deps.modern = await createModernDoor(deps, subscriber);
   const app = buildApp(deps);
   await app.listen({ host: config.HOST, port: config.PORT });
   const addr = app.server.address();
@@ -82,6 +84,7 @@ export async function startFront(config: FleetConfig): Promise<RunningFront> {
     async close() {
       catalog.stop();
       await app.close();
+      await deps.modern?.close();
       await deps.dispatcher.close();
       redis.disconnect();
       subscriber.disconnect();

@@ -6,6 +6,7 @@ import type { Catalog } from './catalog/catalog.ts';
 import type { Dispatcher } from './dispatch/dispatcher.ts';
 import type { SessionStore } from './sessions/session-store.ts';
 import type { StreamHub } from './streams/stream-hub.ts';
+import type { ModernDoor } from './modern/modern-handler.ts';
 
 export interface FrontDeps {
   config: FleetConfig;
@@ -17,6 +18,8 @@ export interface FrontDeps {
   dispatcher: Dispatcher;
   hub: StreamHub;
   log: Logger;
+  /** the 2026-07-28 leg; set once it is ready (start-up order: deps first, then the door built on them) */
+  modern?: ModernDoor;
 }
 
 export function retention(config: FleetConfig) {

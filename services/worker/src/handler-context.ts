@@ -1,7 +1,7 @@
 // Builds the `ctx` a tool, resource or prompt handler receives for one job.
 import type { Redis } from 'ioredis';
 import {
-  fanOut, liveSessions, logLevelPasses, notifySession, resourceUpdated,
+  fanOut, liveSessions, logLevelPasses, notifySession, resourceUpdated, supportsPriming,
   type CallJob, type FleetKeys, type LogLevel,
 } from '@mcp-fleet/shared';
 import type { HandlerContext } from './define-tool.ts';
@@ -46,7 +46,7 @@ export function handlerContext(job: CallJob, writer: StreamWriter, signal: Abort
       await writer.notification('notifications/progress', params, progress);
     },
     async log(level, data, logger) {
-      if (signal.aborted || !logLevelPasses(level, job.logLevel ?? DEFAULT_LOG_LEVEL)) return;
+      if (signal.aborted || job.logLevel === 'none' || !logLevelPasses(level, job.logLevel ?? DEFAULT_LOG_LEVEL)) return;
       const params: Record<string, unknown> = { level, data };
       if (logger !== undefined) params.logger = logger;
       await writer.notification('notifications/message', params);
@@ -68,7 +68,7 @@ export function handlerContext(job: CallJob, writer: StreamWriter, signal: Abort
       return resourceUpdated(deps.redis, deps.keys, uri, standalone);
     },
     async closeConnection() {
-      if (job.sharedStream || job.protocolVersion < '2025-11-25' || signal.aborted) return;
+      if (job.sharedStream || !supportsPriming(job.protocolVersion) || signal.aborted) return;
       await writer.append('c', undefined);
     },
     async elicit(params) {

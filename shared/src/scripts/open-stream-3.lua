@@ -1,12 +1,12 @@
 --[[
   Opens a request stream before its job is enqueued.
   KEYS[1] stream meta hash   KEYS[2] session inflight hash   KEYS[3] session hash
-  ARGV[1] ttl ms   ARGV[2] request id field (JSON-encoded id)   ARGV[3] job id
+  ARGV[1] ttl ms   ARGV[2] request id field (JSON-encoded id)   ARGV[3] job id   ARGV[4] '1' when a session must exist
   Creates the meta (seq 0; kept when the stream exists, as a session's shared stream does) so a resume from the
   priming event finds the stream, and records the in-flight request so `notifications/cancelled` on any node can
   find its job. Returns 0 when the session is gone, 1 otherwise.
 ]]
-if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+if ARGV[4] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
 redis.call('HSETNX', KEYS[1], 'seq', 0)
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])

@@ -2,7 +2,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  appendEvent, jobName, openStream, randomId,
+  appendEvent, isModernVersion, jobName, openStream, randomId,
   type CallJob, type FleetKeys, type JsonRpcId, type SessionRef,
 } from '@mcp-fleet/shared';
 
@@ -41,6 +41,7 @@ export class Dispatcher {
       job.sharedStream ? job.retention.sessionTtlMs : job.retention.ttlMs,
       requestField(job.requestId),
       job.jobId,
+      !isModernVersion(job.protocolVersion),
     );
     const added = this.queue(queueName).add(jobName(job), job, {
       jobId: job.jobId,
@@ -57,6 +58,11 @@ export class Dispatcher {
     if (!jobId) return false;
     await this.redis.publish(this.keys.cancelChannel(), jobId);
     return true;
+  }
+
+  /** Tells every worker to abort a job (a no-op where it does not run). */
+  async cancelJob(jobId: string): Promise<void> {
+    await this.redis.publish(this.keys.cancelChannel(), jobId);
   }
 
   /** Session deleted: cancels its jobs and ends its streams with no message (readers close, late results refused). */

@@ -1,6 +1,7 @@
 // The MCP endpoint (Streamable HTTP, protocol versions 2025-03-26 … 2025-11-25): POST, GET and DELETE on one path.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { standaloneStreamId, type JsonRpcId } from '@mcp-fleet/shared';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isModernVersion, standaloneStreamId, type JsonRpcId } from '@mcp-fleet/shared';
+import { claimsModernEra } from '../protocol/era.ts';
 import { retention, type FrontDeps } from '../deps.ts';
 import { FleetError, RpcError } from '../errors.ts';
 import { classify, parseJson } from '../protocol/jsonrpc.ts';
@@ -27,11 +28,17 @@ export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
     const a = accepts(request.headers);
     if (request.method === 'POST' && !a.json) throw new FleetError('NOT_ACCEPTABLE_POST');
     if (request.method === 'GET' && !a.sse) throw new FleetError('NOT_ACCEPTABLE_GET');
-    if (url === path) checkVersionHeader(header(request.headers, 'mcp-protocol-version'));
+    // Modern version headers are the 2026-07-28 leg's to judge (it answers -32022 for ones it does not serve).
+    const version = header(request.headers, 'mcp-protocol-version');
+    if (url === path && !isModernVersion(version)) checkVersionHeader(version);
   });
 
   app.post(path, async (request, reply) => {
     const body = parseJson(request.body as string);
+    if (deps.modern && claimsModernEra(request.headers, body) && (await deps.modern.isModern(request, body))) {
+      await deps.modern.serve(request, reply, body);
+      return reply;
+    }
     const sessionId = header(request.headers, 'mcp-session-id');
     if (Array.isArray(body)) {
       const session = await requireSession(deps, sessionId, null);
@@ -55,12 +62,14 @@ export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
   });
 
   app.get(path, async (request, reply) => {
+    if (deps.modern && claimsModernEra(request.headers, undefined)) return serveModern(deps, request, reply);
     const session = await requireSession(deps, header(request.headers, 'mcp-session-id'), null);
     await openGetStream(deps, session, header(request.headers, 'last-event-id'), reply);
     return reply;
   });
 
   app.delete(path, async (request, reply) => {
+    if (deps.modern && claimsModernEra(request.headers, undefined)) return serveModern(deps, request, reply);
     const session = await requireSession(deps, header(request.headers, 'mcp-session-id'), null);
     await deleteSession(deps, session);
     return reply.code(200).type('application/json').send({});
@@ -81,6 +90,12 @@ export async function requireSession(deps: FrontDeps, sessionId: string | undefi
   const session = await deps.sessions.touch(sessionId);
   if (!session) throw new FleetError('SESSION_NOT_FOUND', [], id);
   return session;
+}
+
+/** GET and DELETE are session operations; the 2026-07-28 leg answers them 405. */
+async function serveModern(deps: FrontDeps, request: FastifyRequest, reply: FastifyReply) {
+  await deps.modern!.serve(request, reply, undefined);
+  return reply;
 }
 
 function wantsSse(deps: FrontDeps, request: FastifyRequest): boolean {

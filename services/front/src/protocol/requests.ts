@@ -137,7 +137,7 @@ function buildJob(
 }
 
 /** Only allow-listed headers reach handlers; Authorization only when explicitly listed. */
-function allowedHeaders(allow: string[], headers: IncomingHttpHeaders): Record<string, string> | undefined {
+export function allowedHeaders(allow: string[], headers: IncomingHttpHeaders | Record<string, string>): Record<string, string> | undefined {
   if (!allow.length) return undefined;
   const out: Record<string, string> = {};
   for (const name of allow) {

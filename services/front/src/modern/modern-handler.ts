@@ -1,0 +1,77 @@
+// Mounts the SDK's createMcpHandler (modern leg, `legacy: 'reject'`) behind our fastify routes: builds a web
+// Request from the fastify request, and writes the web Response back with backpressure. A client that closes
+// the connection aborts the Request, which the SDK turns into the handler's cancellation signal.
+import { once } from 'node:events';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createMcpHandler, isLegacyRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
+import type { FrontDeps } from '../deps.ts';
+import { modernServerFactory } from './modern-server.ts';
+import { RedisEventBus } from './redis-event-bus.ts';
+import { requestStateCodec } from './request-state.ts';
+import type { Redis } from 'ioredis';
+
+export interface ModernDoor {
+  /** True when the SDK classifies the request as 2026-07-28 traffic. */
+  isModern(request: FastifyRequest, parsedBody: unknown): Promise<boolean>;
+  serve(request: FastifyRequest, reply: FastifyReply, parsedBody: unknown): Promise<void>;
+  bus: RedisEventBus;
+  close(): Promise<void>;
+}
+
+export async function createModernDoor(deps: FrontDeps, subscriber: Redis): Promise<ModernDoor> {
+  const bus = new RedisEventBus(deps.redis, subscriber, deps.keys, deps.log);
+  await bus.start();
+  const codec = await requestStateCodec(deps.redis, deps.keys, deps.config);
+  const handler: McpHttpHandler = createMcpHandler(modernServerFactory(deps, codec), {
+    legacy: 'reject',
+    bus,
+    keepAliveMs: deps.config.SSE_KEEPALIVE_MS,
+    maxRequestBodySize: deps.config.MAX_BODY_BYTES,
+    onerror: (err) => deps.log.debug({ err: err.message }, 'modern request error'),
+  });
+
+  const toWeb = (request: FastifyRequest, signal?: AbortSignal): Request => {
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(request.headers)) {
+      if (v === undefined) continue;
+      for (const one of Array.isArray(v) ? v : [v]) headers.append(k, one);
+    }
+    const hasBody = request.method === 'POST' && typeof request.body === 'string';
+    return new Request(`http://${request.host}${request.url}`, {
+      method: request.method,
+      headers,
+      body: hasBody ? (request.body as string) : undefined,
+      signal,
+    });
+  };
+
+  return {
+    bus,
+    async isModern(request, parsedBody) {
+      return !(await isLegacyRequest(toWeb(request), parsedBody, { maxRequestBodySize: deps.config.MAX_BODY_BYTES }));
+    },
+    async serve(request, reply, parsedBody) {
+      const abort = new AbortController();
+      const raw = reply.raw;
+      raw.on('close', () => {
+        if (!raw.writableFinished) abort.abort();
+      });
+      const response = await handler.fetch(toWeb(request, abort.signal), { parsedBody });
+      reply.hijack();
+      const headers: Record<string, string> = Object.fromEntries(response.headers);
+      if (headers['content-type']?.startsWith('text/event-stream')) headers['x-accel-buffering'] = 'no';
+      raw.writeHead(response.status, headers);
+      if (response.body) {
+        try {
+          for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+            if (!raw.write(chunk)) await once(raw, 'drain');
+          }
+        } catch {
+          // the client went away mid-stream; the abort above has already cancelled the call
+        }
+      }
+      if (!raw.writableEnded) raw.end();
+    },
+    close: () => handler.close(),
+  };
+}

@@ -1,0 +1,21 @@
+// Which protocol era a request belongs to (both are served on the same endpoint; SPEC §11 "dual-era server").
+//
+// Modern (2026-07-28) requests claim it: an `MCP-Protocol-Version` header naming a modern version, or the
+// per-request `_meta` envelope (`io.modelcontextprotocol/protocolVersion`). Everything else — an `initialize`,
+// a request with `Mcp-Session-Id`, a claim-less POST, a GET or DELETE without a modern header — is the session
+// era. This cheap check keeps the session era's hot path free of the SDK's classifier; requests it flags are
+// then classified by the SDK's own `isLegacyRequest`, so our routing never disagrees with its handler.
+import type { IncomingHttpHeaders } from 'node:http';
+import { isModernVersion } from '@mcp-fleet/shared';
+
+const CLAIM = 'io.modelcontextprotocol/protocolVersion';
+
+export function claimsModernEra(headers: IncomingHttpHeaders, body: unknown): boolean {
+  const h = headers['mcp-protocol-version'];
+  if (isModernVersion(Array.isArray(h) ? h[0] : h)) return true;
+  const items = Array.isArray(body) ? body : [body];
+  return items.some((m) => {
+    const meta = (m as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta;
+    return meta !== undefined && meta !== null && CLAIM in meta;
+  });
+}
