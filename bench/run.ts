@@ -5,7 +5,7 @@
 import { basename, join, resolve } from 'node:path';
 import type { Ctx, ScenarioResult } from './context.ts';
 import { benchDir, repoRoot, stopAll } from './procs.ts';
-import { Progress, machine, textTable, writeJson, writeMarkdown, type Results, type Row } from './report.ts';
+import { Progress, machine, textTable, versions, writeJson, writeMarkdown, type Results, type Row } from './report.ts';
 import { startServers } from './servers.ts';
 import { fanout } from './scenarios/fanout.ts';
 import { idleStreams } from './scenarios/idle-streams.ts';
@@ -55,6 +55,7 @@ async function main(): Promise<number> {
     fleetNodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   });
   const ctx: Ctx = { quick: args.quick, servers, progress, notes, frontRedisPeak: 0 };
+  const measured = versions(args.fleetRoot, (await servers.probe.info('server')) as string);
   try {
     await warmup(ctx);
     for (const [name, scenario] of SCENARIOS) {
@@ -78,7 +79,7 @@ async function main(): Promise<number> {
 
   if (args.profile) notes.push(`CPU profiles of the front node and worker: ${profileDir}`);
   if (args.fleetRoot !== repoRoot) notes.push(`Fleet run from ${args.fleetRoot}.`);
-  const results: Results = { startedAt, mode: args.quick ? 'quick' : 'full', durationMs: progress.elapsedMs, machine: machine(), rows, notes, raw };
+  const results: Results = { startedAt, mode: args.quick ? 'quick' : 'full', durationMs: progress.elapsedMs, machine: machine(), versions: measured, rows, notes, raw };
   const jsonFile = writeJson(resultsDir, results);
   process.stdout.write(`\n${textTable(rows)}\n\n`);
   process.stdout.write(`${args.quick ? 'quick' : 'full'} run: ${(results.durationMs / 1000).toFixed(1)} s; results: ${jsonFile}\n`);

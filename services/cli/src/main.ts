@@ -1,4 +1,6 @@
 // mcp-fleet <dev|front|worker> [--option value …]; every option is also an environment variable.
+import { propagation } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ConfigError, RedisUnavailableError, configKeys, loadConfig } from '@mcp-fleet/shared';
 import { startFront } from '@mcp-fleet/front';
 import { startWorker } from '@mcp-fleet/worker';
@@ -17,7 +19,18 @@ options (each also an environment variable, e.g. --port 3000 or PORT=3000):
 
 See README.md for what each one means.`;
 
+/**
+ * The services' entry point owns the OpenTelemetry setup: W3C trace-context propagation, so the trace a request
+ * carries continues in the worker. Exporting spans is an OpenTelemetry SDK's job (register one with --import).
+ */
+function setUpTracing(): void {
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
+}
+
 async function main(): Promise<void> {
+  setUpTracing();
   const [command, ...rest] = process.argv.slice(2);
   if (!command || command === '--help' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);

@@ -15,6 +15,7 @@ import { readResource } from './handlers/read-resource.ts';
 import { loadPacks, type Pack, type ToolPack } from './pack.ts';
 import { ServerRequests } from './server-requests.ts';
 import { StreamWriter } from './stream-writer.ts';
+import { withJobSpan } from './tracing.ts';
 
 export interface RunningWorker {
   workerId: string;
@@ -45,10 +46,13 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
       return;
     }
     try {
-      const ctx = handlerContext(data, writer, abort, { redis, keys, requests });
-      const result = await run(data, pack, ctx);
-      if (abort.aborted) throw abort.reason;
-      await writer.result(result);
+      await withJobSpan(data, async (span) => {
+        const ctx = handlerContext(data, writer, abort, { redis, keys, requests });
+        const result = await run(data, pack, ctx);
+        if (abort.aborted) throw abort.reason;
+        await writer.result(result);
+        log.debug({ ...fields, traceId: span.spanContext().traceId }, 'call done');
+      });
     } catch (err) {
       if (abort.aborted) {
         // Cancelled: no response is sent for the request (spec); a request's own stream ends so its readers close.
