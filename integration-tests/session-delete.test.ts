@@ -1,16 +1,21 @@
 // DELETE ends a session everywhere: 200, then 404 on every node; a call still running is cancelled and its
-// stream ends with no response; other sessions are untouched.
+// stream ends with no response; other sessions are untouched. A session left idle past its TTL is gone too (404).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SseReader, frameMessage, getStream, mediaType, openSession, post, readJson, rpcRequest, startFleet,
+  SseReader, frameMessage, getStream, mediaType, openSession, post, readJson, rpcRequest, sleep, startFleet,
   type Fleet, type LogEntry, type RawSession, type SseFrame,
 } from './harness/index.ts';
 
+const SESSION_TTL_SECONDS = 10; // the smallest the configuration allows
+
 let fleet: Fleet;
+/** opened first and never used again, so it expires while the other tests run */
+let idle: { session: RawSession; createdAt: number };
 
 before(async () => {
-  fleet = await startFleet({ fronts: 2, workers: 1 });
+  fleet = await startFleet({ fronts: 2, workers: 1, env: { SESSION_TTL_SECONDS: String(SESSION_TTL_SECONDS) } });
+  idle = { session: await openSession(fleet.front('a').url), createdAt: Date.now() };
 });
 
 after(async () => {
@@ -101,5 +106,16 @@ describe('DELETE /mcp', () => {
 
     // The stream cannot be resumed: the session is gone.
     await expectSessionNotFound(await getStream(b, session, lastSeenId), 'resume after DELETE');
+  });
+});
+
+describe('session expiry', () => {
+  test(`a session idle for longer than SESSION_TTL_SECONDS (${SESSION_TTL_SECONDS}) → 404, -32001 on every node`, async () => {
+    const wait = idle.createdAt + (SESSION_TTL_SECONDS + 1.5) * 1000 - Date.now();
+    if (wait > 0) await sleep(wait);
+    for (const url of [fleet.front('a').url, fleet.front('b').url]) {
+      await expectSessionNotFound(await post(url, rpcRequest('ping'), idle.session.headers), `ping on ${url} after expiry`);
+    }
+    await expectSessionNotFound(await getStream(fleet.front('b').url, idle.session), 'GET after expiry');
   });
 });
