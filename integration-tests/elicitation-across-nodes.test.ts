@@ -4,9 +4,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import { eventually, startFleet, type Fleet } from './harness/index.ts';
+import { startFleet, type Fleet } from './harness/index.ts';
 import {
-  ALL_VERSIONS, connectVersioned, onStandaloneStream, resultText, type PostRoute, type ProtocolVersion,
+  ALL_VERSIONS, allAnswered, connectVersioned, onStandaloneStream, resultText, type PostRoute, type ProtocolVersion,
 } from './harness/versions.ts';
 
 let fleet: Fleet;
@@ -83,8 +83,7 @@ describe('elicitation: asked on the call\'s stream (A), answered through B', () 
         assert.deepEqual(call.map((s) => [s.node, s.status]), [['front-a', 200]]);
         const answers = c.sent.filter((s) => s.kind === 'response');
         assert.equal(answers.length, 1, JSON.stringify(answers.map((a) => a.body)));
-        // The tool's result may come back before the answer's own 202 does.
-        await eventually(() => answers[0]!.status !== undefined || answers[0]!.error !== undefined, 5_000, 'the answer POST to complete');
+        await allAnswered(c); // the tool's result may come back before the answer's own 202 does
         assert.deepEqual([answers[0]!.node, answers[0]!.status], ['front-b', 202]);
         const request = c.received.find((m) => 'method' in m && m.method === 'elicitation/create') as { id: unknown } | undefined;
         assert.ok(request, 'the client received elicitation/create');

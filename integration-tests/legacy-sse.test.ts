@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFleet, type Fleet } from './harness/index.ts';
-import { LEGACY_VERSION, connectVersioned, resultText, type VersionedClient } from './harness/versions.ts';
+import { LEGACY_VERSION, allAnswered, connectVersioned, resultText, type VersionedClient } from './harness/versions.ts';
 
 let fleet: Fleet;
 let c: VersionedClient;
@@ -37,7 +37,8 @@ function requestIds(method: string): unknown[] {
 }
 
 describe('2024-11-05 over HTTP+SSE: stream on A, POSTs on B', () => {
-  test('initialize negotiates 2024-11-05; the endpoint POSTs go to B (202) and the stream stays on A', () => {
+  test('initialize negotiates 2024-11-05; the endpoint POSTs go to B (202) and the stream stays on A', async () => {
+    await allAnswered(c);
     assert.equal(c.negotiated, LEGACY_VERSION);
     assert.equal(c.client.getServerVersion()?.name, 'mcp-fleet');
     const gets = c.sent.filter((s) => s.http === 'GET');
@@ -95,7 +96,8 @@ describe('2024-11-05 over HTTP+SSE: stream on A, POSTs on B', () => {
     assert.deepEqual([...name.completion.values].sort(), ['Ada', 'Alan']);
   });
 
-  test('every request was POSTed to B and accepted; every answer came on A\'s one SSE stream, once', () => {
+  test('every request was POSTed to B and accepted; every answer came on A\'s one SSE stream, once', async () => {
+    await allAnswered(c);
     const posts = c.sent.filter((s) => s.http === 'POST');
     for (const p of posts) assert.deepEqual([p.rpc, p.node, p.status], [p.rpc, 'front-b', 202]);
     const gets = c.sent.filter((s) => s.http === 'GET');

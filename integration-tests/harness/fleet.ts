@@ -64,9 +64,11 @@ function testFileStem(): string {
 /** The parent environment without anything that would configure the fleet behind the test's back. */
 function baseEnv(): Record<string, string> {
   const out: Record<string, string> = {};
-  const strip = new Set<string>([...configKeys, 'NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
+  // Config keys (a test sets its own), the test runner's own context, and OpenTelemetry exporter settings
+  // (a test fleet must not ship telemetry anywhere but 127.0.0.1).
+  const strip = new Set<string>([...configKeys, 'NODE_TEST_CONTEXT', 'NODE_OPTIONS']);
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !strip.has(k)) out[k] = v;
+    if (v !== undefined && !strip.has(k) && !k.startsWith('OTEL_')) out[k] = v;
   }
   return out;
 }

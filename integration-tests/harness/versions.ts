@@ -273,3 +273,16 @@ export function onStandaloneStream(c: VersionedClient, method: string): number {
   }
   return n;
 }
+
+/**
+ * Waits until every request `c` sent has its HTTP status (or failed): a request's answer can reach the client on
+ * another stream before that request's own response headers do.
+ */
+export async function allAnswered(c: VersionedClient, timeoutMs = 5_000): Promise<SentRequest[]> {
+  await eventually(
+    () => c.sent.every((s) => s.status !== undefined || s.error !== undefined),
+    timeoutMs,
+    `every request of the ${c.version} client to get its HTTP status`,
+  );
+  return c.sent;
+}

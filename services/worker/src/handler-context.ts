@@ -5,7 +5,7 @@ import {
   type CallJob, type FleetKeys, type LogLevel,
 } from '@mcp-fleet/shared';
 import type { HandlerContext } from './define-tool.ts';
-import { ServerRequestError, type ServerRequests } from './server-requests.ts';
+import { MissingCapabilityError, type ServerRequests } from './server-requests.ts';
 import type { StreamWriter } from './stream-writer.ts';
 
 /** Without logging/setLevel the server may choose (spec); we send info and above. */
@@ -21,8 +21,8 @@ export function handlerContext(job: CallJob, writer: StreamWriter, signal: Abort
   let lastProgress = -Infinity;
   const caps = job.clientCapabilities;
   const standalone = { sessionTtlMs: job.retention.sessionTtlMs, maxEvents: job.retention.maxEvents };
-  const need = (ok: boolean, what: string) => {
-    if (!ok) throw new ServerRequestError(`the client did not declare the ${what} capability, so it cannot be asked`);
+  const need = (ok: boolean, what: string, capability: Record<string, unknown>) => {
+    if (!ok) throw new MissingCapabilityError(capability, what);
   };
   const ask = (method: string, params: Record<string, unknown>) => deps.requests.send(job, writer, method, params, signal);
 
@@ -74,19 +74,19 @@ export function handlerContext(job: CallJob, writer: StreamWriter, signal: Abort
     async elicit(params) {
       const elicitation = caps.elicitation as Record<string, unknown> | undefined;
       if (params.mode === 'url') {
-        need(Boolean(elicitation?.url) && job.protocolVersion >= '2025-11-25', 'elicitation.url');
+        need(Boolean(elicitation?.url) && job.protocolVersion >= '2025-11-25', 'elicitation.url', { elicitation: { url: {} } });
       } else {
         // `elicitation: {}` (2025-06-18) means form mode.
-        need(Boolean(elicitation) && (elicitation!.form !== undefined || elicitation!.url === undefined), 'elicitation (form)');
+        need(Boolean(elicitation) && (elicitation!.form !== undefined || elicitation!.url === undefined), 'elicitation (form)', { elicitation: { form: {} } });
       }
       return (await ask('elicitation/create', params)) as Awaited<ReturnType<HandlerContext['elicit']>>;
     },
     async sample(params) {
-      need(Boolean(caps.sampling), 'sampling');
+      need(Boolean(caps.sampling), 'sampling', { sampling: {} });
       return (await ask('sampling/createMessage', params)) as Record<string, unknown>;
     },
     async listRoots() {
-      need(Boolean(caps.roots), 'roots');
+      need(Boolean(caps.roots), 'roots', { roots: {} });
       return (await ask('roots/list', {})) as Awaited<ReturnType<HandlerContext['listRoots']>>;
     },
   };

@@ -16,6 +16,14 @@ export class ServerRequestError extends Error {
   }
 }
 
+/** The tool asked the client for something the client did not declare it can do. */
+export class MissingCapabilityError extends ServerRequestError {
+  override name = 'MissingCapabilityError';
+  constructor(readonly capability: Record<string, unknown>, what: string) {
+    super(`the client did not declare the ${what} capability, so it cannot be asked`);
+  }
+}
+
 interface Waiter {
   resolve(answer: { result?: unknown; error?: { code: number; message: string; data?: unknown } }): void;
 }

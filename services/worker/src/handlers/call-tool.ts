@@ -1,8 +1,9 @@
 // tools/call on a worker.
-import type { CallJob } from '@mcp-fleet/shared';
+import { isModernVersion, type CallJob } from '@mcp-fleet/shared';
+import { MissingCapabilityError } from '../server-requests.ts';
 import type { HandlerContext, ToolResult } from '../define-tool.ts';
 import type { Pack } from '../pack.ts';
-import { HandlerError } from './handler-error.ts';
+import { HandlerError, MISSING_CLIENT_CAPABILITY } from './handler-error.ts';
 
 export async function callTool(job: CallJob, pack: Pack, ctx: HandlerContext): Promise<ToolResult> {
   const tool = pack.tools.find((t) => t.name === job.target);
@@ -17,6 +18,10 @@ export async function callTool(job: CallJob, pack: Pack, ctx: HandlerContext): P
     return out;
   } catch (err) {
     if (ctx.signal.aborted) throw err;
+    if (err instanceof MissingCapabilityError && isModernVersion(job.protocolVersion)) {
+      // 2026-07-28 has an error for this (MissingRequiredClientCapabilityError); earlier versions get a tool error.
+      throw new HandlerError(MISSING_CLIENT_CAPABILITY, err.message, { requiredCapabilities: err.capability });
+    }
     // Errors from the tool are results the model can read, not protocol errors (spec, tools).
     return { isError: true, content: [{ type: 'text', text: `Tool ${tool.name} failed: ${(err as Error)?.message ?? String(err)}` }] };
   }
