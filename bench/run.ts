@@ -2,6 +2,7 @@
 // Starts a private Redis, an mcp-fleet front node + worker and the SDK baseline servers, runs every scenario
 // (each figure beside a baseline measured in the same run), prints the table, writes bench/results/<time>.json and,
 // for a full run, bench/RESULTS.md. Exit status is 0 whatever the figures; non-zero only when the harness breaks.
+import { loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Ctx, ScenarioResult } from './context.ts';
 import { benchDir, repoRoot, stopAll } from './procs.ts';
@@ -41,6 +42,7 @@ function parseArgs(argv: string[]) {
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const startedAt = new Date().toISOString();
+  const loadStart = loadavg().map((l) => +l.toFixed(2));
   const progress = new Progress();
   const resultsDir = join(benchDir, 'results');
   const profileDir = join(resultsDir, 'profiles', startedAt.replace(/[:.]/g, '-'));
@@ -79,7 +81,7 @@ async function main(): Promise<number> {
 
   if (args.profile) notes.push(`CPU profiles of the front node and worker: ${profileDir}`);
   if (args.fleetRoot !== repoRoot) notes.push(`Fleet run from ${args.fleetRoot}.`);
-  const results: Results = { startedAt, mode: args.quick ? 'quick' : 'full', durationMs: progress.elapsedMs, machine: machine(), versions: measured, rows, notes, raw };
+  const results: Results = { startedAt, mode: args.quick ? 'quick' : 'full', durationMs: progress.elapsedMs, machine: { ...machine(), loadavgAtStart: loadStart }, versions: measured, rows, notes, raw };
   const jsonFile = writeJson(resultsDir, results);
   process.stdout.write(`\n${textTable(rows)}\n\n`);
   process.stdout.write(`${args.quick ? 'quick' : 'full'} run: ${(results.durationMs / 1000).toFixed(1)} s; results: ${jsonFile}\n`);

@@ -88,7 +88,7 @@ describe('fan-in', () => {
     // 200 calls that take a while: start each with a POST, keep only its stream id (from the priming event),
     // drop the POST, and hold a GET resume of that stream open instead.
     const to = 3;
-    const intervalMs = 3_000;
+    const intervalMs = 4_000;
     const started = Date.now();
     const streams = await pool(Array.from({ length: STREAMS }), 25, async (_, i) => {
       const session = sessions[i % SESSIONS]!;

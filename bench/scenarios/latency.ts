@@ -8,7 +8,7 @@ const PERCENTILES = ['p50', 'p90', 'p99'] as const;
 
 export async function latency(ctx: Ctx): Promise<ScenarioResult> {
   const n = ctx.quick ? 600 : 3000;
-  const rounds = 5;
+  const rounds = ctx.quick ? 5 : 10;
   const targets = allTargets(ctx);
   const pools = targets.map((t) => pool(t.origin, 1));
   const samples = new Map(targets.map((t) => [t.key, [] as number[]]));

@@ -17,7 +17,7 @@ interface Sampler {
 
 export async function resume(ctx: Ctx): Promise<ScenarioResult> {
   const n = ctx.quick ? 100 : 600;
-  const rounds = 4;
+  const rounds = ctx.quick ? 4 : 6;
   ctx.progress.set('resume', 'starting front node B and the resumable SDK server');
   const [frontB, sdk] = await Promise.all([
     ctx.servers.startFront('bench-front-b'),

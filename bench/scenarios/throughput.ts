@@ -9,8 +9,8 @@ import type { Pool } from 'undici';
 const CALLERS = 32;
 
 export async function throughput(ctx: Ctx): Promise<ScenarioResult> {
-  const roundMs = ctx.quick ? 1200 : 4000;
-  const rounds = ctx.quick ? 2 : 3;
+  const roundMs = ctx.quick ? 800 : 1500;
+  const rounds = ctx.quick ? 3 : 8;
   const targets = allTargets(ctx);
   const pools = new Map<string, Pool>();
   const callers = new Map<string, McpClient[]>();

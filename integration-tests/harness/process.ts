@@ -69,6 +69,7 @@ export class FleetProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     live.add(this.child);
+    this.writeLog(`[harness] spawned ${opts.role} ${opts.nodeId} (pid ${this.child.pid}) at ${new Date().toISOString()}\n`);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         live.delete(this.child);

@@ -1,6 +1,6 @@
 // Builds a front node: `buildApp(deps)` is the fastify app (tests can inject into it), `startFront(config)` wires
 // Redis, the catalog and the stream hub, listens, and returns a `close()` that drains.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { FleetKeys, createLogger, createRedis, randomId, type FleetConfig } from '@mcp-fleet/shared';
 import { Catalog } from './catalog/catalog.ts';
 import type { FrontDeps } from './deps.ts';
@@ -16,7 +16,8 @@ import { StreamHub } from './streams/stream-hub.ts';
 export function buildApp(deps: FrontDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request logs would dominate at load; our own lines carry session and job ids.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.MAX_BODY_BYTES,
     // fastify's requestTimeout defaults to 0 (none): bound how long a client may take to send a request.
     requestTimeout: deps.config.REQUEST_TIMEOUT_MS,

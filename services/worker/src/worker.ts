@@ -3,17 +3,17 @@
 // this process's jobs).
 import { Job, Worker } from 'bullmq';
 import {
-  FleetKeys, createLogger, createRedis, randomId, type CallJob, type FleetConfig,
+  FleetKeys, createLogger, createRedis, isModernVersion, randomId, type CallJob, type FleetConfig,
 } from '@mcp-fleet/shared';
 import { CatalogPublisher } from './catalog-publisher.ts';
 import { handlerContext } from './handler-context.ts';
 import { callTool } from './handlers/call-tool.ts';
 import { complete } from './handlers/complete.ts';
 import { getPrompt } from './handlers/get-prompt.ts';
-import { HandlerError } from './handlers/handler-error.ts';
+import { HandlerError, MISSING_CLIENT_CAPABILITY } from './handlers/handler-error.ts';
 import { readResource } from './handlers/read-resource.ts';
 import { loadPacks, type Pack, type ToolPack } from './pack.ts';
-import { ServerRequests } from './server-requests.ts';
+import { MissingCapabilityError, ServerRequests } from './server-requests.ts';
 import { StreamWriter } from './stream-writer.ts';
 import { withJobSpan } from './tracing.ts';
 
@@ -62,6 +62,10 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
       }
       if (err instanceof HandlerError) {
         await writer.error(err.code, err.message, err.data);
+        return;
+      }
+      if (err instanceof MissingCapabilityError && isModernVersion(data.protocolVersion)) {
+        await writer.error(MISSING_CLIENT_CAPABILITY, err.message, { requiredCapabilities: err.capability });
         return;
       }
       log.warn({ ...fields, err: (err as Error)?.message }, 'handler threw');

@@ -1,0 +1,60 @@
+// Adds a worker process to a fleet that is already running (startFleet starts its workers up front only): same
+// Redis and key prefix, its own tool packs and, by default, its own queue.
+import { configKeys } from '../../shared/src/config.ts';
+import type { Fleet, WorkerNode } from './fleet.ts';
+import { FleetProcess } from './process.ts';
+
+export interface ExtraWorkerOptions {
+  nodeId: string;
+  /** TOOL_PACKS: built-in names or module paths */
+  toolPacks: string;
+  /**
+   * QUEUE the worker consumes. Workers that share a queue share its jobs, so a worker with other tools than the
+   * rest of the fleet needs a queue of its own, or calls of its tools would land on workers without them.
+   */
+  queue?: string;
+  env?: Record<string, string>;
+  /** stem of the log file name (default: the node id) */
+  logName?: string;
+  readyTimeoutMs?: number;
+}
+
+/** The parent environment without anything that would configure the process behind the test's back. */
+function baseEnv(): Record<string, string> {
+  const strip = new Set<string>([...configKeys, 'NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !strip.has(k)) out[k] = v;
+  return out;
+}
+
+/** Starts the worker and resolves once it logged "worker ready"; the caller stops it (kill or proc.stop()). */
+export async function startExtraWorker(fleet: Fleet, opts: ExtraWorkerOptions): Promise<WorkerNode> {
+  const proc = new FleetProcess({
+    role: 'worker',
+    nodeId: opts.nodeId,
+    logName: opts.logName ?? 'extra-worker',
+    env: {
+      ...baseEnv(),
+      REDIS_URL: fleet.redis.url,
+      KEY_PREFIX: fleet.keyPrefix,
+      NODE_ID: opts.nodeId,
+      LOG_LEVEL: 'info',
+      TOOL_PACKS: opts.toolPacks,
+      QUEUE: opts.queue ?? opts.nodeId,
+      ...opts.env,
+    },
+  });
+  try {
+    await proc.waitForLog((e) => e.msg === 'worker ready', opts.readyTimeoutMs ?? 20_000, '"worker ready"');
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return {
+    nodeId: opts.nodeId,
+    proc,
+    pid: proc.pid,
+    kill: (signal) => proc.kill(signal),
+    waitForLog: (pred, timeoutMs, what) => proc.waitForLog(pred, timeoutMs, what),
+  };
+}
