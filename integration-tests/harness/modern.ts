@@ -37,6 +37,7 @@ export interface Exchange {
   node: string;
   status?: number;
   contentType?: string;
+  responseHeaders?: Headers;
   /** JSON-RPC messages read from the response body so far (as the client reads it) */
   messages: JsonObject[];
   error?: string;
@@ -133,6 +134,7 @@ export function modernBalancer(fleet: Fleet, route: ModernRoute = () => 0): Mode
       }
       ex.status = res.status;
       ex.contentType = mediaType(res);
+      ex.responseHeaders = res.headers;
       if (!res.body) return res;
       const tap = messageTap(ex.contentType, (m) => ex.messages.push(m));
       const decoder = new TextDecoder();
