@@ -90,9 +90,9 @@ export class FleetKeys {
   resourceSubscribers(uri: string): string {
     return `${this.prefix}:rsub:${createHash('sha256').update(uri).digest('base64url')}`;
   }
-  /** String set once per catalog version and list kind: the list_changed fan-out for it was done. */
-  catalogNotified(kind: string, version: string): string {
-    return `${this.prefix}:catalog:notified:${kind}:${version}`;
+  /** String set once per catalog transition (`<old>><new>`) and list kind: the list_changed fan-out for it was done. */
+  catalogNotified(kind: string, transition: string): string {
+    return `${this.prefix}:catalog:notified:${kind}:${transition}`;
   }
   /**
    * Pub/sub channel of change events for 2026-07-28 `subscriptions/listen` streams (JSON: the SDK's ServerEvent);

@@ -32,6 +32,8 @@ const GLOBAL_KEYS: Record<string, (k: FleetKeys) => string> = {
   sessionsIndex: (k) => k.sessionsIndex(),
   resourceSubscribers: (k) => k.resourceSubscribers('file:///a/b.txt'),
   catalogNotified: (k) => k.catalogNotified('tools', 'v1'),
+  eventsChannel: (k) => k.eventsChannel(),
+  requestStateKey: (k) => k.requestStateKey(),
   cancelChannel: (k) => k.cancelChannel(),
   catalog: (k) => k.catalog(),
   catalogChannel: (k) => k.catalogChannel(),

@@ -76,8 +76,13 @@ export function handlerContext(job: CallJob, writer: StreamWriter, signal: Abort
       if (params.mode === 'url') {
         need(Boolean(elicitation?.url) && job.protocolVersion >= '2025-11-25', 'elicitation.url', { elicitation: { url: {} } });
       } else {
-        // `elicitation: {}` (2025-06-18) means form mode.
-        need(Boolean(elicitation) && (elicitation!.form !== undefined || elicitation!.url === undefined), 'elicitation (form)', { elicitation: { form: {} } });
+        // `elicitation: {}` (2025-06-18) means form mode. Elicitation exists from 2025-06-18 on: an older session
+        // only uses what its version negotiated, whatever capabilities the client listed.
+        need(
+          Boolean(elicitation) && (elicitation!.form !== undefined || elicitation!.url === undefined) && job.protocolVersion >= '2025-06-18',
+          'elicitation (form)',
+          { elicitation: { form: {} } },
+        );
       }
       return (await ask('elicitation/create', params)) as Awaited<ReturnType<HandlerContext['elicit']>>;
     },

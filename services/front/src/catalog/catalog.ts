@@ -73,7 +73,7 @@ export class Catalog {
   private readonly ajv = new Ajv2020({ allErrors: true, strict: false });
   private timer?: NodeJS.Timeout;
   /** called with the list kinds whose content changed (not on the first load) */
-  onChange?: (kinds: ListKind[], versions: Record<ListKind, string>) => void;
+  onChange?: (kinds: ListKind[], versions: Record<ListKind, string>, previous: Record<ListKind, string>) => void;
 
   constructor(
     private readonly redis: Redis,
@@ -140,6 +140,7 @@ export class Catalog {
     const changed = LIST_KINDS.filter((k) => versions[k] !== this.versions[k]);
     if (changed.includes('tools')) this.validators.clear();
     const first = this.versions.tools === '';
+    const previous = this.versions;
     this.tools = tools;
     this.resources = resources;
     this.templates = templates;
@@ -148,7 +149,7 @@ export class Catalog {
     this.versions = versions;
     if (changed.length) {
       this.log.info({ tools: tools.sorted.length, resources: resources.sorted.length, prompts: prompts.sorted.length, changed }, 'catalog loaded');
-      if (!first) this.onChange?.(changed, versions);
+      if (!first) this.onChange?.(changed, versions, previous);
     }
   }
 

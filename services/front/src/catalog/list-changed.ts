@@ -1,7 +1,9 @@
 // notifications/<kind>/list_changed to every live session (and every 2026-07-28 listen stream) when the worker
 // fleet's catalog changes.
-// Every front node notices the change; one of them wins a SET NX for the new version and does the fan-out, and
-// the appends carry a writer id derived from the version, so even a race sends each session one notification.
+// Every front node notices the change; one of them wins a SET NX for the transition (old version → new version)
+// and does the fan-out. Keyed on the transition, not the new version: a worker that leaves brings the catalog back
+// to an earlier version, and that is a change too. The key lives a minute — long enough for every node to notice the
+// same transition, short enough that a later flap back is announced again.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { fanOut, liveSessions, publishServerEvent, type FleetKeys } from '@mcp-fleet/shared';
@@ -13,15 +15,16 @@ export function listChangedNotifier(
   log: Logger,
   retention: { sessionTtlMs: number; maxEvents: number },
 ) {
-  return (kinds: ListKind[], versions: Record<ListKind, string>) => {
+  return (kinds: ListKind[], versions: Record<ListKind, string>, previous: Record<ListKind, string>) => {
     void (async () => {
       for (const kind of kinds) {
-        const won = await redis.set(keys.catalogNotified(kind, versions[kind]), '1', 'PX', 3_600_000, 'NX');
+        const transition = `${previous[kind]}>${versions[kind]}`;
+        const won = await redis.set(keys.catalogNotified(kind, transition), '1', 'PX', 60_000, 'NX');
         if (won !== 'OK') continue;
         await publishServerEvent(redis, keys, { kind: `${kind}_list_changed` });
         const sessions = await liveSessions(redis, keys, retention.sessionTtlMs);
         const n = await fanOut(
-          redis, keys, sessions, { method: `notifications/${kind}/list_changed` }, retention, `lc:${kind}:${versions[kind]}`,
+          redis, keys, sessions, { method: `notifications/${kind}/list_changed` }, retention, `lc:${kind}:${transition}`,
         );
         log.info({ kind, sessions: n }, 'list_changed sent');
       }
