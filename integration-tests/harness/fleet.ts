@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { configKeys } from '../../shared/src/config.ts';
 import { freePort, startRedis, type RunningRedis } from '../../shared/src/redis-launcher.ts';
-import { FleetProcess, type LogEntry } from './process.ts';
+import { FleetProcess, installExitHook, livePids, type LogEntry } from './process.ts';
 
 export interface FleetOptions {
   fronts?: number;
@@ -82,6 +82,8 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
 
   // Throws RedisUnavailableError (with how to get Redis) when there is no redis-server: the test fails with it.
   const redis = await startRedis({ localOnly: true });
+  installExitHook();
+  if (redis.pid) livePids.add(redis.pid);
   const fronts: FrontNode[] = [];
   const workers: WorkerNode[] = [];
   const clients: Redis[] = [];
@@ -118,6 +120,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
       await Promise.all([...fronts.map((f) => f.proc.stop()), ...workers.map((w) => w.proc.stop())]);
       await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
       await redis.stop();
+      if (redis.pid) livePids.delete(redis.pid);
     },
   };
 

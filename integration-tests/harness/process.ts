@@ -29,19 +29,37 @@ export interface SpawnOptions {
 
 /** Every child we started, so a crashing test process still takes them down (see the exit hook below). */
 const live = new Set<ChildProcess>();
+/** Other processes a test started (its redis-server), by PID, until they are stopped. */
+export const livePids = new Set<number>();
 let exitHookInstalled = false;
-function installExitHook(): void {
+function killEverything(): void {
+  for (const child of live) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const pid of livePids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of live) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
+  process.once('exit', killEverything);
+  // Interrupted (Ctrl-C, or the test runner stopping this file): take the fleet down, then exit as the signal would.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      killEverything();
+      process.exit(code);
+    });
+  }
 }
 
 export class FleetProcess {

@@ -35,6 +35,7 @@ export const configSchema = z
     STREAM_TTL_SECONDS: int(5, 7 * 24 * 3600).default(600),
     SSE_KEEPALIVE_MS: int(1000, 15_000).default(15_000),
     SSE_RETRY_MS: int(0, 600_000).default(1000),
+    SHUTDOWN_GRACE_MS: int(0, 120_000).default(5000).describe('on SIGTERM, how long in-flight requests may finish before connections are closed'),
     RESPONSE_MODE: z.enum(['sse', 'json']).default('sse'),
     TOOLS_PAGE_SIZE: int(1, 1000).default(100),
     REQUEST_TIMEOUT_MS: int(1000, 3_600_000).default(30_000),

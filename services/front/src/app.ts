@@ -7,6 +7,7 @@ import type { FrontDeps } from './deps.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { registerMcpRoute } from './http/mcp-route.ts';
+import { trackConnections } from './http/connection-drain.ts';
 import { registerLegacySse } from './http/legacy-sse.ts';
 import { listChangedNotifier } from './catalog/list-changed.ts';
 import { createModernDoor } from './modern/modern-handler.ts';
@@ -73,6 +74,7 @@ export async function startFront(config: FleetConfig): Promise<RunningFront> {
   await catalog.start();
   deps.modern = await createModernDoor(deps, subscriber);
   const app = buildApp(deps);
+  const connections = trackConnections(app.server);
   await app.listen({ host: config.HOST, port: config.PORT });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
@@ -84,9 +86,19 @@ export async function startFront(config: FleetConfig): Promise<RunningFront> {
     app,
     async close() {
       catalog.stop();
+      // Drain: stop accepting, end SSE streams (preClose; clients resume on another node), let in-flight requests
+      // finish for SHUTDOWN_GRACE_MS, then close what is still open.
+      const started = performance.now();
+      const force = setTimeout(() => app.server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+      force.unref();
+      const idle = setInterval(() => connections.closeIdle(), 50);
       await app.close();
+      clearTimeout(force);
+      clearInterval(idle);
+      const httpMs = performance.now() - started;
       await deps.modern?.close();
       await deps.dispatcher.close();
+      log.info({ httpMs: Math.round(httpMs), totalMs: Math.round(performance.now() - started) }, 'front closed');
       redis.disconnect();
       subscriber.disconnect();
     },
