@@ -146,7 +146,19 @@ export const announce = defineTool<{ message: string }>({
   },
 });
 
-export const tools: AnyTool[] = [echo, count, fail, logLevels, add, setNote, askUser, askModel, listRoots, announce];
+export const whoami = defineTool<Record<string, never>>({
+  name: 'whoami',
+  title: 'Who am I',
+  description: 'Returns what the tool sees of its caller: session, protocol version and the allow-listed request headers.',
+  inputSchema: { type: 'object', properties: {} },
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  run: (_args, ctx) => ({
+    content: [{ type: 'text', text: JSON.stringify({ session: ctx.session.id, protocolVersion: ctx.session.protocolVersion, headers: ctx.headers }) }],
+    structuredContent: { session: ctx.session.id, protocolVersion: ctx.session.protocolVersion, headers: ctx.headers },
+  }),
+});
+
+export const tools: AnyTool[] = [echo, count, fail, logLevels, add, setNote, askUser, askModel, listRoots, announce, whoami];
 
 export const resources = [
   defineResource({
