@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SseReader, connectClient, createBalancer, frameMessage, getStream, openSession, post, rpcRequest, sleep,
+  SseReader, connectClient, createBalancer, eventually, frameMessage, getStream, openSession, post, rpcRequest, sleep,
   splitEventId, startFleet, type Fleet, type LogEntry, type SseFrame,
 } from './harness/index.ts';
 
@@ -126,6 +126,8 @@ describe('cancellation', () => {
       const cancelReq = lb.history.find((h) => h.rpc === 'notifications/cancelled');
       assert.ok(callReq && cancelReq, `history: ${lb.history.map((h) => `${h.http} ${h.rpc} → ${h.node}`).join(', ')}`);
       assert.equal(cancelReq.node, 'front-b');
+      // The worker can log the cancel before the 202 of the cancel POST has been recorded: wait for that answer.
+      await eventually(() => cancelReq.status !== undefined, 5_000, 'the cancel POST was answered');
       assert.equal(cancelReq.status, 202);
       const callId = (callReq.body as { id: unknown }).id;
       assert.equal((cancelReq.body as { params: { requestId: unknown } }).params.requestId, callId);
