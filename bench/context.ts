@@ -16,6 +16,8 @@ export interface Ctx {
 export interface ScenarioResult {
   rows: Row[];
   raw: unknown;
+  /** markdown lines for the "Where the time goes" section of RESULTS.md */
+  details?: string[];
 }
 
 /** The fleet first, then the baselines that serve `echo` the same way. */

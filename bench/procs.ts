@@ -29,6 +29,8 @@ function killQuietly(pid: number | undefined, signal: NodeJS.Signals): void {
 export class Proc {
   readonly lines: string[] = [];
   readonly exited: Promise<number | null>;
+  /** set once stop() was called: an exit after it is expected */
+  stopped = false;
 
   constructor(readonly name: string, readonly child: ChildProcess) {
     live.add(this);
@@ -65,7 +67,7 @@ export class Proc {
     return this.lines.slice(-n).join('\n');
   }
 
-  /** Waits until `pred` holds for a stdout line (JSON-parsed when possible). */
+  /** Waits until `pred` holds for an output line (stdout or stderr). */
   async waitForLine(pred: (line: string) => boolean, timeoutMs: number): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
@@ -79,6 +81,7 @@ export class Proc {
 
   /** SIGTERM (the process drains), SIGKILL after `graceMs`. */
   async stop(graceMs = 8000): Promise<void> {
+    this.stopped = true;
     if (!this.alive) return;
     killQuietly(this.child.pid, 'SIGTERM');
     const t = setTimeout(() => killQuietly(this.child.pid, 'SIGKILL'), graceMs);

@@ -1,5 +1,6 @@
-// `node --import tsx bench/profile-summary.ts <file.cpuprofile> [top]`: where a CPU profile's time went —
-// self time by module (package or repo file) and by function. For the profiles `npm run bench -- --profile` writes.
+// `node --import tsx bench/profile-summary.ts <file.cpuprofile> [top] [skipSeconds]`: where a CPU profile's time
+// went — self time by module (package or repo file) and by function, optionally leaving out the first seconds
+// (start-up, module compilation). For the profiles `npm run bench -- --profile` writes.
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -8,15 +9,27 @@ interface ProfileNode {
   hitCount?: number;
 }
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, skipArg] = process.argv.slice(2);
 if (!file) {
   process.stderr.write('usage: profile-summary.ts <file.cpuprofile> [top]\n');
   process.exit(2);
 }
 const top = Number(topArg ?? 25);
-const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[] };
-const totalHits = prof.nodes.reduce((a, n) => a + (n.hitCount ?? 0), 0);
-const msPerHit = (prof.endTime - prof.startTime) / 1000 / Math.max(1, totalHits);
+const prof = JSON.parse(readFileSync(file, 'utf8')) as {
+  nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[];
+};
+// Self time per node from the samples after `skip` (µs from the start); each sample weighs its time delta.
+const skipUs = Number(skipArg ?? 0) * 1e6;
+const selfUs = new Map<number, number>();
+let t = 0;
+prof.samples.forEach((id, i) => {
+  const dt = prof.timeDeltas[i] ?? 0;
+  t += dt;
+  if (t >= skipUs) selfUs.set(id, (selfUs.get(id) ?? 0) + dt);
+});
+for (const n of prof.nodes) n.hitCount = selfUs.get(n.id) ?? 0;
+const totalHits = [...selfUs.values()].reduce((a, b) => a + b, 0);
+const msPerHit = 1 / 1000;
 
 function moduleOf(url: string): string {
   if (!url) return '(native/gc/idle)';
@@ -43,6 +56,6 @@ const show = (title: string, m: Map<string, number>) => {
     process.stdout.write(`${((hits / totalHits) * 100).toFixed(1).padStart(5)}%  ${(hits * msPerHit).toFixed(0).padStart(6)} ms  ${k}\n`);
   }
 };
-process.stdout.write(`${file}: ${((prof.endTime - prof.startTime) / 1e6).toFixed(1)} s profiled\n`);
+process.stdout.write(`${file}: ${((prof.endTime - prof.startTime) / 1e6).toFixed(1)} s profiled, ${(totalHits / 1e6).toFixed(1)} s counted (after ${skipUs / 1e6} s)\n`);
 show('self time by module', byModule);
 show('self time by function', byFunction);

@@ -142,6 +142,7 @@ export interface Results {
   versions: Record<string, string>;
   rows: Row[];
   notes: string[];
+  details: string[];
   raw: Record<string, unknown>;
 }
 
@@ -169,9 +170,13 @@ undici client); ratios are fleet ÷ baseline.
 
 ${markdownTable(results.rows)}
 
-Targets met: ${met} of ${results.rows.filter((r) => r.met !== undefined && r.met !== null).length}.${missed.length ? ` Missed: ${missed.map((r) => r.figure + (r.baselineLabel ? ` (vs ${r.baselineLabel})` : '')).join('; ')}.` : ''}
+Targets met: ${met} of ${results.rows.filter((r) => r.met !== undefined && r.met !== null).length}.${missed.length ? ` Missed: ${missed.map((r) => r.figure + (r.target?.includes('SDK') ? ` (vs ${r.baselineLabel})` : '')).join('; ')}.` : ''}
 
-## Notes
+## Where the time goes
+
+${results.details.join('\n')}
+
+## How each figure is measured
 
 ${results.notes.map((n) => `- ${n}`).join('\n')}
 `;

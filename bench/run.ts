@@ -22,7 +22,7 @@ const SCENARIOS: [string, (ctx: Ctx) => Promise<ScenarioResult>][] = [
   ['resume', resume],
   ['fanout', fanout],
   ['redis-commands', redisCommands],
-  ['idle-streams', idleStreams], // last: it leaves thousands of sessions behind
+  ['idle-streams', idleStreams], // last: it leaves thousands of sessions in Redis
 ];
 
 function parseArgs(argv: string[]) {
@@ -41,6 +41,11 @@ function parseArgs(argv: string[]) {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
+  const unknown = args.only?.filter((n) => !SCENARIOS.some(([name]) => name === n)) ?? [];
+  if (unknown.length) {
+    process.stderr.write(`bench: unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map(([n]) => n).join(', ')}\n`);
+    return 2;
+  }
   const startedAt = new Date().toISOString();
   const loadStart = loadavg().map((l) => +l.toFixed(2));
   const progress = new Progress();
@@ -49,6 +54,7 @@ async function main(): Promise<number> {
   const notes: string[] = [];
   const rows: Row[] = [];
   const raw: Record<string, unknown> = {};
+  const details: string[] = [];
   const failures: string[] = [];
 
   progress.set('starting', 'Redis, front node, worker, SDK baselines');
@@ -66,9 +72,11 @@ async function main(): Promise<number> {
         const res = await scenario(ctx);
         rows.push(...res.rows);
         raw[name] = res.raw;
+        details.push(...(res.details ?? []));
         await frontRedisConnections(ctx);
       } catch (err) {
-        failures.push(`${name}: ${(err as Error).stack ?? String(err)}`);
+        const dead = servers.procs.filter((p) => !p.alive && !p.stopped).map((p) => `\n${p.name} exited; its last output:\n${p.tail()}`);
+        failures.push(`${name}: ${(err as Error).stack ?? String(err)}${dead.join('')}`);
         raw[name] = { error: String(err) };
       }
     }
@@ -79,9 +87,12 @@ async function main(): Promise<number> {
     progress.done();
   }
 
-  if (args.profile) notes.push(`CPU profiles of the front node and worker: ${profileDir}`);
+  if (args.profile) {
+    notes.push(`CPU profiles (CPU.<date>.<time>.<pid>.0.*.cpuprofile; front node pid ${servers.fleet.pid}, worker pid ${servers.worker.pid}): ` +
+      `${profileDir} — summarize with \`node --import tsx bench/profile-summary.ts <file> [top] [skip-seconds]\``);
+  }
   if (args.fleetRoot !== repoRoot) notes.push(`Fleet run from ${args.fleetRoot}.`);
-  const results: Results = { startedAt, mode: args.quick ? 'quick' : 'full', durationMs: progress.elapsedMs, machine: { ...machine(), loadavgAtStart: loadStart }, versions: measured, rows, notes, raw };
+  const results: Results = { startedAt, mode: args.quick ? 'quick' : 'full', durationMs: progress.elapsedMs, machine: { ...machine(), loadavgAtStart: loadStart }, versions: measured, rows, notes, details, raw };
   const jsonFile = writeJson(resultsDir, results);
   process.stdout.write(`\n${textTable(rows)}\n\n`);
   process.stdout.write(`${args.quick ? 'quick' : 'full'} run: ${(results.durationMs / 1000).toFixed(1)} s; results: ${jsonFile}\n`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort, randomId, type RunningRedis } from '@mcp-fleet/shared';
 import { McpClient, pool, type Target } from './load.ts';
-import { Proc, benchDir, launchRedis, repoRoot, sleep, spawnNode, waitHealthy } from './procs.ts';
+import { Proc, benchDir, launchRedis, sleep, spawnNode, waitHealthy } from './procs.ts';
 
 export type BaselineKey = 'v1-stateful' | 'v1-stateless' | 'v2-stateless';
 
@@ -26,13 +26,15 @@ export interface Servers {
   /** the bench's own Redis connection (INFO, CLIENT LIST); named bench:probe */
   probe: Redis;
   prefix: string;
+  /** the checkout whose fleet runs (bin/mcp-fleet.mjs, shared/src/scripts) */
+  fleetRoot: string;
   fleet: Target;
   frontNodeId: string;
   worker: Proc;
   baselines: Record<BaselineKey, Target>;
   procs: Proc[];
-  startFront(nodeId: string): Promise<{ target: Target; proc: Proc }>;
-  startBaseline(key: BaselineKey, args?: string[]): Promise<{ target: Target; proc: Proc }>;
+  startFront(nodeId: string, nodeFlags?: string[]): Promise<{ target: Target; proc: Proc }>;
+  startBaseline(key: BaselineKey, args?: string[], nodeFlags?: string[]): Promise<{ target: Target; proc: Proc }>;
 }
 
 export async function startServers(opts: FleetOptions): Promise<Servers> {
@@ -49,18 +51,18 @@ export async function startServers(opts: FleetOptions): Promise<Servers> {
     LOG_LEVEL: 'warn',
   });
 
-  const startFront = async (nodeId: string) => {
+  const startFront = async (nodeId: string, nodeFlags: string[] = []) => {
     const port = await freePort();
-    const proc = spawnNode(nodeId, [cli, 'front'], { ...fleetEnv(nodeId), PORT: String(port) }, opts.fleetNodeFlags);
+    const proc = spawnNode(nodeId, [cli, 'front'], { ...fleetEnv(nodeId), PORT: String(port) }, [...opts.fleetNodeFlags, ...nodeFlags]);
     procs.push(proc);
     const origin = `http://127.0.0.1:${port}`;
     await waitHealthy(proc, origin, 30_000);
     return { proc, target: { key: 'fleet', label: `mcp-fleet (${nodeId})`, origin, sessionful: true, pid: proc.pid } };
   };
 
-  const startBaseline = async (key: BaselineKey, args: string[] = []) => {
+  const startBaseline = async (key: BaselineKey, args: string[] = [], nodeFlags: string[] = []) => {
     const port = await freePort();
-    const proc = spawnNode(key, ['--import', 'tsx', join(benchDir, 'baselines', `${key}.ts`), ...args], { PORT: String(port) });
+    const proc = spawnNode(key, [...nodeFlags, '--import', 'tsx', join(benchDir, 'baselines', `${key}.ts`), ...args], { PORT: String(port) });
     procs.push(proc);
     await proc.waitForLine((l) => l.includes('"msg":"ready"'), 30_000);
     const target: Target = { key, label: BASELINE_LABELS[key], origin: `http://127.0.0.1:${port}`, sessionful: key === 'v1-stateful', pid: proc.pid };
@@ -79,7 +81,7 @@ export async function startServers(opts: FleetOptions): Promise<Servers> {
   ]);
   await waitFleetServes(front.target, worker, 60_000);
   return {
-    redis, probe, prefix, procs, worker, frontNodeId, startFront, startBaseline,
+    redis, probe, prefix, procs, worker, frontNodeId, startFront, startBaseline, fleetRoot: opts.fleetRoot,
     fleet: front.target,
     baselines: { 'v1-stateful': s1.target, 'v1-stateless': s2.target, 'v2-stateless': s3.target },
   };
@@ -110,4 +112,3 @@ async function waitFleetServes(front: Target, worker: Proc, timeoutMs: number): 
   }
 }
 
-export { repoRoot };

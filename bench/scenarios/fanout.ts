@@ -35,7 +35,21 @@ export async function fanout(ctx: Ctx): Promise<ScenarioResult> {
   ctx.notes.push(`Fan-out: ${CALLS} concurrent \`count {to: ${to}, intervalMs: 0}\` calls with a progress token, one session and connection each, ` +
     `${rounds} rounds per server alternating with the baseline; events/s = progress events + responses received ÷ wall time. ` +
     'The worker runs with WORKER_CONCURRENCY=128 so all 100 run at once. Baseline: the same count tool on SDK v1 stateful (in-process).');
+  const cores = (runs: FanOut[]) => {
+    const ms = runs.reduce((a, x) => a + x.ms, 0);
+    const keys = Object.keys(runs[0]?.cpu ?? {});
+    return Object.fromEntries(keys.map((k) => [k, runs.reduce((a, x) => a + (x.cpu[k] ?? 0) * x.ms, 0) / ms]));
+  };
+  const fleetCores = cores(runs.get('fleet')!);
+  const sdkCores = cores(runs.get('v1-stateful')!);
+  const perEventUs = (c: Record<string, number>, rate: number) =>
+    (Object.entries(c).filter(([k]) => k !== 'client').reduce((a, [, v]) => a + v, 0) / rate) * 1e6;
+  const fmtCores = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
+  const details = [`- **Fan-out CPU** (cores busy during the rounds): mcp-fleet ${fmtCores(fleetCores)} — ` +
+    `${perEventUs(fleetCores, rate('fleet')).toFixed(0)} µs of server CPU per event; SDK v1 stateful ${fmtCores(sdkCores)} — ` +
+    `${perEventUs(sdkCores, rate('v1-stateful')).toFixed(0)} µs per event. The client's own share is the cost of receiving and parsing the events.`];
   return {
+    details,
     rows: [
       row(`progress fan-out, ${CALLS} calls`, 'events/s', rate('fleet'), rate('v1-stateful'), 'SDK v1 stateful',
         { text: '≥ 100,000 events/s', met: (f) => f >= 100_000 }),

@@ -46,6 +46,7 @@ export async function latency(ctx: Ctx): Promise<ScenarioResult> {
     }
   }
   ctx.notes.push(`Latency: ${n} sequential \`echo\` calls per server on one keep-alive connection, in ${rounds} interleaved rounds; ` +
-    'protocol 2025-11-25, `accept: application/json, text/event-stream` (the fleet and SDK v1 stateful answer SSE, SDK v1 stateless JSON).');
+    'protocol 2025-11-25, `accept: application/json, text/event-stream` (the fleet, SDK v1 stateful and SDK v2 stateless answer SSE, SDK v1 stateless JSON). ' +
+    'SDK v2 is served through createMcpHandler\'s stateless leg for 2025-era requests (a fresh server per request).');
   return { rows, raw: { n, rounds, stats } };
 }
