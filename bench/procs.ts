@@ -11,6 +11,8 @@ export const repoRoot = join(benchDir, '..');
 
 const live = new Set<Proc>();
 const liveRedis = new Set<RunningRedis>();
+/** set on Ctrl-C: nothing new is started while everything stops */
+let shuttingDown = false;
 
 process.once('exit', () => {
   for (const p of live) killQuietly(p.child.pid, 'SIGKILL');
@@ -91,6 +93,7 @@ export class Proc {
 }
 
 export function spawnNode(name: string, args: string[], env: Record<string, string>, nodeFlags: string[] = []): Proc {
+  if (shuttingDown) throw new Error(`not starting ${name}: the bench is stopping`);
   const child = spawn(process.execPath, [...nodeFlags, ...args], {
     cwd: repoRoot,
     env: { ...process.env, NODE_OPTIONS: '', ...env },
@@ -100,6 +103,7 @@ export function spawnNode(name: string, args: string[], env: Record<string, stri
 }
 
 export async function launchRedis(): Promise<RunningRedis> {
+  if (shuttingDown) throw new Error('not starting Redis: the bench is stopping');
   const r = await startRedis({ localOnly: true });
   liveRedis.add(r);
   return {
@@ -111,8 +115,9 @@ export async function launchRedis(): Promise<RunningRedis> {
   };
 }
 
-/** Stops every process still running (reverse start order), by PID. */
-export async function stopAll(): Promise<void> {
+/** Stops every process still running, by PID; with `final`, refuses to start new ones from then on. */
+export async function stopAll(final = false): Promise<void> {
+  if (final) shuttingDown = true;
   await Promise.all([...live].map((p) => p.stop(5000).catch(() => {})));
   for (const r of [...liveRedis]) {
     liveRedis.delete(r);

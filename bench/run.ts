@@ -110,7 +110,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) process.exit(130);
     stopping = true;
     process.stderr.write(`\nbench: ${sig}, stopping every process it started…\n`);
-    void stopAll().finally(() => process.exit(130));
+    void stopAll(true).finally(() => process.exit(130));
   });
 }
 
