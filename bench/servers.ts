@@ -1,5 +1,6 @@
 // Starts what one bench run measures: a private Redis, an mcp-fleet front node + worker (and, on demand, a second
 // front node), and the SDK baseline servers — each a separate process on a free 127.0.0.1 port.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort, randomId, type RunningRedis } from '@mcp-fleet/shared';
@@ -42,7 +43,10 @@ export async function startServers(opts: FleetOptions): Promise<Servers> {
   const probe = new Redis(redis.url, { connectionName: 'bench:probe', maxRetriesPerRequest: 1 });
   const prefix = `bench-${randomId(4)}`;
   const procs: Proc[] = [];
-  const cli = join(opts.fleetRoot, 'bin', 'mcp-fleet.mjs');
+  // The fleet runs as users deploy it: the production bundle with plain node (`npm run build`), not through tsx.
+  const build = spawnSync(process.execPath, [join(opts.fleetRoot, 'scripts', 'build.mjs')], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed in ${opts.fleetRoot}: ${build.stderr}`);
+  const cli = join(opts.fleetRoot, 'dist', 'mcp-fleet.mjs');
   const fleetEnv = (nodeId: string): Record<string, string> => ({
     REDIS_URL: redis.url,
     HOST: '127.0.0.1',

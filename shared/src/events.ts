@@ -71,6 +71,17 @@ export function decodeEntries(entries: [string, string[]][]): StreamEvent[] {
   return out;
 }
 
+/** A message on a node's channel: the stream it concerns, and either a wake-up or a takeover. */
+export function decodeNodeWake(payload: string): { streamKey: string; takeover?: string; event?: StreamEvent } | undefined {
+  const nl = payload.indexOf('\n');
+  if (nl < 1) return undefined;
+  const streamKey = payload.slice(0, nl);
+  const rest = payload.slice(nl + 1);
+  if (rest.startsWith('takeover ')) return { streamKey, takeover: rest.slice(9) };
+  const event = decodeWake(rest);
+  return event ? { streamKey, event } : undefined;
+}
+
 /** Wake-up payload published with each append: `<seq> <kind> <json>`; the node may deliver it without a read. */
 export function decodeWake(payload: string): StreamEvent | undefined {
   const a = payload.indexOf(' ');

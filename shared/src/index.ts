@@ -4,7 +4,7 @@ export {
   FleetKeys, newRequestStreamId, parseSessionMember, sessionMember, sessionFingerprint, standaloneStreamId, streamBelongsTo, type SessionRef,
 } from './keys.ts';
 export {
-  decodeEntries, decodeWake, entryId, formatEventId, isStreamId, isTerminal, parseEventId, sseFrame,
+  decodeEntries, decodeWake, decodeNodeWake, entryId, formatEventId, isStreamId, isTerminal, parseEventId, sseFrame,
   type EventKind, type StreamEvent,
 } from './events.ts';
 export {
@@ -12,7 +12,7 @@ export {
   isLogLevel, logLevelPasses, supportsPriming, type StreamableVersion, type LogLevel, type JsonRpcId,
 } from './protocol.ts';
 export { JOB_METHODS, jobName, type CallJob, type JobMethod, type TraceContext } from './job.ts';
-export { appendEvent, openStream, touchSession, defineScripts, type AppendArgs } from './scripts.ts';
+export { appendEvent, claimStream, openStream, touchSession, defineScripts, type AppendArgs } from './scripts.ts';
 export { createRedis, type RedisRole } from './redis.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { startRedis, freePort, findOnPath, RedisUnavailableError, type RunningRedis } from './redis-launcher.ts';

@@ -62,9 +62,12 @@ export class FleetKeys {
   streamMeta(s: SessionRef, streamId: string): string {
     return `${this.tag(s)}:stream:${streamId}:meta`;
   }
-  /** Pub/sub channel that wakes the node serving a stream; the payload carries the event itself. */
-  streamChannel(s: SessionRef, streamId: string): string {
-    return `${this.tag(s)}:wake:${streamId}`;
+  /**
+   * Pub/sub channel of one front node: wake-ups for every stream it serves (`<stream key>\n<seq> <kind> <json>`) and
+   * takeovers (`<stream key>\ntakeover <owner>`). A stream's meta names the channel of the node serving it.
+   */
+  nodeChannel(nodeId: string): string {
+    return `${this.prefix}:node:${nodeId}`;
   }
   /** Set: resource URIs this session subscribed to (resources/subscribe). */
   sessionSubscriptions(s: SessionRef): string {

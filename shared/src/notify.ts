@@ -35,7 +35,6 @@ export async function notifySession(
     maxLen: retention.maxEvents,
     // The standalone stream lives as long as its session (touch-session slides both).
     ttlMs: retention.sessionTtlMs,
-    channel: keys.streamChannel(session, streamId),
   });
   return r >= 0;
 }

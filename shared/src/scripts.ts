@@ -7,7 +7,8 @@ const load = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, imp
 
 const SCRIPTS = {
   appendEvent: { file: 'append-event-3', keys: 3 },
-  openStream: { file: 'open-stream-3', keys: 3 },
+  openStream: { file: 'open-stream-2', keys: 2 },
+  claimStream: { file: 'claim-stream-1', keys: 1 },
   touchSession: { file: 'touch-session-3', keys: 3 },
 } as const;
 
@@ -31,8 +32,7 @@ export interface AppendArgs {
   progress?: number;
   maxLen: number;
   ttlMs: number;
-  channel: string;
-  /** the in-flight field to clear when this event ends the stream */
+  /** the in-flight field to clear when this event answers or ends the request */
   requestField?: string;
 }
 
@@ -40,20 +40,26 @@ export interface AppendArgs {
 export async function appendEvent(redis: Redis, a: AppendArgs): Promise<number> {
   const fn = (redis as unknown as Record<string, Cmd>).appendEvent!;
   const r = await fn.call(redis, a.stream, a.meta, a.inflight, a.kind, a.data, a.writer, a.writerSeq,
-    a.progress === undefined ? '' : a.progress, a.maxLen, a.ttlMs, a.channel, a.requestField ?? '');
+    a.progress === undefined ? '' : a.progress, a.maxLen, a.ttlMs, a.requestField ?? '', Date.now());
   return Number(r);
 }
 
 export async function openStream(
   redis: Redis | ChainableCommander,
-  k: { meta: string; inflight: string; session: string },
+  k: { meta: string; inflight: string },
   ttlMs: number,
   requestField: string,
   jobId: string,
-  requireSession = true,
-): Promise<boolean> {
+  wakeChannel: string,
+): Promise<void> {
   const fn = (redis as unknown as Record<string, Cmd>).openStream!;
-  return Number(await fn.call(redis, k.meta, k.inflight, k.session, ttlMs, requestField, jobId, requireSession ? '1' : '0')) === 1;
+  await fn.call(redis, k.meta, k.inflight, ttlMs, requestField, jobId, wakeChannel);
+}
+
+/** Makes `wakeChannel` the node that serves a stream; false when the stream does not exist. */
+export async function claimStream(redis: Redis, meta: string, wakeChannel: string, streamKey: string, owner: string): Promise<boolean> {
+  const fn = (redis as unknown as Record<string, Cmd>).claimStream!;
+  return Number(await fn.call(redis, meta, wakeChannel, streamKey, owner)) === 1;
 }
 
 export async function touchSession(

@@ -22,13 +22,13 @@ const SESSION_KEYS: Record<string, (k: FleetKeys, s: SessionRef, id: string) => 
   inflight: (k, s) => k.inflight(s),
   stream: (k, s, id) => k.stream(s, id),
   streamMeta: (k, s, id) => k.streamMeta(s, id),
-  streamChannel: (k, s, id) => k.streamChannel(s, id),
   sessionSubscriptions: (k, s) => k.sessionSubscriptions(s),
   pendingServerRequests: (k, s) => k.pendingServerRequests(s),
   serverRequestReply: (k, s, id) => k.serverRequestReply(s, id),
 };
 const GLOBAL_KEYS: Record<string, (k: FleetKeys) => string> = {
   replyChannel: (k) => k.replyChannel(),
+  nodeChannel: (k) => k.nodeChannel('front-a'),
   sessionsIndex: (k) => k.sessionsIndex(),
   resourceSubscribers: (k) => k.resourceSubscribers('file:///a/b.txt'),
   catalogNotified: (k) => k.catalogNotified('tools', 'v1'),

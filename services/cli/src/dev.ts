@@ -5,7 +5,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startRedis, type FleetConfig } from '@mcp-fleet/shared';
 
-const BIN = fileURLToPath(new URL('../../../bin/mcp-fleet.mjs', import.meta.url));
+/** The running CLI (bin/mcp-fleet.mjs under tsx, or the built dist/mcp-fleet.mjs): children run the same build. */
+const BIN = process.argv[1] ?? fileURLToPath(new URL('../../../bin/mcp-fleet.mjs', import.meta.url));
 
 export async function runDev(config: FleetConfig, env: Record<string, string | undefined>): Promise<void> {
   const redis = await startRedis({ redisUrl: config.REDIS_URL });
@@ -42,7 +43,7 @@ export async function runDev(config: FleetConfig, env: Record<string, string | u
   try {
     const [frontLine] = await Promise.all([start('front', 'front ready'), start('worker', 'worker ready')]);
     const url = (JSON.parse(frontLine) as { url: string }).url;
-    process.stderr.write(`\nmcp-fleet is running. MCP endpoint: ${url}\nTools: echo, count, fail, log_levels. Ctrl-C stops it.\n\n`);
+    process.stderr.write(`\nmcp-fleet is running. MCP endpoint: ${url}\nExample tools: echo, count, fail, log_levels, add, set_note, ask_user, ask_model, list_roots, announce, whoami.\nCtrl-C stops it.\n\n`);
   } catch (err) {
     process.stderr.write(`mcp-fleet dev: ${(err as Error).message}\n`);
     await stop(1);

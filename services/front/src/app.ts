@@ -60,7 +60,7 @@ export async function startFront(config: FleetConfig): Promise<RunningFront> {
   // Two connections whatever the load: commands (also used by the BullMQ queue) and pub/sub.
   const redis = createRedis(config.REDIS_URL, 'command', `front:${nodeId}:cmd`, log);
   const subscriber = createRedis(config.REDIS_URL, 'subscriber', `front:${nodeId}:sub`, log);
-  const hub = new StreamHub(redis, subscriber, log, config.SSE_KEEPALIVE_MS);
+  const hub = new StreamHub(redis, subscriber, keys.nodeChannel(nodeId), log, config.SSE_KEEPALIVE_MS);
   const catalog = new Catalog(redis, subscriber, keys, log, config.CATALOG_HEARTBEAT_MS);
   catalog.onChange = listChangedNotifier(redis, keys, log, {
     sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
@@ -71,7 +71,7 @@ export async function startFront(config: FleetConfig): Promise<RunningFront> {
     sessions: new SessionStore(redis, keys, config.SESSION_TTL_SECONDS * 1000),
     dispatcher: new Dispatcher(redis, keys, nodeId),
   };
-  await catalog.start();
+  await Promise.all([catalog.start(), hub.start()]);
   deps.modern = await createModernDoor(deps, subscriber);
   const app = buildApp(deps);
   const connections = trackConnections(app.server);

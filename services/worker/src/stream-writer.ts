@@ -30,7 +30,6 @@ export class StreamWriter {
       progress,
       maxLen: this.job.retention.maxEvents,
       ttlMs: this.job.sharedStream ? this.job.retention.sessionTtlMs : this.job.retention.ttlMs,
-      channel: this.keys.streamChannel(s, this.job.streamId),
       requestField: JSON.stringify(this.job.requestId),
     });
     return r > 0;

@@ -1,31 +1,41 @@
 --[[
-  Appends one event to a session stream, exactly once, and wakes the node serving it.
+  Appends one event to a session stream, exactly once, and wakes the node holding the stream's connection.
   KEYS[1] stream   KEYS[2] stream meta hash   KEYS[3] session inflight hash
-  ARGV[1] kind (m|f|e|r|c)   ARGV[2] JSON message ('' for e)   ARGV[3] writer id   ARGV[4] writer sequence
-  ARGV[5] progress value or ''   ARGV[6] max entries   ARGV[7] ttl ms   ARGV[8] wake channel
-  ARGV[9] request id field to clear from inflight when the event answers or ends the request ('' for none)
+  ARGV[1] kind (m|f|e|r|c)   ARGV[2] JSON message ('' for e, c)   ARGV[3] writer id   ARGV[4] writer sequence
+  ARGV[5] progress value or ''   ARGV[6] max entries   ARGV[7] ttl ms
+  ARGV[8] request id field to clear from inflight when the event answers or ends the request ('' for none)
+  ARGV[9] now (ms, the writer's clock; only paces TTL refreshes)
 
   Why a script: ioredis resends unanswered commands after a reconnect and BullMQ may run a job twice, so a plain
   XADD could land twice. The per-writer sequence makes a resend a no-op, the done flag keeps a second result out,
   and the progress guard keeps progress strictly increasing across a retried job.
+  The meta's `ch` names the pub/sub channel of the front node serving the stream (set when a node opens or resumes
+  it); with no node serving it, the event waits in the stream for a resume. TTLs are refreshed on the first event,
+  on events that answer the request, and at most every quarter TTL otherwise (a burst costs no PEXPIREs).
   Returns the new seq, 0 when skipped as a duplicate, -1 when the stream is gone (expired or session deleted).
 ]]
-if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
-if redis.call('HGET', KEYS[2], 'done') then return 0 end
-local wfield = 'w:' .. ARGV[3]
-local last = redis.call('HGET', KEYS[2], wfield)
-if last and tonumber(last) >= tonumber(ARGV[4]) then return 0 end
-redis.call('HSET', KEYS[2], wfield, ARGV[4])
-if ARGV[5] ~= '' then
-  local p = redis.call('HGET', KEYS[2], 'p')
-  if p and tonumber(p) >= tonumber(ARGV[5]) then return 0 end
-  redis.call('HSET', KEYS[2], 'p', ARGV[5])
+local m = redis.call('HMGET', KEYS[2], 'seq', 'done', 'w:' .. ARGV[3], 'p', 'ch', 'x')
+if not m[1] then return -1 end
+if m[2] then return 0 end
+if m[3] and tonumber(m[3]) >= tonumber(ARGV[4]) then return 0 end
+local kind = ARGV[1]
+local hasProgress = ARGV[5] ~= ''
+if hasProgress and m[4] and tonumber(m[4]) >= tonumber(ARGV[5]) then return 0 end
+local seq = tonumber(m[1]) + 1
+local answers = kind == 'f' or kind == 'e' or kind == 'r'
+local ttl = tonumber(ARGV[7])
+local now = tonumber(ARGV[9])
+local refresh = answers or not m[6] or now - tonumber(m[6]) > ttl / 4
+local fields = { 'seq', seq, 'w:' .. ARGV[3], ARGV[4] }
+if hasProgress then fields[#fields + 1] = 'p'; fields[#fields + 1] = ARGV[5] end
+if kind == 'f' or kind == 'e' then fields[#fields + 1] = 'done'; fields[#fields + 1] = 1 end
+if refresh then fields[#fields + 1] = 'x'; fields[#fields + 1] = now end
+redis.call('HSET', KEYS[2], unpack(fields))
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[6], seq .. '-0', 'k', kind, 'm', ARGV[2])
+if answers and ARGV[8] ~= '' then redis.call('HDEL', KEYS[3], ARGV[8]) end
+if refresh then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[2], ttl)
 end
-local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
-redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[6], seq .. '-0', 'k', ARGV[1], 'm', ARGV[2])
-if ARGV[1] == 'f' or ARGV[1] == 'e' then redis.call('HSET', KEYS[2], 'done', 1) end
-if (ARGV[1] == 'f' or ARGV[1] == 'e' or ARGV[1] == 'r') and ARGV[9] ~= '' then redis.call('HDEL', KEYS[3], ARGV[9]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[7])
-redis.call('PEXPIRE', KEYS[2], ARGV[7])
-redis.call('PUBLISH', ARGV[8], seq .. ' ' .. ARGV[1] .. ' ' .. ARGV[2])
+if m[5] then redis.call('PUBLISH', m[5], KEYS[1] .. '\n' .. seq .. ' ' .. kind .. ' ' .. ARGV[2]) end
 return seq

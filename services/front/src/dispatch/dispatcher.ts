@@ -2,7 +2,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  appendEvent, isModernVersion, jobName, openStream, randomId,
+  appendEvent, jobName, openStream, randomId,
   type CallJob, type FleetKeys, type JsonRpcId, type SessionRef,
 } from '@mcp-fleet/shared';
 
@@ -28,28 +28,24 @@ export class Dispatcher {
 
   /**
    * Opens the job's stream and enqueues the job. The stream is opened first, on the same connection, so Redis runs
-   * the two in order: the worker's first append always finds the stream. False when the session vanished meanwhile.
+   * the two in order: the worker's first append always finds the stream, and knows which node to wake
+   * (`wakeChannel`; '' leaves the stream's current one, as for a session's shared stream).
    */
-  async enqueue(queueName: string, job: CallJob): Promise<boolean> {
+  async enqueue(queueName: string, job: CallJob, wakeChannel: string): Promise<void> {
     const opened = openStream(
       this.redis,
-      {
-        meta: this.keys.streamMeta(job.session, job.streamId),
-        inflight: this.keys.inflight(job.session),
-        session: this.keys.session(job.session),
-      },
+      { meta: this.keys.streamMeta(job.session, job.streamId), inflight: this.keys.inflight(job.session) },
       job.sharedStream ? job.retention.sessionTtlMs : job.retention.ttlMs,
       requestField(job.requestId),
       job.jobId,
-      !isModernVersion(job.protocolVersion),
+      wakeChannel,
     );
     const added = this.queue(queueName).add(jobName(job), job, {
       jobId: job.jobId,
       removeOnComplete: true,
       removeOnFail: { age: 3600, count: 10_000 },
     });
-    const [ok] = await Promise.all([opened, added]);
-    return ok;
+    await Promise.all([opened, added]);
   }
 
   /** notifications/cancelled: finds the request's job and tells every worker; unknown or finished → nothing. */
@@ -83,7 +79,6 @@ export class Dispatcher {
           writerSeq: 1,
           maxLen: retention.maxEvents,
           ttlMs: retention.ttlMs,
-          channel: this.keys.streamChannel(session, streamId),
         }),
       ),
     );

@@ -23,18 +23,18 @@ class CollectExchange implements Exchange {
   }
 
   async run(request: JobRequest, queue: string): Promise<void> {
+    const { hub, keys, dispatcher } = this.deps;
     const streamId = newRequestStreamId(request.session.sessionId);
     const job = { ...request, streamId, jobId: streamId };
-    if (!(await this.deps.dispatcher.enqueue(queue, job))) throw new FleetError('SESSION_NOT_FOUND');
+    const view = hub.prepare({ streamKey: keys.stream(job.session, streamId), streamId, afterSeq: 0, endOnTerminal: true });
+    try {
+      await dispatcher.enqueue(queue, job, hub.channel);
+    } catch (err) {
+      view.close();
+      throw err;
+    }
     const sink = new CollectSink();
-    await this.deps.hub.open({
-      streamKey: this.deps.keys.stream(job.session, streamId),
-      streamId,
-      channel: this.deps.keys.streamChannel(job.session, streamId),
-      afterSeq: 0,
-      endOnTerminal: true,
-      sink,
-    });
+    view.start(sink);
     // A cancelled request has no answer: it is left out of the array.
     this.answers.push(sink.done.then((data) => (data === undefined ? undefined : (JSON.parse(data) as JsonRpcResponse))));
   }

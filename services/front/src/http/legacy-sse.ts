@@ -60,7 +60,6 @@ class LegacyExchange implements Exchange {
       writerSeq: 1,
       maxLen: config.STREAM_MAX_EVENTS,
       ttlMs: config.SESSION_TTL_SECONDS * 1000,
-      channel: keys.streamChannel(this.session, streamId),
     });
   }
 
@@ -68,7 +67,8 @@ class LegacyExchange implements Exchange {
   async run(request: JobRequest, queue: string): Promise<void> {
     const streamId = standaloneStreamId(this.session.sessionId);
     const job = { ...request, streamId, jobId: `${streamId}.${randomId(9)}`, sharedStream: true };
-    if (!(await this.deps.dispatcher.enqueue(queue, job))) throw new FleetError('SESSION_NOT_FOUND');
+    // '' keeps the stream's wake channel: the node holding the session's SSE connection set it.
+    await this.deps.dispatcher.enqueue(queue, job, '');
   }
 }
 
@@ -87,16 +87,9 @@ export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
     // In 2024-11-05 the session lives as long as its stream: when the client goes, its calls are cancelled.
     reply.raw.on('close', () => void deleteSession(deps, session).catch(() => {}));
     deps.log.info({ session: session.sessionId }, 'legacy SSE session opened');
-    await deps.hub.open(
-      {
-        streamKey: deps.keys.stream(session, streamId),
-        streamId,
-        channel: deps.keys.streamChannel(session, streamId),
-        afterSeq: 0,
-        endOnTerminal: true,
-        sink,
-      },
-      true,
+    await deps.hub.attach(
+      { streamKey: deps.keys.stream(session, streamId), metaKey: deps.keys.streamMeta(session, streamId), streamId, afterSeq: 0, endOnTerminal: true },
+      sink,
     );
     return reply;
   });

@@ -51,12 +51,8 @@ export async function openGetStream(deps: FrontDeps, session: Session, lastEvent
     sink.end();
     return;
   }
-  await deps.hub.open({
-    streamKey: key,
-    streamId,
-    channel: deps.keys.streamChannel(session, streamId),
-    afterSeq: afterSeq ?? current,
-    endOnTerminal: true,
+  await deps.hub.attach(
+    { streamKey: key, metaKey: deps.keys.streamMeta(session, streamId), streamId, afterSeq: afterSeq ?? current, endOnTerminal: true },
     sink,
-  }, streamId === standaloneStreamId(session.sessionId));
+  );
 }

@@ -3,7 +3,6 @@
 import type { FastifyReply } from 'fastify';
 import { newRequestStreamId, supportsPriming } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
-import { FleetError } from '../errors.ts';
 import type { Exchange, JobRequest, JsonRpcResponse } from '../protocol/exchange.ts';
 import { JsonSink, SseSink, type EventSink } from '../streams/sinks.ts';
 
@@ -19,24 +18,25 @@ export class StreamableExchange implements Exchange {
   }
 
   async run(request: JobRequest, queue: string): Promise<void> {
+    const { hub, keys, dispatcher, config } = this.deps;
     const streamId = newRequestStreamId(request.session.sessionId);
     const job = { ...request, streamId, jobId: streamId };
-    if (!(await this.deps.dispatcher.enqueue(queue, job))) throw new FleetError('SESSION_NOT_FOUND', [], request.requestId);
+    // Registered before the job exists, so every wake-up reaches it and no initial read is needed.
+    const view = hub.prepare({ streamKey: keys.stream(job.session, streamId), streamId, afterSeq: 0, endOnTerminal: true });
+    try {
+      await dispatcher.enqueue(queue, job, hub.channel);
+    } catch (err) {
+      view.close();
+      throw err;
+    }
     this.reply_.hijack();
     const raw = this.reply_.raw;
     let sink: EventSink;
     if (this.wantsSse) {
-      const sse = new SseSink(raw, this.deps.config.SSE_RETRY_MS);
+      const sse = new SseSink(raw, config.SSE_RETRY_MS);
       if (supportsPriming(request.protocolVersion)) sse.prime(streamId, 0);
       sink = sse;
     } else sink = new JsonSink(raw);
-    await this.deps.hub.open({
-      streamKey: this.deps.keys.stream(job.session, streamId),
-      streamId,
-      channel: this.deps.keys.streamChannel(job.session, streamId),
-      afterSeq: 0,
-      endOnTerminal: true,
-      sink,
-    });
+    view.start(sink);
   }
 }

@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import type { SessionRef, StreamEvent } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import type { EventSink } from '../streams/sinks.ts';
+import type { StreamView } from '../streams/stream-view.ts';
 
 export type Outcome =
   | { kind: 'response'; message: { result?: unknown; error?: { code: number; message: string; data?: unknown } } }
@@ -54,10 +55,14 @@ class OutcomeSink implements EventSink {
   }
 }
 
+/**
+ * Follows a call's stream: a fresh call through the view prepared before its job was enqueued, a continued one
+ * (MRTR retry, possibly on another node) by claiming the stream from `afterSeq`.
+ */
 export async function followJob(
   deps: FrontDeps,
   call: { session: SessionRef; streamId: string },
-  afterSeq: number,
+  from: { prepared: StreamView } | { afterSeq: number },
   forward: (notification: JsonRpc) => void,
   signal: AbortSignal,
 ): Promise<{ outcome: Outcome; aborted: boolean }> {
@@ -70,14 +75,12 @@ export async function followJob(
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();
   try {
-    await deps.hub.open({
-      streamKey: deps.keys.stream(call.session, call.streamId),
-      streamId: call.streamId,
-      channel: deps.keys.streamChannel(call.session, call.streamId),
-      afterSeq,
-      endOnTerminal: true,
-      sink,
-    });
+    if ('prepared' in from) from.prepared.start(sink);
+    else {
+      const streamKey = deps.keys.stream(call.session, call.streamId);
+      const metaKey = deps.keys.streamMeta(call.session, call.streamId);
+      await deps.hub.attach({ streamKey, metaKey, streamId: call.streamId, afterSeq: from.afterSeq, endOnTerminal: true }, sink);
+    }
     const outcome = await sink.outcome;
     return { outcome, aborted };
   } finally {

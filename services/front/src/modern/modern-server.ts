@@ -4,7 +4,7 @@
 import {
   Server, ProtocolError, inputRequired, type McpServerFactory, type RequestStateCodec, type ServerContext,
 } from '@modelcontextprotocol/server';
-import { isLogLevel, randomId, type JobMethod, type LogLevel } from '@mcp-fleet/shared';
+import { isLogLevel, randomId, type CallJob, type JobMethod, type LogLevel } from '@mcp-fleet/shared';
 import { retention, type FrontDeps } from '../deps.ts';
 import { JSONRPC, RpcError } from '../errors.ts';
 import { SERVER_CAPABILITIES, SERVER_INFO, INSTRUCTIONS } from '../protocol/server-info.ts';
@@ -100,7 +100,7 @@ async function call(
   const digest = requestDigest(method, target, args);
   const parked = ctx.mcpReq.requestState<ParkedCall | string>();
   let call: { session: { principal: string; sessionId: string }; streamId: string; jobId: string };
-  let afterSeq = 0;
+  let from: Parameters<typeof followJob>[2];
 
   if (parked !== undefined) {
     if (typeof parked === 'string' || parked.d !== digest) {
@@ -111,7 +111,7 @@ async function call(
     if (missing.length) throw new ProtocolError(JSONRPC.INVALID_PARAMS, `inputResponses lacks an answer for: ${missing.join(', ')}`);
     call = { session: { principal: 'anon', sessionId: parked.n }, streamId: parked.j, jobId: parked.j };
     for (const id of parked.r) await deliverAnswer(deps, call.session, id, { jsonrpc: '2.0', id, result: responses[id] });
-    afterSeq = parked.q;
+    from = { afterSeq: parked.q };
   } else {
     const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
     const level = envelope[`${META}logLevel`];
@@ -120,7 +120,9 @@ async function call(
     call = { session: { principal: 'anon', sessionId: namespace }, streamId, jobId: streamId };
     const meta = ctx.mcpReq._meta as Record<string, unknown> | undefined;
     const token = meta?.progressToken;
-    const ok = await deps.dispatcher.enqueue(queue, {
+    const prepared = deps.hub.prepare({ streamKey: deps.keys.stream(call.session, streamId), streamId, afterSeq: 0, endOnTerminal: true });
+    from = { prepared };
+    const job = {
       v: 1,
       method,
       jobId: streamId,
@@ -141,12 +143,17 @@ async function call(
         sessionTtlMs: deps.config.STREAM_TTL_SECONDS * 1000,
         serverRequestTimeoutMs: deps.config.SERVER_REQUEST_TIMEOUT_MS,
       },
-    });
-    if (!ok) throw new ProtocolError(JSONRPC.INTERNAL_ERROR, 'could not start the call');
+    } satisfies CallJob;
+    try {
+      await deps.dispatcher.enqueue(queue, job, deps.hub.channel);
+    } catch (err) {
+      prepared.close();
+      throw err;
+    }
   }
 
   const progressToken = (ctx.mcpReq._meta as Record<string, unknown> | undefined)?.progressToken;
-  const { outcome, aborted } = await followJob(deps, call, afterSeq, (n) => {
+  const { outcome, aborted } = await followJob(deps, call, from, (n) => {
     if (n.method === 'notifications/progress') {
       // A retry is a new request with its own progressToken: progress of the parked job follows the current one.
       if (progressToken === undefined) return;

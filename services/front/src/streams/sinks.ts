@@ -21,26 +21,41 @@ export const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 } as const;
 
+/** Headers wait for the first event (one write instead of two for a quick call), but no longer than this. */
+const HEADER_DELAY_MS = 100;
+
 export class SseSink implements EventSink {
   readonly pollable = true;
+  private headerTimer?: NodeJS.Timeout;
   constructor(readonly raw: ServerResponse, private readonly retryMs: number, extraHeaders: Record<string, string> = {}) {
     raw.writeHead(200, { ...SSE_HEADERS, ...extraHeaders });
-    raw.flushHeaders();
+    this.headerTimer = setTimeout(() => {
+      if (!raw.headersSent && !raw.destroyed) raw.flushHeaders();
+    }, HEADER_DELAY_MS);
+    raw.once('close', () => clearTimeout(this.headerTimer));
+  }
+  private write(chunk: string): boolean {
+    if (this.headerTimer) {
+      clearTimeout(this.headerTimer);
+      this.headerTimer = undefined;
+    }
+    return this.raw.write(chunk);
   }
   /** 2025-11-25 priming event: an id to resume from and the reconnect delay, with empty data (SEP-1699). */
   prime(streamId: string, seq: number): void {
-    this.raw.write(`id: ${formatEventId(streamId, seq)}\nretry: ${this.retryMs}\ndata: \n\n`);
+    this.write(`id: ${formatEventId(streamId, seq)}\nretry: ${this.retryMs}\ndata: \n\n`);
   }
   deliver(streamId: string, ev: StreamEvent): boolean {
     if (ev.kind === 'e') return true;
     // Before the server closes a connection it names the point to resume from and when (SEP-1699).
-    if (ev.kind === 'c') return this.raw.write(`id: ${formatEventId(streamId, ev.seq)}\nretry: ${this.retryMs}\ndata: \n\n`);
-    return this.raw.write(sseFrame(streamId, ev));
+    if (ev.kind === 'c') return this.write(`id: ${formatEventId(streamId, ev.seq)}\nretry: ${this.retryMs}\ndata: \n\n`);
+    return this.write(sseFrame(streamId, ev));
   }
   comment(text: string): void {
-    this.raw.write(`: ${text}\n\n`);
+    this.write(`: ${text}\n\n`);
   }
   end(): void {
+    clearTimeout(this.headerTimer);
     if (!this.raw.writableEnded) this.raw.end();
   }
   abort(): void {

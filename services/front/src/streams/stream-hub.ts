@@ -1,70 +1,81 @@
 // Fan-in: every open SSE stream of this node shares two Redis connections — the command connection for reads and
-// one subscriber for wake-ups (DESIGN invariant 4). A stream costs a channel subscription, not a connection.
+// one subscriber (DESIGN invariant 4). The subscriber listens on ONE channel, this node's: each stream's meta names
+// the node serving it, so appends wake that node only, and a stream costs no subscription at all.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { decodeWake, randomId } from '@mcp-fleet/shared';
-
-/**
- * Wake payload that claims a stream for one view: a session's standalone stream may be open only once (each message
- * goes on exactly one stream), so a newer GET, on whatever node, closes the older one.
- */
-const TAKEOVER = 'takeover ';
+import { claimStream, decodeNodeWake, randomId } from '@mcp-fleet/shared';
+import type { EventSink } from './sinks.ts';
 import { StreamView, type StreamViewOptions } from './stream-view.ts';
 
+type ViewOptions = Omit<StreamViewOptions, 'onClose'>;
+
 export class StreamHub {
-  private readonly byChannel = new Map<string, Set<StreamView>>();
+  private readonly byStream = new Map<string, Set<StreamView>>();
   private readonly keepaliveTimer: NodeJS.Timeout;
 
   constructor(
     private readonly redis: Redis,
     private readonly subscriber: Redis,
+    /** this node's wake channel */
+    readonly channel: string,
     private readonly log: Logger,
     keepaliveMs: number,
   ) {
-    subscriber.on('message', (channel: string, message: string) => {
-      const views = this.byChannel.get(channel);
-      if (!views) return;
-      if (message.startsWith(TAKEOVER)) {
-        const owner = message.slice(TAKEOVER.length);
-        for (const v of [...views]) if (v.owner !== owner) v.end();
-        return;
-      }
-      const ev = decodeWake(message);
-      if (!ev) return;
-      for (const v of views) v.onWake(ev);
+    subscriber.on('message', (ch: string, message: string) => {
+      if (ch !== channel) return;
+      const msg = decodeNodeWake(message);
+      const views = msg && this.byStream.get(msg.streamKey);
+      if (!msg || !views) return;
+      if (msg.takeover !== undefined) {
+        // Another connection claimed the stream (a resume, a second GET): each message goes on one stream only.
+        for (const v of [...views]) if (v.owner !== msg.takeover) v.end();
+      } else for (const v of views) v.onWake(msg.event!);
     });
-    // After a reconnect ioredis resubscribes by itself; events published while we were away are in the streams,
-    // so every view re-reads.
+    // Wake-ups published while the subscriber was reconnecting are in the streams: every view re-reads.
     subscriber.on('ready', () => {
-      for (const views of this.byChannel.values()) for (const v of views) void v.pull();
+      for (const views of this.byStream.values()) for (const v of views) void v.pull();
     });
     // One timer for all streams (not one per stream): comments keep load balancers from cutting idle connections.
     this.keepaliveTimer = setInterval(() => {
-      for (const views of this.byChannel.values()) for (const v of views) v.keepalive();
+      for (const views of this.byStream.values()) for (const v of views) v.keepalive();
     }, keepaliveMs);
     this.keepaliveTimer.unref();
   }
 
+  async start(): Promise<void> {
+    await this.subscriber.subscribe(this.channel);
+  }
+
   get openStreams(): number {
     let n = 0;
-    for (const views of this.byChannel.values()) n += views.size;
+    for (const views of this.byStream.values()) n += views.size;
     return n;
   }
 
-  /** Subscribes first, then reads: whatever was appended before the subscription is found by the first read. */
-  async open(opts: Omit<StreamViewOptions, 'onClose'>, exclusive = false): Promise<StreamView> {
+  /**
+   * A view of a stream this node is about to create (its job not yet enqueued, naming this node's channel): it sees
+   * every wake-up from the first, so it needs no initial read. start() it once the response exists, or close() it
+   * when the call could not be started.
+   */
+  prepare(opts: ViewOptions): StreamView {
     const view = new StreamView(this.redis, { ...opts, onClose: (v) => this.detach(v) }, this.log);
-    if (exclusive) view.owner = randomId(9);
-    let views = this.byChannel.get(opts.channel);
-    if (!views) {
-      views = new Set();
-      this.byChannel.set(opts.channel, views);
-      views.add(view);
-      await this.subscriber.subscribe(opts.channel);
-    } else views.add(view);
+    let views = this.byStream.get(opts.streamKey);
+    if (!views) this.byStream.set(opts.streamKey, (views = new Set()));
+    views.add(view);
+    return view;
+  }
+
+  /**
+   * Serves an existing stream from this node (a GET, a resume, the legacy SSE stream): registers the view, makes
+   * this node the one woken for the stream (closing any other connection that held it), then reads what is there.
+   */
+  async attach(opts: ViewOptions & { metaKey: string }, sink: EventSink): Promise<StreamView> {
+    const view = this.prepare(opts);
+    view.owner = randomId(9);
     try {
-      if (view.owner) await this.redis.publish(opts.channel, TAKEOVER + view.owner);
-      if (!view.isClosed) await view.pull();
+      await claimStream(this.redis, opts.metaKey, this.channel, opts.streamKey, view.owner);
+      view.start(sink);
+      await view.pull();
     } catch (err) {
       view.end();
       throw err;
@@ -73,18 +84,15 @@ export class StreamHub {
   }
 
   private detach(view: StreamView): void {
-    const views = this.byChannel.get(view.channel);
+    const views = this.byStream.get(view.opts.streamKey);
     if (!views) return;
     views.delete(view);
-    if (views.size === 0) {
-      this.byChannel.delete(view.channel);
-      this.subscriber.unsubscribe(view.channel).catch(() => {});
-    }
+    if (views.size === 0) this.byStream.delete(view.opts.streamKey);
   }
 
   /** Ends every open stream (shutdown); clients holding event ids resume on another node. */
   closeAll(): void {
     clearInterval(this.keepaliveTimer);
-    for (const views of [...this.byChannel.values()]) for (const v of [...views]) v.end();
+    for (const views of [...this.byStream.values()]) for (const v of [...views]) v.end();
   }
 }

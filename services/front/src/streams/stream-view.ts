@@ -4,6 +4,8 @@
 // that is caught up and whose socket has room delivers it at once (no read). Otherwise (a gap, a full socket, a
 // read already running) the view marks itself dirty and pulls with XRANGE after the last delivered seq, one batch
 // at a time and only when the socket drains: a slow client costs at most one batch of memory.
+// A view can exist before its response does (a call's view is registered before its job is enqueued, so no
+// wake-up is missed): until start(), wake-ups are kept, up to one batch, and beyond that re-read from Redis.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { decodeEntries, entryId, isTerminal, type StreamEvent } from '@mcp-fleet/shared';
@@ -14,12 +16,10 @@ const READ_BATCH = 256;
 export interface StreamViewOptions {
   streamKey: string;
   streamId: string;
-  channel: string;
   /** the last seq the client already has; delivery starts after it */
   afterSeq: number;
   /** end the response after the stream's terminal event (request streams) */
   endOnTerminal: boolean;
-  sink: EventSink;
   onClose: (view: StreamView) => void;
 }
 
@@ -29,7 +29,9 @@ export class StreamView {
   private dirty = false;
   private waitingDrain = false;
   private closed = false;
-  /** set on views that hold a stream exclusively (the standalone GET stream) */
+  private sink?: EventSink;
+  private early: StreamEvent[] = [];
+  /** the token this view claimed its stream with (a takeover carrying another token closes it) */
   owner?: string;
 
   constructor(
@@ -38,19 +40,31 @@ export class StreamView {
     private readonly log: Logger,
   ) {
     this.lastSeq = opts.afterSeq;
-    opts.sink.raw.on('close', () => this.close());
   }
 
-  get channel(): string {
-    return this.opts.channel;
-  }
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Connects the view to its response and delivers what arrived before. */
+  start(sink: EventSink): void {
+    if (this.closed) return;
+    this.sink = sink;
+    sink.raw.on('close', () => this.close());
+    const early = this.early;
+    this.early = [];
+    for (const ev of early) this.onWake(ev);
+    if (this.dirty) void this.pull();
   }
 
   /** A wake-up arrived for this stream. */
   onWake(ev: StreamEvent): void {
     if (this.closed || ev.seq <= this.lastSeq) return;
+    if (!this.sink) {
+      if (this.early.length < READ_BATCH) this.early.push(ev);
+      else this.dirty = true;
+      return;
+    }
     if (!this.reading && !this.waitingDrain && ev.seq === this.lastSeq + 1) {
       this.deliver(ev);
       return;
@@ -59,9 +73,9 @@ export class StreamView {
     void this.pull();
   }
 
-  /** Reads what is in Redis after the last delivered event; called once at attach and whenever behind. */
+  /** Reads what is in Redis after the last delivered event; called at attach and whenever behind. */
   async pull(): Promise<void> {
-    if (this.reading || this.waitingDrain || this.closed) return;
+    if (!this.sink || this.reading || this.waitingDrain || this.closed) return;
     this.reading = true;
     try {
       let full: boolean;
@@ -94,16 +108,17 @@ export class StreamView {
   }
 
   private deliver(ev: StreamEvent): void {
+    const sink = this.sink!;
     this.lastSeq = ev.seq;
-    const room = this.opts.sink.deliver(this.opts.streamId, ev);
-    if ((isTerminal(ev.kind) && this.opts.endOnTerminal) || (ev.kind === 'c' && this.opts.sink.pollable)) {
-      this.opts.sink.end();
+    const room = sink.deliver(this.opts.streamId, ev);
+    if ((isTerminal(ev.kind) && this.opts.endOnTerminal) || (ev.kind === 'c' && sink.pollable)) {
+      sink.end();
       this.close();
       return;
     }
     if (!room) {
       this.waitingDrain = true;
-      this.opts.sink.raw.once('drain', () => {
+      sink.raw.once('drain', () => {
         this.waitingDrain = false;
         this.dirty = true;
         void this.pull();
@@ -112,23 +127,25 @@ export class StreamView {
   }
 
   keepalive(): void {
-    if (!this.closed && !this.waitingDrain) this.opts.sink.comment('keep-alive');
+    if (this.sink && !this.closed && !this.waitingDrain) this.sink.comment('keep-alive');
   }
 
-  /** Ends the response normally (shutdown, session deleted). */
+  /** Ends the response normally (shutdown, session deleted, another connection took the stream over). */
   end(): void {
-    this.opts.sink.end();
+    this.sink?.end();
     this.close();
   }
 
   private abort(): void {
-    this.opts.sink.abort();
+    this.sink?.abort();
     this.close();
   }
 
-  private close(): void {
+  /** Stops the view without a response (its call could not be started). */
+  close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.early = [];
     this.opts.onClose(this);
   }
 }

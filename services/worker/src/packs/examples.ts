@@ -4,15 +4,18 @@ import { defineTool, type AnyTool } from '../define-tool.ts';
 import { defineResource, defineResourceTemplate } from '../define-resource.ts';
 import { definePrompt } from '../define-prompt.ts';
 
+/** Waits `ms`, or one turn of the event loop for 0 (setTimeout(0) would wait at least 1 ms); abortable. */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
+    const done = () => {
       signal.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    };
+    const t = ms > 0 ? setTimeout(done, ms) : setImmediate(done);
     const onAbort = () => {
-      clearTimeout(t);
+      if (ms > 0) clearTimeout(t as NodeJS.Timeout);
+      else clearImmediate(t as NodeJS.Immediate);
       reject(signal.reason);
     };
     signal.addEventListener('abort', onAbort, { once: true });
