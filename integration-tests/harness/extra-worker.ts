@@ -1,7 +1,6 @@
 // Adds a worker process to a fleet that is already running (startFleet starts its workers up front only): same
 // Redis and key prefix, its own tool packs and, by default, its own queue.
-import { configKeys } from '../../shared/src/config.ts';
-import type { Fleet, WorkerNode } from './fleet.ts';
+import { baseEnv, type Fleet, type WorkerNode } from './fleet.ts';
 import { FleetProcess } from './process.ts';
 
 export interface ExtraWorkerOptions {
@@ -17,14 +16,6 @@ export interface ExtraWorkerOptions {
   /** stem of the log file name (default: the node id) */
   logName?: string;
   readyTimeoutMs?: number;
-}
-
-/** The parent environment without anything that would configure the process behind the test's back. */
-function baseEnv(): Record<string, string> {
-  const strip = new Set<string>([...configKeys, 'NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !strip.has(k)) out[k] = v;
-  return out;
 }
 
 /** Starts the worker and resolves once it logged "worker ready"; the caller stops it (kill or proc.stop()). */

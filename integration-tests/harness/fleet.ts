@@ -62,7 +62,7 @@ function testFileStem(): string {
 }
 
 /** The parent environment without anything that would configure the fleet behind the test's back. */
-function baseEnv(): Record<string, string> {
+export function baseEnv(): Record<string, string> {
   const out: Record<string, string> = {};
   // Config keys (a test sets its own), the test runner's own context, and OpenTelemetry exporter settings
   // (a test fleet must not ship telemetry anywhere but 127.0.0.1).

@@ -6,8 +6,8 @@
 // status, content type — and every JSON-RPC message read back from the response body (JSON or SSE), so tests can
 // assert where each request landed and what the wire carried (resultType, ttlMs, cacheScope, subscription ids),
 // which the client's typed results do not expose.
+import { startExtraWorker } from './extra-worker.ts';
 import { Client, StreamableHTTPClientTransport, type ClientCapabilities } from '@modelcontextprotocol/client';
-import { configKeys } from '../../shared/src/config.ts';
 import type { Fleet, WorkerNode } from './fleet.ts';
 import { ACCEPT_BOTH, SseReader, frameMessage, mediaType } from './http.ts';
 import { FleetProcess, type LogEntry } from './process.ts';
@@ -344,39 +344,9 @@ export function complaints(proc: FleetProcess): string[] {
 }
 
 /** Adds a worker process (its own tool packs and queue) to a running fleet; resolves when it is ready. */
-export async function addWorker(
+export function addWorker(
   fleet: Fleet,
   opts: { nodeId: string; toolPacks: string; queue?: string; env?: Record<string, string>; logName?: string },
 ): Promise<WorkerNode> {
-  const strip = new Set<string>([...configKeys, 'NODE_TEST_CONTEXT', 'NODE_OPTIONS']);
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !strip.has(k) && !k.startsWith('OTEL_')) env[k] = v;
-  const proc = new FleetProcess({
-    role: 'worker',
-    nodeId: opts.nodeId,
-    logName: opts.logName ?? 'modern',
-    env: {
-      ...env,
-      REDIS_URL: fleet.redis.url,
-      KEY_PREFIX: fleet.keyPrefix,
-      NODE_ID: opts.nodeId,
-      LOG_LEVEL: 'info',
-      TOOL_PACKS: opts.toolPacks,
-      QUEUE: opts.queue ?? opts.nodeId,
-      ...opts.env,
-    },
-  });
-  try {
-    await proc.waitForLog((e) => e.msg === 'worker ready', 20_000, '"worker ready"');
-  } catch (err) {
-    await proc.stop();
-    throw err;
-  }
-  return {
-    nodeId: opts.nodeId,
-    proc,
-    pid: proc.pid,
-    kill: (signal) => proc.kill(signal),
-    waitForLog: (pred, timeoutMs, what) => proc.waitForLog(pred, timeoutMs, what),
-  };
+  return startExtraWorker(fleet, { ...opts, logName: opts.logName ?? 'modern' });
 }

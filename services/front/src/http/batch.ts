@@ -1,7 +1,7 @@
 // JSON-RPC batches, for sessions that negotiated 2025-03-26 (the only version that has them). Every request of
 // the batch is answered in one JSON array; notifications and responses are handled as single messages are.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { newRequestStreamId } from '@mcp-fleet/shared';
+import { startCall } from '../dispatch/start-call.ts';
 import type { FrontDeps } from '../deps.ts';
 import { FleetError } from '../errors.ts';
 import type { Exchange, JobRequest, JsonRpcResponse } from '../protocol/exchange.ts';
@@ -23,16 +23,7 @@ class CollectExchange implements Exchange {
   }
 
   async run(request: JobRequest, queue: string): Promise<void> {
-    const { hub, keys, dispatcher } = this.deps;
-    const streamId = newRequestStreamId(request.session.sessionId);
-    const job = { ...request, streamId, jobId: streamId };
-    const view = hub.prepare({ streamKey: keys.stream(job.session, streamId), streamId, afterSeq: 0, endOnTerminal: true });
-    try {
-      await dispatcher.enqueue(queue, job, hub.channel);
-    } catch (err) {
-      view.close();
-      throw err;
-    }
+    const { view } = await startCall(this.deps, request, queue);
     const sink = new CollectSink();
     view.start(sink);
     // A cancelled request has no answer: it is left out of the array.

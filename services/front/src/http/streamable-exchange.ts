@@ -1,7 +1,8 @@
 // Streamable HTTP's way back for one POSTed request: front answers as one JSON object; worker jobs on the
 // request's own stream, as SSE (resumable) or, for clients that do not accept SSE, as one JSON object.
 import type { FastifyReply } from 'fastify';
-import { newRequestStreamId, supportsPriming } from '@mcp-fleet/shared';
+import { supportsPriming } from '@mcp-fleet/shared';
+import { startCall } from '../dispatch/start-call.ts';
 import type { FrontDeps } from '../deps.ts';
 import type { Exchange, JobRequest, JsonRpcResponse } from '../protocol/exchange.ts';
 import { JsonSink, SseSink, type EventSink } from '../streams/sinks.ts';
@@ -18,23 +19,13 @@ export class StreamableExchange implements Exchange {
   }
 
   async run(request: JobRequest, queue: string): Promise<void> {
-    const { hub, keys, dispatcher, config } = this.deps;
-    const streamId = newRequestStreamId(request.session.sessionId);
-    const job = { ...request, streamId, jobId: streamId };
-    // Registered before the job exists, so every wake-up reaches it and no initial read is needed.
-    const view = hub.prepare({ streamKey: keys.stream(job.session, streamId), streamId, afterSeq: 0, endOnTerminal: true });
-    try {
-      await dispatcher.enqueue(queue, job, hub.channel);
-    } catch (err) {
-      view.close();
-      throw err;
-    }
+    const { job, view } = await startCall(this.deps, request, queue);
     this.reply_.hijack();
     const raw = this.reply_.raw;
     let sink: EventSink;
     if (this.wantsSse) {
-      const sse = new SseSink(raw, config.SSE_RETRY_MS);
-      if (supportsPriming(request.protocolVersion)) sse.prime(streamId, 0);
+      const sse = new SseSink(raw, this.deps.config.SSE_RETRY_MS);
+      if (supportsPriming(request.protocolVersion)) sse.prime(job.streamId, 0);
       sink = sse;
     } else sink = new JsonSink(raw);
     view.start(sink);

@@ -4,7 +4,7 @@
 import {
   Server, ProtocolError, inputRequired, type McpServerFactory, type RequestStateCodec, type ServerContext,
 } from '@modelcontextprotocol/server';
-import { isLogLevel, randomId, type CallJob, type JobMethod, type LogLevel } from '@mcp-fleet/shared';
+import { isLogLevel, randomId, type JobMethod, type LogLevel } from '@mcp-fleet/shared';
 import { retention, type FrontDeps } from '../deps.ts';
 import { JSONRPC, RpcError } from '../errors.ts';
 import { SERVER_CAPABILITIES, SERVER_INFO, INSTRUCTIONS } from '../protocol/server-info.ts';
@@ -12,6 +12,7 @@ import { deliverAnswer } from '../protocol/session-methods.ts';
 import { allowedHeaders } from '../protocol/requests.ts';
 import { traceOf } from '../protocol/trace.ts';
 import { followJob } from './follow-job.ts';
+import { startCall } from '../dispatch/start-call.ts';
 import { requestDigest, type ParkedCall } from './request-state.ts';
 
 const META = 'io.modelcontextprotocol/';
@@ -116,18 +117,12 @@ async function call(
     const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
     const level = envelope[`${META}logLevel`];
     const namespace = randomId(12);
-    const streamId = `m${randomId(15)}`;
-    call = { session: { principal: 'anon', sessionId: namespace }, streamId, jobId: streamId };
     const meta = ctx.mcpReq._meta as Record<string, unknown> | undefined;
     const token = meta?.progressToken;
-    const prepared = deps.hub.prepare({ streamKey: deps.keys.stream(call.session, streamId), streamId, afterSeq: 0, endOnTerminal: true });
-    from = { prepared };
-    const job = {
+    const started = await startCall(deps, {
       v: 1,
       method,
-      jobId: streamId,
-      streamId,
-      session: call.session,
+      session: { principal: 'anon', sessionId: namespace },
       requestId: ctx.mcpReq.id,
       protocolVersion: String(envelope[`${META}protocolVersion`] ?? '2026-07-28'),
       clientCapabilities: (envelope[`${META}clientCapabilities`] ?? {}) as Record<string, unknown>,
@@ -143,13 +138,9 @@ async function call(
         sessionTtlMs: deps.config.STREAM_TTL_SECONDS * 1000,
         serverRequestTimeoutMs: deps.config.SERVER_REQUEST_TIMEOUT_MS,
       },
-    } satisfies CallJob;
-    try {
-      await deps.dispatcher.enqueue(queue, job, deps.hub.channel);
-    } catch (err) {
-      prepared.close();
-      throw err;
-    }
+    }, queue);
+    call = { session: started.job.session, streamId: started.job.streamId, jobId: started.job.jobId };
+    from = { prepared: started.view };
   }
 
   const progressToken = (ctx.mcpReq._meta as Record<string, unknown> | undefined)?.progressToken;

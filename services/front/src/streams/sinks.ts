@@ -29,8 +29,10 @@ export class SseSink implements EventSink {
   private headerTimer?: NodeJS.Timeout;
   constructor(readonly raw: ServerResponse, private readonly retryMs: number, extraHeaders: Record<string, string> = {}) {
     raw.writeHead(200, { ...SSE_HEADERS, ...extraHeaders });
+    // (No headersSent check: Node reports true right after writeHead, before anything reached the socket.)
     this.headerTimer = setTimeout(() => {
-      if (!raw.headersSent && !raw.destroyed) raw.flushHeaders();
+      this.headerTimer = undefined;
+      if (!raw.destroyed && !raw.writableEnded) raw.flushHeaders();
     }, HEADER_DELAY_MS);
     raw.once('close', () => clearTimeout(this.headerTimer));
   }
