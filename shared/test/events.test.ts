@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import {
-  decodeEntries, decodeWake, formatEventId, isStreamId, isTerminal, newRequestStreamId, parseEventId, sseFrame,
+  decodeEntries, decodeNodeWake, decodeWake, formatEventId, isStreamId, isTerminal, newRequestStreamId, parseEventId, sseFrame,
   randomId, standaloneStreamId,
 } from '../src/index.ts';
 
@@ -118,4 +118,12 @@ test('consecutive sseFrames parse as separate events in order', () => {
   const text = [1, 2, 3].map((seq) => sseFrame(s, { seq, kind: 'm', data: JSON.stringify({ seq }) })).join('');
   const { events } = parseSse(text);
   assert.deepEqual(events.map((e) => [e.id, JSON.parse(e.data).seq]), [[`${s}:1`, 1], [`${s}:2`, 2], [`${s}:3`, 3]]);
+});
+
+test('decodeNodeWake: a wake-up or a takeover, for the stream key before the newline', () => {
+  const key = 'mcpf:{anon:s1}:stream:abc';
+  assert.deepEqual(decodeNodeWake(`${key}\n7 m {"a":"b c"}`), { streamKey: key, event: { seq: 7, kind: 'm', data: '{"a":"b c"}' } });
+  assert.deepEqual(decodeNodeWake(`${key}\ntakeover tok123`), { streamKey: key, takeover: 'tok123' });
+  assert.equal(decodeNodeWake('no newline here'), undefined);
+  assert.equal(decodeNodeWake(`${key}\nnot a wake`), undefined);
 });
