@@ -16,8 +16,9 @@ export function createRedis(url: string, role: RedisRole, name: string, log?: Lo
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
   };
   const byRole: Record<RedisRole, RedisOptions> = {
-    // Auto-pipelining sends the commands of one event-loop tick in one write: fewer syscalls at load, same order.
-    command: { enableOfflineQueue: true, maxRetriesPerRequest: 1, connectTimeout: 2000, enableAutoPipelining: true },
+    // No auto-pipelining: ioredis defers each command to setImmediate to batch it, a tick added to every hop of a
+    // call (measured: it cost latency here and bought no throughput); commands that belong together use MULTI.
+    command: { enableOfflineQueue: true, maxRetriesPerRequest: 1, connectTimeout: 2000 },
     subscriber: { maxRetriesPerRequest: null },
     bullmq: { maxRetriesPerRequest: null, enableReadyCheck: false },
   };
