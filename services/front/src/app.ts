@@ -19,6 +19,9 @@ export function buildApp(deps: FrontDeps): FastifyInstance {
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
     // Per-request logs would dominate at load; our own lines carry session and job ids.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request: an SSE stream keeps its request alive for hours, and our log lines name the
+    // session and job themselves.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: deps.config.MAX_BODY_BYTES,
     // fastify's requestTimeout defaults to 0 (none): bound how long a client may take to send a request.
     requestTimeout: deps.config.REQUEST_TIMEOUT_MS,
