@@ -28,6 +28,9 @@ export interface StreamEvent {
   data: string;
 }
 
+/** A wake-up: the event itself when it is small, or only its seq and kind (then read it from the stream). */
+export type Wake = Omit<StreamEvent, 'data'> & { data?: string };
+
 /** The stream ends after this event. */
 export function isTerminal(kind: EventKind): boolean {
   return kind === 'f' || kind === 'e';
@@ -72,7 +75,7 @@ export function decodeEntries(entries: [string, string[]][]): StreamEvent[] {
 }
 
 /** A message on a node's channel: the stream it concerns, and either a wake-up or a takeover. */
-export function decodeNodeWake(payload: string): { streamKey: string; takeover?: string; event?: StreamEvent } | undefined {
+export function decodeNodeWake(payload: string): { streamKey: string; takeover?: string; event?: Wake } | undefined {
   const nl = payload.indexOf('\n');
   if (nl < 1) return undefined;
   const streamKey = payload.slice(0, nl);
@@ -82,14 +85,19 @@ export function decodeNodeWake(payload: string): { streamKey: string; takeover?:
   return event ? { streamKey, event } : undefined;
 }
 
-/** Wake-up payload published with each append: `<seq> <kind> <json>`; the node may deliver it without a read. */
-export function decodeWake(payload: string): StreamEvent | undefined {
+/**
+ * Wake-up payload published with each append: `<seq> <kind> <json>`, which the node may deliver without a read, or
+ * `<seq> <kind>` for a large event (no data: the node reads it from the stream).
+ */
+export function decodeWake(payload: string): Wake | undefined {
   const a = payload.indexOf(' ');
-  const b = payload.indexOf(' ', a + 1);
-  if (a < 1 || b !== a + 2) return undefined;
+  if (a < 1 || payload.length < a + 2) return undefined;
   const seq = Number(payload.slice(0, a));
   if (!Number.isSafeInteger(seq)) return undefined;
-  return { seq, kind: payload[a + 1] as EventKind, data: payload.slice(b + 1) };
+  const kind = payload[a + 1] as EventKind;
+  if (payload.length === a + 2) return { seq, kind };
+  if (payload[a + 2] !== ' ') return undefined;
+  return { seq, kind, data: payload.slice(a + 3) };
 }
 
 /** One SSE frame for an event; `data` holds no newline because JSON.stringify escapes them. */

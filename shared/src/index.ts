@@ -5,7 +5,7 @@ export {
 } from './keys.ts';
 export {
   decodeEntries, decodeWake, decodeNodeWake, entryId, formatEventId, isStreamId, isTerminal, parseEventId, sseFrame,
-  type EventKind, type StreamEvent,
+  type EventKind, type StreamEvent, type Wake,
 } from './events.ts';
 export {
   STREAMABLE_VERSIONS, MODERN_VERSIONS, isModernVersion, LATEST_VERSION, DEFAULT_NEGOTIATED_VERSION, LOG_LEVELS, isStreamableVersion,

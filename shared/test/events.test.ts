@@ -66,8 +66,13 @@ test('decodeWake decodes `<seq> <kind> <json>` and keeps spaces in the data', ()
   assert.deepEqual(decodeWake('3 e '), { seq: 3, kind: 'e', data: '' });
 });
 
+test('decodeWake: a wake-up for a large event carries no data (the node reads it)', () => {
+  assert.deepEqual(decodeWake('5 m'), { seq: 5, kind: 'm' });
+  assert.deepEqual(decodeWake('12 f'), { seq: 12, kind: 'f' });
+});
+
 test('decodeWake rejects malformed payloads', () => {
-  for (const p of ['', '5', '5 m', ' m {}', 'x m {}', '5 mm {}', '5  {}', '1e400 m {}', '99999999999999999999 m {}']) {
+  for (const p of ['', '5', ' m {}', 'x m {}', '5 mm {}', '5  {}', '1e400 m {}', '99999999999999999999 m {}']) {
     assert.equal(decodeWake(p), undefined, `expected ${JSON.stringify(p)} to be rejected`);
   }
 });

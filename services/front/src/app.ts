@@ -39,7 +39,15 @@ export function buildApp(deps: FrontDeps): FastifyInstance {
   app.get('/readyz', async (_req, reply) => {
     try {
       await deps.redis.ping();
-      return { status: 'ready', node: deps.nodeId, openStreams: deps.hub.openStreams, catalog: deps.catalog.catalogVersion };
+      const mb = (n: number) => Math.round(n / 1048576);
+      const m = process.memoryUsage();
+      return {
+        status: 'ready',
+        node: deps.nodeId,
+        openStreams: deps.hub.openStreams,
+        catalog: deps.catalog.catalogVersion,
+        memoryMb: { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers) },
+      };
     } catch {
       return reply.code(503).send({ status: 'redis unavailable', node: deps.nodeId });
     }

@@ -37,5 +37,11 @@ if refresh then
   redis.call('PEXPIRE', KEYS[1], ttl)
   redis.call('PEXPIRE', KEYS[2], ttl)
 end
-if m[5] then redis.call('PUBLISH', m[5], KEYS[1] .. '\n' .. seq .. ' ' .. kind .. ' ' .. ARGV[2]) end
+-- The wake-up carries the event when it is small (the node writes it without a read); a large one only says where
+-- to read, so a node whose client is not reading never receives megabytes it cannot use.
+if m[5] then
+  local wake = KEYS[1] .. '\n' .. seq .. ' ' .. kind
+  if #ARGV[2] <= 8192 then wake = wake .. ' ' .. ARGV[2] end
+  redis.call('PUBLISH', m[5], wake)
+end
 return seq

@@ -3,15 +3,18 @@
 // Events reach the view two ways: the wake-up published with each append carries the event itself, and a view
 // that is caught up and whose socket has room delivers it at once (no read). Otherwise (a gap, a full socket, a
 // read already running) the view marks itself dirty and pulls with XRANGE after the last delivered seq, one batch
-// at a time and only when the socket drains: a slow client costs at most one batch of memory.
+// at a time and only when the socket drains; what a batch holds beyond what the socket took waits in the view for
+// the next drain (never re-read). Batches are sized to about BATCH_BYTES, so a slow client costs one batch.
 // A view can exist before its response does (a call's view is registered before its job is enqueued, so no
 // wake-up is missed): until start(), wake-ups are kept, up to one batch, and beyond that re-read from Redis.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { decodeEntries, entryId, isTerminal, type StreamEvent } from '@mcp-fleet/shared';
+import { decodeEntries, entryId, isTerminal, type StreamEvent, type Wake } from '@mcp-fleet/shared';
 import type { EventSink } from './sinks.ts';
 
+/** Events per read at most, and the bytes a read should hold: the count adapts to the stream's event size. */
 const READ_BATCH = 256;
+const BATCH_BYTES = 256 * 1024;
 
 export interface StreamViewOptions {
   streamKey: string;
@@ -31,6 +34,9 @@ export class StreamView {
   private closed = false;
   private sink?: EventSink;
   private early: StreamEvent[] = [];
+  /** events read but not yet written (the socket was full): delivered on the next drain */
+  private unsent: StreamEvent[] = [];
+  private batch = READ_BATCH;
   /** the token this view claimed its stream with (a takeover carrying another token closes it) */
   owner?: string;
 
@@ -58,14 +64,15 @@ export class StreamView {
   }
 
   /** A wake-up arrived for this stream. */
-  onWake(ev: StreamEvent): void {
-    if (this.closed || ev.seq <= this.lastSeq) return;
+  onWake(wake: Wake): void {
+    if (this.closed || wake.seq <= this.lastSeq) return;
+    const ev = wake.data === undefined ? undefined : (wake as StreamEvent);
     if (!this.sink) {
-      if (this.early.length < READ_BATCH) this.early.push(ev);
+      if (ev && this.early.length < READ_BATCH) this.early.push(ev);
       else this.dirty = true;
       return;
     }
-    if (!this.reading && !this.waitingDrain && ev.seq === this.lastSeq + 1) {
+    if (ev && !this.reading && !this.waitingDrain && ev.seq === this.lastSeq + 1) {
       this.deliver(ev);
       return;
     }
@@ -78,14 +85,20 @@ export class StreamView {
     if (!this.sink || this.reading || this.waitingDrain || this.closed) return;
     this.reading = true;
     try {
-      let full: boolean;
+      let full = false;
       do {
-        this.dirty = false;
-        const raw = (await this.redis.xrange(
-          this.opts.streamKey, entryId(this.lastSeq + 1), '+', 'COUNT', READ_BATCH,
-        )) as [string, string[]][];
-        full = raw.length === READ_BATCH;
-        for (const ev of decodeEntries(raw)) {
+        if (!this.unsent.length) {
+          this.dirty = false;
+          const count = this.batch;
+          const raw = (await this.redis.xrange(
+            this.opts.streamKey, entryId(this.lastSeq + 1), '+', 'COUNT', count,
+          )) as [string, string[]][];
+          full = raw.length === count;
+          this.unsent = decodeEntries(raw);
+          this.sizeBatch(this.unsent);
+        }
+        while (this.unsent.length) {
+          const ev = this.unsent.shift()!;
           if (this.closed) return;
           if (ev.seq <= this.lastSeq) continue;
           if (ev.seq !== this.lastSeq + 1) {
@@ -105,6 +118,13 @@ export class StreamView {
     } finally {
       this.reading = false;
     }
+  }
+
+  /** Next reads take about BATCH_BYTES: fewer events per read when they are large. */
+  private sizeBatch(events: StreamEvent[]): void {
+    if (!events.length) return;
+    const bytes = events.reduce((n, e) => n + e.data.length, 0);
+    this.batch = Math.max(1, Math.min(READ_BATCH, Math.floor((BATCH_BYTES * events.length) / Math.max(bytes, 1))));
   }
 
   private deliver(ev: StreamEvent): void {
@@ -146,6 +166,7 @@ export class StreamView {
     if (this.closed) return;
     this.closed = true;
     this.early = [];
+    this.unsent = [];
     this.opts.onClose(this);
   }
 }
