@@ -28,6 +28,11 @@ export function standaloneStreamId(sessionId: string): string {
 export function newRequestStreamId(sessionId: string): string {
   return `${sessionFingerprint(sessionId)}${randomId(12)}`;
 }
+/** Field of a request in the session's in-flight hash: the JSON-encoded id, so the ids 1 and "1" stay distinct. */
+export function requestField(id: string | number): string {
+  return JSON.stringify(id);
+}
+
 /** Members of the sessions index and resource-subscriber sets. */
 export function sessionMember(s: SessionRef): string {
   return `${s.principal} ${s.sessionId}`;

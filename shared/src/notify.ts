@@ -11,15 +11,17 @@ export interface StandaloneRetention {
 }
 
 /**
- * Appends one notification to a session's standalone stream. Returns false when the session is gone. `writer`
- * makes the append idempotent: the same writer id is applied once per stream (a resend, or several nodes doing the
- * same fan-out).
+ * Appends one JSON-RPC message to a session's standalone stream: a notification (`m`), or — on the legacy HTTP+SSE
+ * transport, where it is the session's only stream — a response (`r`). Returns false when the session is gone.
+ * `writer` makes the append idempotent: the same writer id is applied once per stream (a resend, or several nodes
+ * doing the same fan-out).
  */
-export async function notifySession(
+export async function appendToSessionStream(
   redis: Redis,
   keys: FleetKeys,
   session: SessionRef,
-  message: { method: string; params?: Record<string, unknown> },
+  kind: 'm' | 'r',
+  message: Record<string, unknown>,
   retention: StandaloneRetention,
   writer = randomId(9),
 ): Promise<boolean> {
@@ -28,8 +30,8 @@ export async function notifySession(
     stream: keys.stream(session, streamId),
     meta: keys.streamMeta(session, streamId),
     inflight: keys.inflight(session),
-    kind: 'm',
-    data: JSON.stringify({ jsonrpc: '2.0', ...message }),
+    kind,
+    data: JSON.stringify(message),
     writer,
     writerSeq: 1,
     maxLen: retention.maxEvents,
@@ -37,6 +39,18 @@ export async function notifySession(
     ttlMs: retention.sessionTtlMs,
   });
   return r >= 0;
+}
+
+/** A notification on a session's standalone stream; false when the session is gone. */
+export function notifySession(
+  redis: Redis,
+  keys: FleetKeys,
+  session: SessionRef,
+  message: { method: string; params?: Record<string, unknown> },
+  retention: StandaloneRetention,
+  writer = randomId(9),
+): Promise<boolean> {
+  return appendToSessionStream(redis, keys, session, 'm', { jsonrpc: '2.0', ...message }, retention, writer);
 }
 
 /** Sessions seen within their idle TTL, pruning the ones that expired (index entries outlive their sessions). */

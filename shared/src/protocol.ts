@@ -35,3 +35,6 @@ export function logLevelPasses(level: LogLevel, threshold: LogLevel): boolean {
 }
 
 export type JsonRpcId = string | number;
+
+/** MCP's "resource not found" for 2025-era clients (2026-07-28 answers -32602 instead). */
+export const RESOURCE_NOT_FOUND = -32002;

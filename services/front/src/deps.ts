@@ -1,7 +1,7 @@
 // What the HTTP layer needs from the rest of the node; built once by app.ts.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { FleetConfig, FleetKeys } from '@mcp-fleet/shared';
+import type { CallJob, FleetConfig, FleetKeys } from '@mcp-fleet/shared';
 import type { Catalog } from './catalog/catalog.ts';
 import type { Dispatcher } from './dispatch/dispatcher.ts';
 import type { SessionStore } from './sessions/session-store.ts';
@@ -24,4 +24,12 @@ export interface FrontDeps {
 
 export function retention(config: FleetConfig) {
   return { maxEvents: config.STREAM_MAX_EVENTS, ttlMs: config.STREAM_TTL_SECONDS * 1000 };
+}
+
+/**
+ * The retention a job carries. `sessionTtlMs` is how long the call's session-wide keys live: the session's idle TTL,
+ * or (a 2026-07-28 call, which has no session) the stream TTL.
+ */
+export function jobRetention(config: FleetConfig, sessionTtlMs: number): CallJob['retention'] {
+  return { ...retention(config), sessionTtlMs, serverRequestTimeoutMs: config.SERVER_REQUEST_TIMEOUT_MS };
 }

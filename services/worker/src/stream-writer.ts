@@ -1,7 +1,7 @@
 // Appends one job's messages to its stream. Each append carries this writer's id and a sequence number, so a
 // command that ioredis resends after a reconnect is applied once (see append-event-3.lua).
 import type { Redis } from 'ioredis';
-import { appendEvent, randomId, type CallJob, type EventKind, type FleetKeys } from '@mcp-fleet/shared';
+import { appendEvent, randomId, requestField, type CallJob, type EventKind, type FleetKeys } from '@mcp-fleet/shared';
 
 export class StreamWriter {
   private seq = 0;
@@ -30,7 +30,7 @@ export class StreamWriter {
       progress,
       maxLen: this.job.retention.maxEvents,
       ttlMs: this.job.sharedStream ? this.job.retention.sessionTtlMs : this.job.retention.ttlMs,
-      requestField: JSON.stringify(this.job.requestId),
+      requestField: requestField(this.job.requestId),
     });
     return r > 0;
   }
@@ -58,7 +58,7 @@ export class StreamWriter {
   /** Ends the call with no response (cancelled): a request's own stream ends; a shared stream goes on. */
   async end(): Promise<void> {
     if (this.job.sharedStream) {
-      await this.redis.hdel(this.keys.inflight(this.job.session), JSON.stringify(this.job.requestId));
+      await this.redis.hdel(this.keys.inflight(this.job.session), requestField(this.job.requestId));
       return;
     }
     await this.append('e', undefined);

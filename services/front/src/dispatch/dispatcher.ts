@@ -2,7 +2,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  appendEvent, jobName, openStream, randomId,
+  appendEvent, jobName, openStream, randomId, requestField,
   type CallJob, type FleetKeys, type JsonRpcId, type SessionRef,
 } from '@mcp-fleet/shared';
 
@@ -87,9 +87,4 @@ export class Dispatcher {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
-}
-
-/** In-flight hash fields are JSON-encoded ids, so the request id 1 and "1" stay distinct. */
-export function requestField(id: JsonRpcId): string {
-  return JSON.stringify(id);
 }

@@ -3,9 +3,7 @@
 // stream, wherever it is held. Both are views over the same Redis streams as Streamable HTTP.
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import {
-  appendEvent, randomId, standaloneStreamId, type StreamEvent,
-} from '@mcp-fleet/shared';
+import { appendToSessionStream, randomId, standaloneStreamId, type StreamEvent } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import { FleetError } from '../errors.ts';
 import type { Exchange, JobRequest, JsonRpcResponse } from '../protocol/exchange.ts';
@@ -48,18 +46,10 @@ class LegacyExchange implements Exchange {
 
   /** Front answers are one more message on the session's stream. */
   async reply(response: JsonRpcResponse): Promise<void> {
-    const { keys, config } = this.deps;
-    const streamId = standaloneStreamId(this.session.sessionId);
-    await appendEvent(this.deps.redis, {
-      stream: keys.stream(this.session, streamId),
-      meta: keys.streamMeta(this.session, streamId),
-      inflight: keys.inflight(this.session),
-      kind: 'r',
-      data: JSON.stringify(response),
-      writer: randomId(9),
-      writerSeq: 1,
-      maxLen: config.STREAM_MAX_EVENTS,
-      ttlMs: config.SESSION_TTL_SECONDS * 1000,
+    const { redis, keys, config } = this.deps;
+    await appendToSessionStream(redis, keys, this.session, 'r', response, {
+      maxEvents: config.STREAM_MAX_EVENTS,
+      sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
     });
   }
 

@@ -5,7 +5,7 @@ import {
   Server, ProtocolError, inputRequired, type McpServerFactory, type RequestStateCodec, type ServerContext,
 } from '@modelcontextprotocol/server';
 import { isLogLevel, randomId, type JobMethod, type LogLevel } from '@mcp-fleet/shared';
-import { retention, type FrontDeps } from '../deps.ts';
+import { jobRetention, type FrontDeps } from '../deps.ts';
 import { JSONRPC, RpcError } from '../errors.ts';
 import { SERVER_CAPABILITIES, SERVER_INFO, INSTRUCTIONS } from '../protocol/server-info.ts';
 import { deliverAnswer } from '../protocol/session-methods.ts';
@@ -133,11 +133,7 @@ async function call(
       logLevel: isLogLevel(level) ? (level as LogLevel) : 'none',
       trace: traceOf(meta, headersOf(ctx)),
       headers: allowedHeaders(deps.config.HEADERS_TO_TOOLS, headersOf(ctx)),
-      retention: {
-        ...retention(deps.config),
-        sessionTtlMs: deps.config.STREAM_TTL_SECONDS * 1000,
-        serverRequestTimeoutMs: deps.config.SERVER_REQUEST_TIMEOUT_MS,
-      },
+      retention: jobRetention(deps.config, deps.config.STREAM_TTL_SECONDS * 1000),
     }, queue);
     call = { session: started.job.session, streamId: started.job.streamId, jobId: started.job.jobId };
     from = { prepared: started.view };

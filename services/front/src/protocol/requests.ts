@@ -6,8 +6,8 @@ import {
   ListResourcesRequestSchema, ListResourceTemplatesRequestSchema, ListToolsRequestSchema, ReadResourceRequestSchema,
   SetLevelRequestSchema, SubscribeRequestSchema, UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { JobMethod } from '@mcp-fleet/shared';
-import { retention, type FrontDeps } from '../deps.ts';
+import { RESOURCE_NOT_FOUND, type JobMethod } from '@mcp-fleet/shared';
+import { jobRetention, type FrontDeps } from '../deps.ts';
 import { JSONRPC, RpcError } from '../errors.ts';
 import type { Session } from '../sessions/session-store.ts';
 import type { Exchange, JobRequest } from './exchange.ts';
@@ -15,8 +15,6 @@ import type { RpcRequest } from './jsonrpc.ts';
 import { errorResponse, paramsOf, resultResponse } from './messages.ts';
 import { traceOf } from './trace.ts';
 
-/** MCP's "resource not found" for 2025-era clients. */
-const RESOURCE_NOT_FOUND = -32002;
 
 export async function handleRequest(
   deps: FrontDeps,
@@ -128,11 +126,7 @@ function buildJob(
     logLevel: session.logLevel,
     trace: traceOf(meta, headers),
     headers: allowedHeaders(deps.config.HEADERS_TO_TOOLS, headers),
-    retention: {
-      ...retention(deps.config),
-      sessionTtlMs: deps.config.SESSION_TTL_SECONDS * 1000,
-      serverRequestTimeoutMs: deps.config.SERVER_REQUEST_TIMEOUT_MS,
-    },
+    retention: jobRetention(deps.config, deps.config.SESSION_TTL_SECONDS * 1000),
   };
 }
 

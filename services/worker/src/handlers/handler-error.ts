@@ -5,8 +5,5 @@ export class HandlerError extends Error {
   }
 }
 
-/** MCP's "resource not found" for 2025-era clients (2026-07-28 uses -32602). */
-export const RESOURCE_NOT_FOUND = -32002;
-
 /** 2026-07-28: the request needs a client capability the client did not declare. */
 export const MISSING_CLIENT_CAPABILITY = -32021;

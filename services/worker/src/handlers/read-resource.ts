@@ -1,10 +1,10 @@
 // resources/read on a worker: a static resource by URI, else the first template that matches.
 import type { CallJob } from '@mcp-fleet/shared';
 import type { HandlerContext } from '../define-tool.ts';
-import { templateMatcher } from '@mcp-fleet/shared';
+import { RESOURCE_NOT_FOUND, templateMatcher } from '@mcp-fleet/shared';
 import type { ResourceContents } from '../define-resource.ts';
 import type { Pack } from '../pack.ts';
-import { HandlerError, RESOURCE_NOT_FOUND } from './handler-error.ts';
+import { HandlerError } from './handler-error.ts';
 
 export async function readResource(job: CallJob, pack: Pack, ctx: HandlerContext): Promise<{ contents: ResourceContents[] }> {
   const uri = job.target;
