@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 if (!existsSync(new URL('../node_modules/.package-lock.json', import.meta.url))) {
-  // npm install with the lock (not npm ci, which rejects this lock on Linux: see .ci/run).
-  console.error('mcp-fleet: installing dependencies (npm install)…');
+  // npm ci: exactly the committed lock.
+  console.error('mcp-fleet: installing dependencies (npm ci)…');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const r = spawnSync(npm, ['install', '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: new URL('..', import.meta.url) });
+  const r = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: new URL('..', import.meta.url) });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
