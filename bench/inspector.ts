@@ -17,7 +17,9 @@ export async function attachInspector(proc: Proc, timeoutMs = 10_000): Promise<I
   const ws = new WebSocket(url);
   await new Promise<void>((resolve, reject) => {
     ws.addEventListener('open', () => resolve(), { once: true });
-    ws.addEventListener('error', () => reject(new Error(`cannot attach to the inspector of ${proc.name}`)), { once: true });
+    ws.addEventListener('error', () => reject(new Error(`cannot attach to the inspector of ${proc.name}`)), {
+      once: true,
+    });
   });
   let nextId = 0;
   const pending = new Map<number, (result: unknown) => void>();

@@ -35,14 +35,23 @@ const BASE_HEADERS = {
 };
 
 export function pool(origin: string, connections: number): Pool {
-  return new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 60_000, bodyTimeout: 120_000 });
+  return new Pool(origin, {
+    connections,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    headersTimeout: 60_000,
+    bodyTimeout: 120_000,
+  });
 }
 
 export class McpClient {
   sessionId?: string;
   private nextId = 1;
 
-  constructor(readonly target: Target, readonly dispatcher: Dispatcher) {}
+  constructor(
+    readonly target: Target,
+    readonly dispatcher: Dispatcher,
+  ) {}
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     const h: Record<string, string> = { ...BASE_HEADERS, 'mcp-protocol-version': PROTOCOL_VERSION, ...extra };
@@ -53,17 +62,32 @@ export class McpClient {
   /** initialize (+ notifications/initialized for sessionful servers). Stateless servers answer it too. */
   async initialize(): Promise<void> {
     const body = {
-      jsonrpc: '2.0', id: this.nextId++, method: 'initialize',
-      params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'mcp-fleet-bench', version: '1' } },
+      jsonrpc: '2.0',
+      id: this.nextId++,
+      method: 'initialize',
+      params: {
+        protocolVersion: PROTOCOL_VERSION,
+        capabilities: {},
+        clientInfo: { name: 'mcp-fleet-bench', version: '1' },
+      },
     };
-    const res = await this.dispatcher.request({ origin: this.target.origin, path: MCP_PATH, method: 'POST', headers: BASE_HEADERS, body: JSON.stringify(body) });
+    const res = await this.dispatcher.request({
+      origin: this.target.origin,
+      path: MCP_PATH,
+      method: 'POST',
+      headers: BASE_HEADERS,
+      body: JSON.stringify(body),
+    });
     await readOutcome(res, 'initialize');
     const sid = res.headers['mcp-session-id'];
     if (this.target.sessionful) {
       if (typeof sid !== 'string') throw new Error(`${this.target.label}: initialize returned no mcp-session-id`);
       this.sessionId = sid;
       const n = await this.dispatcher.request({
-        origin: this.target.origin, path: MCP_PATH, method: 'POST', headers: this.headers(),
+        origin: this.target.origin,
+        path: MCP_PATH,
+        method: 'POST',
+        headers: this.headers(),
         body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
       });
       await n.body.dump();
@@ -75,7 +99,10 @@ export class McpClient {
     const params: Record<string, unknown> = { name, arguments: args };
     if (progressToken !== undefined) params._meta = { progressToken };
     const res = await this.dispatcher.request({
-      origin: this.target.origin, path: MCP_PATH, method: 'POST', headers: this.headers(),
+      origin: this.target.origin,
+      path: MCP_PATH,
+      method: 'POST',
+      headers: this.headers(),
       body: JSON.stringify({ jsonrpc: '2.0', id: this.nextId++, method: 'tools/call', params }),
     });
     const out = await readOutcome(res, `tools/call ${name}`);
@@ -86,7 +113,12 @@ export class McpClient {
   /** DELETE the session (sessionful servers). */
   async close(): Promise<void> {
     if (!this.sessionId) return;
-    const res = await this.dispatcher.request({ origin: this.target.origin, path: MCP_PATH, method: 'DELETE', headers: this.headers() });
+    const res = await this.dispatcher.request({
+      origin: this.target.origin,
+      path: MCP_PATH,
+      method: 'DELETE',
+      headers: this.headers(),
+    });
     await res.body.dump();
   }
 
@@ -116,7 +148,8 @@ export class McpClient {
 async function readOutcome(res: Dispatcher.ResponseData, what: string): Promise<CallOutcome> {
   const type = String(res.headers['content-type'] ?? '');
   const out: CallOutcome = { events: 0, progress: 0, ids: [] };
-  if (res.statusCode >= 300) throw new Error(`${what}: HTTP ${res.statusCode} ${(await res.body.text()).slice(0, 300)}`);
+  if (res.statusCode >= 300)
+    throw new Error(`${what}: HTTP ${res.statusCode} ${(await res.body.text()).slice(0, 300)}`);
   if (type.startsWith('application/json')) {
     out.response = (await res.body.json()) as CallOutcome['response'];
     out.events = 1;
@@ -163,5 +196,11 @@ export function percentile(samples: number[], p: number): number {
 
 export function summarize(samples: number[]): { n: number; p50: number; p90: number; p99: number; mean: number } {
   const mean = samples.reduce((a, b) => a + b, 0) / (samples.length || 1);
-  return { n: samples.length, p50: percentile(samples, 50), p90: percentile(samples, 90), p99: percentile(samples, 99), mean };
+  return {
+    n: samples.length,
+    p50: percentile(samples, 50),
+    p90: percentile(samples, 90),
+    p99: percentile(samples, 99),
+    mean,
+  };
 }

@@ -34,7 +34,10 @@ export class Proc {
   /** set once stop() was called: an exit after it is expected */
   stopped = false;
 
-  constructor(readonly name: string, readonly child: ChildProcess) {
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
     live.add(this);
     this.exited = new Promise((resolve) =>
       child.once('exit', (code) => {
@@ -47,8 +50,7 @@ export class Proc {
       let buf = '';
       s?.on('data', (chunk: string) => {
         buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
           this.lines.push(buf.slice(0, nl));
           if (this.lines.length > 200) this.lines.shift();
           buf = buf.slice(nl + 1);
@@ -158,7 +160,11 @@ export function cpuMs(pid: number): number {
 /** Measures the CPU each process uses between start() and stop(), as a share of one core over the interval. */
 export function cpuMeter(pids: Record<string, number | undefined>) {
   const t0 = performance.now();
-  const start = Object.fromEntries(Object.entries(pids).filter(([, p]) => p).map(([k, p]) => [k, cpuMs(p!)]));
+  const start = Object.fromEntries(
+    Object.entries(pids)
+      .filter(([, p]) => p)
+      .map(([k, p]) => [k, cpuMs(p!)]),
+  );
   return () => {
     const ms = performance.now() - t0;
     return Object.fromEntries(Object.entries(start).map(([k, c]) => [k, +((cpuMs(pids[k]!) - c) / ms).toFixed(2)]));

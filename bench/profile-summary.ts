@@ -16,7 +16,11 @@ if (!file) {
 }
 const top = Number(topArg ?? 25);
 const prof = JSON.parse(readFileSync(file, 'utf8')) as {
-  nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[];
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
 };
 // Self time per node from the samples after `skip` (µs from the start); each sample weighs its time delta.
 const skipUs = Number(skipArg ?? 0) * 1e6;
@@ -53,9 +57,13 @@ for (const n of prof.nodes) {
 const show = (title: string, m: Map<string, number>) => {
   process.stdout.write(`\n${title}\n`);
   for (const [k, hits] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    process.stdout.write(`${((hits / totalHits) * 100).toFixed(1).padStart(5)}%  ${(hits * msPerHit).toFixed(0).padStart(6)} ms  ${k}\n`);
+    process.stdout.write(
+      `${((hits / totalHits) * 100).toFixed(1).padStart(5)}%  ${(hits * msPerHit).toFixed(0).padStart(6)} ms  ${k}\n`,
+    );
   }
 };
-process.stdout.write(`${file}: ${((prof.endTime - prof.startTime) / 1e6).toFixed(1)} s profiled, ${(totalHits / 1e6).toFixed(1)} s counted (after ${skipUs / 1e6} s)\n`);
+process.stdout.write(
+  `${file}: ${((prof.endTime - prof.startTime) / 1e6).toFixed(1)} s profiled, ${(totalHits / 1e6).toFixed(1)} s counted (after ${skipUs / 1e6} s)\n`,
+);
 show('self time by module', byModule);
 show('self time by function', byFunction);

@@ -20,7 +20,11 @@ export interface Row {
 }
 
 export function row(
-  figure: string, unit: string, fleet: number | null, baseline: number | null, baselineLabel?: string,
+  figure: string,
+  unit: string,
+  fleet: number | null,
+  baseline: number | null,
+  baselineLabel?: string,
   target?: { text: string; met: (fleet: number, ratio: number | null) => boolean },
   note?: string,
 ): Row {
@@ -79,7 +83,11 @@ const HEADER = ['figure', 'fleet', 'baseline', 'ratio', 'target', 'met?'];
 export function textTable(rows: Row[]): string {
   const all = [HEADER, ...rows.map(cells)];
   const widths = HEADER.map((_, i) => Math.max(...all.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((s, i) => s.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((s, i) => s.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(all[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
 }
 
@@ -116,9 +124,19 @@ export function machine(): Record<string, unknown> {
 /** Versions of what was measured: the SDK baselines, the fleet's main dependencies, Redis, the fleet's commit. */
 export function versions(root: string, redisInfo: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const pkg of ['@modelcontextprotocol/sdk', '@modelcontextprotocol/server', 'undici', 'fastify', 'bullmq', 'ioredis', 'tsx']) {
+  for (const pkg of [
+    '@modelcontextprotocol/sdk',
+    '@modelcontextprotocol/server',
+    'undici',
+    'fastify',
+    'bullmq',
+    'ioredis',
+    'tsx',
+  ]) {
     try {
-      out[pkg] = (JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+      out[pkg] = (
+        JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }
+      ).version;
     } catch {
       out[pkg] = '?';
     }
@@ -127,7 +145,9 @@ export function versions(root: string, redisInfo: string): Record<string, string
   try {
     const git = (args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
     out.fleetCommit = git(['rev-parse', '--short', 'HEAD']);
-    out.fleetTree = git(['status', '--porcelain', '--', 'shared', 'services']) ? 'modified (uncommitted changes in shared/ or services/)' : 'clean';
+    out.fleetTree = git(['status', '--porcelain', '--', 'shared', 'services'])
+      ? 'modified (uncommitted changes in shared/ or services/)'
+      : 'clean';
   } catch {
     // not a git checkout
   }

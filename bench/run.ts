@@ -33,7 +33,9 @@ function parseArgs(argv: string[]) {
   return {
     quick: argv.includes('--quick'),
     profile: argv.includes('--profile'),
-    only: opt('--only')?.split(',').map((s) => s.trim()),
+    only: opt('--only')
+      ?.split(',')
+      .map((s) => s.trim()),
     /** run another checkout's fleet (bin/mcp-fleet.mjs) with this harness */
     fleetRoot: resolve(opt('--fleet-root') ?? repoRoot),
   };
@@ -43,7 +45,9 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const unknown = args.only?.filter((n) => !SCENARIOS.some(([name]) => name === n)) ?? [];
   if (unknown.length) {
-    process.stderr.write(`bench: unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map(([n]) => n).join(', ')}\n`);
+    process.stderr.write(
+      `bench: unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map(([n]) => n).join(', ')}\n`,
+    );
     return 2;
   }
   const startedAt = new Date().toISOString();
@@ -75,7 +79,9 @@ async function main(): Promise<number> {
         details.push(...(res.details ?? []));
         await frontRedisConnections(ctx);
       } catch (err) {
-        const dead = servers.procs.filter((p) => !p.alive && !p.stopped).map((p) => `\n${p.name} exited; its last output:\n${p.tail()}`);
+        const dead = servers.procs
+          .filter((p) => !p.alive && !p.stopped)
+          .map((p) => `\n${p.name} exited; its last output:\n${p.tail()}`);
         failures.push(`${name}: ${(err as Error).stack ?? String(err)}${dead.join('')}`);
         raw[name] = { error: String(err) };
       }
@@ -88,14 +94,28 @@ async function main(): Promise<number> {
   }
 
   if (args.profile) {
-    notes.push(`CPU profiles (CPU.<date>.<time>.<pid>.0.*.cpuprofile; front node pid ${servers.fleet.pid}, worker pid ${servers.worker.pid}): ` +
-      `${profileDir} — summarize with \`node --import tsx bench/profile-summary.ts <file> [top] [skip-seconds]\``);
+    notes.push(
+      `CPU profiles (CPU.<date>.<time>.<pid>.0.*.cpuprofile; front node pid ${servers.fleet.pid}, worker pid ${servers.worker.pid}): ` +
+        `${profileDir} — summarize with \`node --import tsx bench/profile-summary.ts <file> [top] [skip-seconds]\``,
+    );
   }
   if (args.fleetRoot !== repoRoot) notes.push(`Fleet run from ${args.fleetRoot}.`);
-  const results: Results = { startedAt, mode: args.quick ? 'quick' : 'full', durationMs: progress.elapsedMs, machine: { ...machine(), loadavgAtStart: loadStart }, versions: measured, rows, notes, details, raw };
+  const results: Results = {
+    startedAt,
+    mode: args.quick ? 'quick' : 'full',
+    durationMs: progress.elapsedMs,
+    machine: { ...machine(), loadavgAtStart: loadStart },
+    versions: measured,
+    rows,
+    notes,
+    details,
+    raw,
+  };
   const jsonFile = writeJson(resultsDir, results);
   process.stdout.write(`\n${textTable(rows)}\n\n`);
-  process.stdout.write(`${args.quick ? 'quick' : 'full'} run: ${(results.durationMs / 1000).toFixed(1)} s; results: ${jsonFile}\n`);
+  process.stdout.write(
+    `${args.quick ? 'quick' : 'full'} run: ${(results.durationMs / 1000).toFixed(1)} s; results: ${jsonFile}\n`,
+  );
   if (!args.quick && !args.only) {
     writeMarkdown(join(benchDir, 'RESULTS.md'), results, basename(jsonFile));
     process.stdout.write(`summary: ${join(benchDir, 'RESULTS.md')}\n`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort, randomId, type RunningRedis } from '@mcp-fleet/shared';
 import { McpClient, pool, type Target } from './load.ts';
-import { Proc, benchDir, launchRedis, sleep, spawnNode, waitHealthy } from './procs.ts';
+import { type Proc, benchDir, launchRedis, sleep, spawnNode, waitHealthy } from './procs.ts';
 
 export type BaselineKey = 'v1-stateful' | 'v1-stateless' | 'v2-stateless';
 
@@ -57,7 +57,10 @@ export async function startServers(opts: FleetOptions): Promise<Servers> {
 
   const startFront = async (nodeId: string, nodeFlags: string[] = []) => {
     const port = await freePort();
-    const proc = spawnNode(nodeId, [cli, 'front'], { ...fleetEnv(nodeId), PORT: String(port) }, [...opts.fleetNodeFlags, ...nodeFlags]);
+    const proc = spawnNode(nodeId, [cli, 'front'], { ...fleetEnv(nodeId), PORT: String(port) }, [
+      ...opts.fleetNodeFlags,
+      ...nodeFlags,
+    ]);
     procs.push(proc);
     const origin = `http://127.0.0.1:${port}`;
     await waitHealthy(proc, origin, 30_000);
@@ -66,16 +69,29 @@ export async function startServers(opts: FleetOptions): Promise<Servers> {
 
   const startBaseline = async (key: BaselineKey, args: string[] = [], nodeFlags: string[] = []) => {
     const port = await freePort();
-    const proc = spawnNode(key, [...nodeFlags, '--import', 'tsx', join(benchDir, 'baselines', `${key}.ts`), ...args], { PORT: String(port) });
+    const proc = spawnNode(key, [...nodeFlags, '--import', 'tsx', join(benchDir, 'baselines', `${key}.ts`), ...args], {
+      PORT: String(port),
+    });
     procs.push(proc);
     await proc.waitForLine((l) => l.includes('"msg":"ready"'), 30_000);
-    const target: Target = { key, label: BASELINE_LABELS[key], origin: `http://127.0.0.1:${port}`, sessionful: key === 'v1-stateful', pid: proc.pid };
+    const target: Target = {
+      key,
+      label: BASELINE_LABELS[key],
+      origin: `http://127.0.0.1:${port}`,
+      sessionful: key === 'v1-stateful',
+      pid: proc.pid,
+    };
     return { proc, target };
   };
 
   const frontNodeId = 'bench-front-a';
   // A worker runs up to 100 calls at once for the fan-out figure (the default concurrency is 64).
-  const worker = spawnNode('worker', [cli, 'worker'], { ...fleetEnv('bench-worker'), TOOL_PACKS: 'examples', WORKER_CONCURRENCY: '128' }, opts.fleetNodeFlags);
+  const worker = spawnNode(
+    'worker',
+    [cli, 'worker'],
+    { ...fleetEnv('bench-worker'), TOOL_PACKS: 'examples', WORKER_CONCURRENCY: '128' },
+    opts.fleetNodeFlags,
+  );
   procs.push(worker);
   const [front, s1, s2, s3] = await Promise.all([
     startFront(frontNodeId),
@@ -85,7 +101,15 @@ export async function startServers(opts: FleetOptions): Promise<Servers> {
   ]);
   await waitFleetServes(front.target, worker, 60_000);
   return {
-    redis, probe, prefix, procs, worker, frontNodeId, startFront, startBaseline, fleetRoot: opts.fleetRoot,
+    redis,
+    probe,
+    prefix,
+    procs,
+    worker,
+    frontNodeId,
+    startFront,
+    startBaseline,
+    fleetRoot: opts.fleetRoot,
     fleet: front.target,
     baselines: { 'v1-stateful': s1.target, 'v1-stateless': s2.target, 'v2-stateless': s3.target },
   };
@@ -115,4 +139,3 @@ async function waitFleetServes(front: Target, worker: Proc, timeoutMs: number): 
     await p.close();
   }
 }
-

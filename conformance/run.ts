@@ -18,9 +18,14 @@ function ensureHaproxy(): string {
   const have = spawnSync('sh', ['-c', 'command -v haproxy'], { encoding: 'utf8' }).stdout.trim();
   if (have) return have;
   console.error('conformance: installing haproxy (apt-get)…');
-  const r = spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy'], { stdio: 'inherit' });
+  const r = spawnSync(
+    'sh',
+    ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy'],
+    { stdio: 'inherit' },
+  );
   const path = spawnSync('sh', ['-c', 'command -v haproxy'], { encoding: 'utf8' }).stdout.trim();
-  if (r.status !== 0 || !path) throw new Error('haproxy is missing and could not be installed: apt-get install haproxy');
+  if (r.status !== 0 || !path)
+    throw new Error('haproxy is missing and could not be installed: apt-get install haproxy');
   return path;
 }
 
@@ -32,10 +37,14 @@ function ensureSuite(): { node: string; cli: string } {
     mkdirSync(TOOLS, { recursive: true });
     writeFileSync(join(TOOLS, 'package.json'), JSON.stringify({ name: 'conformance-cli', private: true }));
     console.error(`conformance: installing @modelcontextprotocol/conformance@${SUITE_VERSION} and node@22…`);
-    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', 'node@22', `@modelcontextprotocol/conformance@${SUITE_VERSION}`], {
-      cwd: TOOLS,
-      stdio: 'inherit',
-    });
+    const r = spawnSync(
+      'npm',
+      ['install', '--no-audit', '--no-fund', 'node@22', `@modelcontextprotocol/conformance@${SUITE_VERSION}`],
+      {
+        cwd: TOOLS,
+        stdio: 'inherit',
+      },
+    );
     if (r.status !== 0) throw new Error('could not install the conformance CLI');
   }
   return { node, cli };
@@ -70,12 +79,20 @@ async function main(): Promise<number> {
   const dir = join(ROOT, '.tmp', `conformance-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   const cfg = join(dir, 'haproxy.cfg');
-  writeFileSync(cfg, haproxyConfig(lbPort, fleet.fronts.map((f) => f.port)));
+  writeFileSync(
+    cfg,
+    haproxyConfig(
+      lbPort,
+      fleet.fronts.map((f) => f.port),
+    ),
+  );
   const lb = spawn(haproxy, ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await new Promise((r) => setTimeout(r, 300));
     const url = `http://127.0.0.1:${lbPort}/mcp`;
-    console.log(`conformance: suite ${SUITE_VERSION} (${suite}) against ${url} → ${fleet.fronts.map((f) => f.url).join(', ')}`);
+    console.log(
+      `conformance: suite ${SUITE_VERSION} (${suite}) against ${url} → ${fleet.fronts.map((f) => f.url).join(', ')}`,
+    );
     const run = spawnSync(node, [cli, 'server', '--url', url, '--suite', suite, '-o', join(dir, 'results')], {
       stdio: ['ignore', 'pipe', 'inherit'],
       encoding: 'utf8',
@@ -97,10 +114,16 @@ function countScenarios(resultsDir: string): { passed: number; failed: number } 
   let failed = 0;
   if (!existsSync(resultsDir)) return { passed, failed: 1 };
   const walk = (d: string): string[] =>
-    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name === 'checks.json' ? [join(d, e.name)] : []));
+    readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(d, e.name)) : e.name === 'checks.json' ? [join(d, e.name)] : [],
+    );
   for (const file of walk(resultsDir)) {
     const checks = JSON.parse(readFileSync(file, 'utf8')) as { status: string }[];
-    if (checks.length > 0 && checks.every((c) => c.status === 'SUCCESS' || c.status === 'INFO' || c.status === 'SKIPPED')) passed++;
+    if (
+      checks.length > 0 &&
+      checks.every((c) => c.status === 'SUCCESS' || c.status === 'INFO' || c.status === 'SKIPPED')
+    )
+      passed++;
     else failed++;
   }
   return { passed, failed };

@@ -29,11 +29,20 @@ describe('a 2025-03-26 session (created on A, batches POSTed to B)', () => {
   test('[ping, tools/call echo, a notification] → 200, one JSON array with the two responses', async () => {
     const s = await openSession(fleet.front('a').url, '2025-03-26');
     assert.equal(s.protocolVersion, '2025-03-26');
-    const res = await post(fleet.front('b').url, [
-      { jsonrpc: '2.0', id: 'ping-1', method: 'ping' },
-      { jsonrpc: '2.0', id: 'echo-1', method: 'tools/call', params: { name: 'echo', arguments: { text: 'in a batch' } } },
-      { jsonrpc: '2.0', method: 'notifications/roots/list_changed' },
-    ], s.headers);
+    const res = await post(
+      fleet.front('b').url,
+      [
+        { jsonrpc: '2.0', id: 'ping-1', method: 'ping' },
+        {
+          jsonrpc: '2.0',
+          id: 'echo-1',
+          method: 'tools/call',
+          params: { name: 'echo', arguments: { text: 'in a batch' } },
+        },
+        { jsonrpc: '2.0', method: 'notifications/roots/list_changed' },
+      ],
+      s.headers,
+    );
     assert.equal(res.status, 200);
     assert.equal(mediaType(res), 'application/json');
     const body = (await readJson(res)) as Answer[];
@@ -42,17 +51,30 @@ describe('a 2025-03-26 session (created on A, batches POSTed to B)', () => {
     const answers = byId(body);
     assert.deepEqual(answers['ping-1'], { jsonrpc: '2.0', id: 'ping-1', result: {} });
     assert.equal(answers['echo-1']?.jsonrpc, '2.0');
-    assert.deepEqual(answers['echo-1']?.result?.content, [{ type: 'text', text: 'in a batch' }], JSON.stringify(answers['echo-1']));
+    assert.deepEqual(
+      answers['echo-1']?.result?.content,
+      [{ type: 'text', text: 'in a batch' }],
+      JSON.stringify(answers['echo-1']),
+    );
   });
 
   test('several tool calls and a request that fails: each gets its own response, matched by id', async () => {
     const s = await openSession(fleet.front('b').url, '2025-03-26');
-    const res = await post(fleet.front('a').url, [
-      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'count', arguments: { to: 3, intervalMs: 30 } } },
-      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'add', arguments: { a: 2, b: 40 } } },
-      { jsonrpc: '2.0', id: 3, method: 'no/such/method' },
-      { jsonrpc: '2.0', id: 4, method: 'tools/list' },
-    ], s.headers);
+    const res = await post(
+      fleet.front('a').url,
+      [
+        {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'count', arguments: { to: 3, intervalMs: 30 } },
+        },
+        { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'add', arguments: { a: 2, b: 40 } } },
+        { jsonrpc: '2.0', id: 3, method: 'no/such/method' },
+        { jsonrpc: '2.0', id: 4, method: 'tools/list' },
+      ],
+      s.headers,
+    );
     assert.equal(res.status, 200);
     const body = (await readJson(res)) as Answer[];
     assert.ok(Array.isArray(body) && body.length === 4, JSON.stringify(body));
@@ -61,15 +83,22 @@ describe('a 2025-03-26 session (created on A, batches POSTed to B)', () => {
     assert.deepEqual(answers['2']?.result?.structuredContent, { sum: 42 });
     assert.equal(answers['3']?.error?.code, -32601, JSON.stringify(answers['3']));
     const tools = (answers['4']?.result?.tools ?? []) as { name: string }[];
-    assert.ok(tools.some((t) => t.name === 'echo'), JSON.stringify(answers['4']));
+    assert.ok(
+      tools.some((t) => t.name === 'echo'),
+      JSON.stringify(answers['4']),
+    );
   });
 
   test('a batch of notifications only → 202 with no body', async () => {
     const s = await openSession(fleet.front('a').url, '2025-03-26');
-    const res = await post(fleet.front('b').url, [
-      { jsonrpc: '2.0', method: 'notifications/roots/list_changed' },
-      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'nothing-running' } },
-    ], s.headers);
+    const res = await post(
+      fleet.front('b').url,
+      [
+        { jsonrpc: '2.0', method: 'notifications/roots/list_changed' },
+        { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'nothing-running' } },
+      ],
+      s.headers,
+    );
     assert.equal(res.status, 202);
     assert.equal(await res.text(), '');
   });
@@ -80,11 +109,20 @@ describe('sessions of later versions', () => {
     test(`${version}: a batch → 400 with JSON-RPC error -32600; single messages still work`, async () => {
       const s = await openSession(fleet.front('a').url, version);
       assert.equal(s.protocolVersion, version);
-      const res = await post(fleet.front('b').url, [
-        { jsonrpc: '2.0', id: 'ping-1', method: 'ping' },
-        { jsonrpc: '2.0', id: 'echo-1', method: 'tools/call', params: { name: 'echo', arguments: { text: 'in a batch' } } },
-        { jsonrpc: '2.0', method: 'notifications/roots/list_changed' },
-      ], s.headers);
+      const res = await post(
+        fleet.front('b').url,
+        [
+          { jsonrpc: '2.0', id: 'ping-1', method: 'ping' },
+          {
+            jsonrpc: '2.0',
+            id: 'echo-1',
+            method: 'tools/call',
+            params: { name: 'echo', arguments: { text: 'in a batch' } },
+          },
+          { jsonrpc: '2.0', method: 'notifications/roots/list_changed' },
+        ],
+        s.headers,
+      );
       assert.equal(res.status, 400);
       assert.equal(mediaType(res), 'application/json');
       const body = (await readJson(res)) as Answer;

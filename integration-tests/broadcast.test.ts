@@ -5,7 +5,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sleep, startFleet, type Fleet } from './harness/index.ts';
 import {
-  ALL_VERSIONS, connectVersioned, onStandaloneStream, resultText, settle, type VersionedClient,
+  ALL_VERSIONS,
+  connectVersioned,
+  onStandaloneStream,
+  resultText,
+  settle,
+  type VersionedClient,
 } from './harness/versions.ts';
 
 const MESSAGE = 'notifications/message';
@@ -17,10 +22,18 @@ before(async () => {
   fleet = await startFleet({ fronts: 2, workers: 1 });
   // Each version twice: once with its standalone stream on A, once on B; POSTs go to the other node.
   for (const version of ALL_VERSIONS) {
-    for (const [streamNode, postNode] of [['a', 'b'], ['b', 'a']] as const) {
-      clients.push(await connectVersioned(fleet, {
-        version, streamNode, route: () => postNode, name: `broadcast-${version}-${streamNode}`,
-      }));
+    for (const [streamNode, postNode] of [
+      ['a', 'b'],
+      ['b', 'a'],
+    ] as const) {
+      clients.push(
+        await connectVersioned(fleet, {
+          version,
+          streamNode,
+          route: () => postNode,
+          name: `broadcast-${version}-${streamNode}`,
+        }),
+      );
     }
   }
 });
@@ -30,7 +43,8 @@ after(async () => {
   await fleet?.stop();
 });
 
-const label = (c: VersionedClient) => `${c.version} client with its stream on ${c.sent.find((s) => s.http === 'GET')?.node}`;
+const label = (c: VersionedClient) =>
+  `${c.version} client with its stream on ${c.sent.find((s) => s.http === 'GET')?.node}`;
 const announcements = (c: VersionedClient) => c.notifications(MESSAGE).filter((p) => p.logger === 'announce');
 const find = (version: string, streamNode: string) =>
   clients.find((c) => c.version === version && c.sent.find((s) => s.http === 'GET')?.node === `front-${streamNode}`)!;
@@ -45,7 +59,10 @@ describe('announce reaches every session once', () => {
   test('the sessions: every version, standalone streams on both nodes', () => {
     assert.equal(clients.length, 8);
     for (const c of clients) assert.equal(c.negotiated, c.version);
-    assert.deepEqual(new Set(clients.map((c) => c.sent.find((s) => s.http === 'GET')?.node)), new Set(['front-a', 'front-b']));
+    assert.deepEqual(
+      new Set(clients.map((c) => c.sent.find((s) => s.http === 'GET')?.node)),
+      new Set(['front-a', 'front-b']),
+    );
   });
 
   test('announced by a 2025-11-25 session through B: all 8 sessions get it once, on their standalone streams', async () => {
@@ -55,7 +72,11 @@ describe('announce reaches every session once', () => {
     assert.equal(resultText(r), 'announced to 8 session(s)');
     await waitForAnnouncements(clients, 1);
     for (const c of clients) {
-      assert.deepEqual(announcements(c), [{ level: 'notice', logger: 'announce', data: 'first announcement' }], label(c));
+      assert.deepEqual(
+        announcements(c),
+        [{ level: 'notice', logger: 'announce', data: 'first announcement' }],
+        label(c),
+      );
       assert.equal(onStandaloneStream(c, MESSAGE), 1, `on the standalone stream of the ${label(c)}`);
     }
   });
@@ -66,7 +87,11 @@ describe('announce reaches every session once', () => {
     assert.equal(resultText(r), 'announced to 8 session(s)');
     await waitForAnnouncements(clients, 2);
     for (const c of clients) {
-      assert.deepEqual(announcements(c).map((p) => p.data), ['first announcement', 'second announcement'], label(c));
+      assert.deepEqual(
+        announcements(c).map((p) => p.data),
+        ['first announcement', 'second announcement'],
+        label(c),
+      );
       assert.equal(onStandaloneStream(c, MESSAGE), 2, label(c));
     }
   });
@@ -83,12 +108,19 @@ describe('announce reaches every session once', () => {
     await waitForAnnouncements(clients, 3);
     for (const c of clients) {
       assert.deepEqual(
-        announcements(c).map((p) => p.data), ['first announcement', 'second announcement', 'third announcement'], label(c),
+        announcements(c).map((p) => p.data),
+        ['first announcement', 'second announcement', 'third announcement'],
+        label(c),
       );
     }
   });
 
   test('no client reported an error', () => {
-    for (const c of clients) assert.deepEqual(c.errors.map((e) => e.message), [], label(c));
+    for (const c of clients)
+      assert.deepEqual(
+        c.errors.map((e) => e.message),
+        [],
+        label(c),
+      );
   });
 });

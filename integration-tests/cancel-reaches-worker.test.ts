@@ -4,8 +4,21 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SseReader, connectClient, createBalancer, eventually, frameMessage, getStream, openSession, post, rpcRequest, sleep,
-  splitEventId, startFleet, type Fleet, type LogEntry, type SseFrame,
+  SseReader,
+  connectClient,
+  createBalancer,
+  eventually,
+  frameMessage,
+  getStream,
+  openSession,
+  post,
+  rpcRequest,
+  sleep,
+  splitEventId,
+  startFleet,
+  type Fleet,
+  type LogEntry,
+  type SseFrame,
 } from './harness/index.ts';
 
 let fleet: Fleet;
@@ -55,9 +68,19 @@ describe('cancellation', () => {
     const b = fleet.front('b').url;
     const session = await openSession(a);
     const requestId = 'cancel-me-1';
-    const res = await post(a, rpcRequest('tools/call', {
-      name: 'count', arguments: { to: 100, intervalMs: 100 }, _meta: { progressToken: 'c1' },
-    }, requestId), session.headers);
+    const res = await post(
+      a,
+      rpcRequest(
+        'tools/call',
+        {
+          name: 'count',
+          arguments: { to: 100, intervalMs: 100 },
+          _meta: { progressToken: 'c1' },
+        },
+        requestId,
+      ),
+      session.headers,
+    );
     assert.equal(res.status, 200);
     const reader = new SseReader(res);
     // Wait until the job is really running on the worker: two progress events.
@@ -71,9 +94,15 @@ describe('cancellation', () => {
     assert.ok(splitEventId(lastSeenId), `progress events have ids: ${seen.at(-1)!.raw}`);
 
     const cancelled = nextCancelLog();
-    const cancel = await post(b, {
-      jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, reason: 'the user changed their mind' },
-    }, session.headers);
+    const cancel = await post(
+      b,
+      {
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId, reason: 'the user changed their mind' },
+      },
+      session.headers,
+    );
     assert.equal(cancel.status, 202);
     assert.equal(await cancel.text(), '', '202 has no body');
 
@@ -86,7 +115,11 @@ describe('cancellation', () => {
     assert.deepEqual(responsesFor(all, requestId), [], `no response for a cancelled request:\n${reader.describe()}`);
     const progress = progressValues(all);
     assert.ok(progress.length < 100, `the count stopped early (got ${progress.length} progress events)`);
-    assert.deepEqual(progress, progress.map((_, i) => i + 1), 'progress in order without gaps up to the cancel');
+    assert.deepEqual(
+      progress,
+      progress.map((_, i) => i + 1),
+      'progress in order without gaps up to the cancel',
+    );
 
     // "never": a client that resumes the stream later, on B, gets no response either, and the stream ends.
     await sleep(300);
@@ -94,13 +127,25 @@ describe('cancellation', () => {
     assert.equal(resumed.status, 200, await resumed.clone().text());
     const replay = await new SseReader(resumed).readToEnd(5_000);
     assert.deepEqual(responsesFor(replay, requestId), [], 'no response on a resume either');
-    assert.ok(progressValues(replay).every((p) => p > progressValues(seen).at(-1)!), 'a resume only replays later events');
+    assert.ok(
+      progressValues(replay).every((p) => p > progressValues(seen).at(-1)!),
+      'a resume only replays later events',
+    );
 
     // The session goes on working.
-    const echo = await post(a, rpcRequest('tools/call', { name: 'echo', arguments: { text: 'after cancel' } }, 'after-1'), {
-      ...session.headers, accept: 'application/json',
+    const echo = await post(
+      a,
+      rpcRequest('tools/call', { name: 'echo', arguments: { text: 'after cancel' } }, 'after-1'),
+      {
+        ...session.headers,
+        accept: 'application/json',
+      },
+    );
+    assert.deepEqual(await echo.json(), {
+      jsonrpc: '2.0',
+      id: 'after-1',
+      result: { content: [{ type: 'text', text: 'after cancel' }] },
     });
-    assert.deepEqual(await echo.json(), { jsonrpc: '2.0', id: 'after-1', result: { content: [{ type: 'text', text: 'after cancel' }] } });
   });
 
   test('the SDK client aborting a call sends notifications/cancelled (through B) and the worker stops the job', async () => {
@@ -146,13 +191,21 @@ describe('cancellation', () => {
     const a = fleet.front('a').url;
     const b = fleet.front('b').url;
     const session = await openSession(a);
-    const done = await post(a, rpcRequest('tools/call', { name: 'count', arguments: { to: 2, intervalMs: 10 } }, 41), session.headers);
+    const done = await post(
+      a,
+      rpcRequest('tools/call', { name: 'count', arguments: { to: 2, intervalMs: 10 } }, 41),
+      session.headers,
+    );
     const frames = await new SseReader(done).readToEnd();
     assert.equal(responsesFor(frames, 41).length, 1, 'the call completed');
 
     const before = cancelLogCount();
     for (const requestId of [41, 'never-sent', 999_999]) {
-      const res = await post(b, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId } }, session.headers);
+      const res = await post(
+        b,
+        { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId } },
+        session.headers,
+      );
       assert.equal(res.status, 202, `cancel ${JSON.stringify(requestId)}: ${await res.clone().text()}`);
       assert.equal(await res.text(), '');
     }
@@ -162,9 +215,18 @@ describe('cancellation', () => {
     await invalid.text();
 
     // Start a call after the stray cancels: it runs to completion, nothing was left armed.
-    const after = await post(b, rpcRequest('tools/call', {
-      name: 'count', arguments: { to: 3, intervalMs: 20 },
-    }, 42), session.headers);
+    const after = await post(
+      b,
+      rpcRequest(
+        'tools/call',
+        {
+          name: 'count',
+          arguments: { to: 3, intervalMs: 20 },
+        },
+        42,
+      ),
+      session.headers,
+    );
     const afterFrames = await new SseReader(after).readToEnd();
     const answers = responsesFor(afterFrames, 42);
     assert.equal(answers.length, 1, `a later call completes: ${afterFrames.map((f) => f.raw).join('\n')}`);

@@ -6,7 +6,13 @@ import assert from 'node:assert/strict';
 import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { startFleet, type Fleet } from './harness/index.ts';
 import {
-  ALL_VERSIONS, allAnswered, connectVersioned, onStandaloneStream, resultText, type PostRoute, type ProtocolVersion,
+  ALL_VERSIONS,
+  allAnswered,
+  connectVersioned,
+  onStandaloneStream,
+  resultText,
+  type PostRoute,
+  type ProtocolVersion,
 } from './harness/versions.ts';
 
 let fleet: Fleet;
@@ -48,7 +54,7 @@ async function elicitingClient(version: ProtocolVersion) {
   return { c, asked };
 }
 
-describe('elicitation: asked on the call\'s stream (A), answered through B', () => {
+describe("elicitation: asked on the call's stream (A), answered through B", () => {
   for (const version of ALL_VERSIONS) {
     if (!HAS_ELICITATION[version]) {
       test(`${version}: the session cannot be asked, even though the client declared elicitation`, async () => {
@@ -74,20 +80,30 @@ describe('elicitation: asked on the call\'s stream (A), answered through B', () 
 
         assert.equal(asked.length, 1, `asked once: ${JSON.stringify(asked)}`);
         assert.equal(asked[0]!.message, 'What is the answer?');
-        const schema = (asked[0] as { requestedSchema?: { properties?: Record<string, { type?: string }> } }).requestedSchema;
+        const schema = (asked[0] as { requestedSchema?: { properties?: Record<string, { type?: string }> } })
+          .requestedSchema;
         assert.equal(schema?.properties?.answer?.type, 'string', JSON.stringify(asked[0]));
         // The request came on the tools/call stream, not on the standalone GET stream.
         assert.equal(onStandaloneStream(c, 'elicitation/create'), 0);
 
         const call = c.sent.filter((s) => s.rpc === 'tools/call');
-        assert.deepEqual(call.map((s) => [s.node, s.status]), [['front-a', 200]]);
+        assert.deepEqual(
+          call.map((s) => [s.node, s.status]),
+          [['front-a', 200]],
+        );
         const answers = c.sent.filter((s) => s.kind === 'response');
         assert.equal(answers.length, 1, JSON.stringify(answers.map((a) => a.body)));
         await allAnswered(c); // the tool's result may come back before the answer's own 202 does
         assert.deepEqual([answers[0]!.node, answers[0]!.status], ['front-b', 202]);
-        const request = c.received.find((m) => 'method' in m && m.method === 'elicitation/create') as { id: unknown } | undefined;
+        const request = c.received.find((m) => 'method' in m && m.method === 'elicitation/create') as
+          | { id: unknown }
+          | undefined;
         assert.ok(request, 'the client received elicitation/create');
-        assert.deepEqual((answers[0]!.body as { id: unknown }).id, request.id, 'the answer POSTed to B answers that request');
+        assert.deepEqual(
+          (answers[0]!.body as { id: unknown }).id,
+          request.id,
+          'the answer POSTed to B answers that request',
+        );
       } finally {
         await c.close();
       }
@@ -115,8 +131,15 @@ describe('elicitation: a client without the capability', () => {
         const r = await c.client.callTool({ name: 'ask_user', arguments: { question: 'Anyone there?' } });
         assert.equal(r.isError, true, JSON.stringify(r));
         assert.match(resultText(r), /elicitation/i);
-        assert.deepEqual(c.received.filter((m) => 'method' in m && m.method === 'elicitation/create'), []);
-        assert.deepEqual(c.sent.filter((s) => s.kind === 'response'), [], 'the client had nothing to answer');
+        assert.deepEqual(
+          c.received.filter((m) => 'method' in m && m.method === 'elicitation/create'),
+          [],
+        );
+        assert.deepEqual(
+          c.sent.filter((s) => s.kind === 'response'),
+          [],
+          'the client had nothing to answer',
+        );
         // The session goes on working.
         const ok = await c.client.callTool({ name: 'echo', arguments: { text: 'still fine' } });
         assert.equal(resultText(ok), 'still fine');

@@ -3,8 +3,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SseReader, clientList, frameMessage, getStream, openSession, post, rpcRequest, sleep, splitEventId, startFleet,
-  tcpConnectionsTo, type Fleet, type RawSession, type RedisClientInfo,
+  SseReader,
+  clientList,
+  frameMessage,
+  getStream,
+  openSession,
+  post,
+  rpcRequest,
+  sleep,
+  splitEventId,
+  startFleet,
+  tcpConnectionsTo,
+  type Fleet,
+  type RawSession,
+  type RedisClientInfo,
 } from './harness/index.ts';
 
 const STREAMS = 200;
@@ -64,8 +76,10 @@ async function census(): Promise<Census> {
 }
 
 function describeCensus(c: Census): string {
-  return `front-named=${c.named.length} [${c.named.map((n) => n.name).join(', ')}], front sockets=${c.frontSockets ?? 'n/a'}, ` +
-    `worker sockets=${c.workerSockets ?? 'n/a'}, total (without the test's own)=${c.total}, total minus worker=${c.others}`;
+  return (
+    `front-named=${c.named.length} [${c.named.map((n) => n.name).join(', ')}], front sockets=${c.frontSockets ?? 'n/a'}, ` +
+    `worker sockets=${c.workerSockets ?? 'n/a'}, total (without the test's own)=${c.total}, total minus worker=${c.others}`
+  );
 }
 
 function assertFanIn(c: Census, when: string): void {
@@ -73,9 +87,15 @@ function assertFanIn(c: Census, when: string): void {
   assert.ok(c.named.length >= 1, `the front names its connections front:<NODE_ID>:<role> — ${what}`);
   assert.ok(c.named.length <= MAX_PER_FRONT, `at most ${MAX_PER_FRONT} named front connections — ${what}`);
   if (c.frontSockets !== undefined) {
-    assert.ok(c.frontSockets <= MAX_PER_FRONT, `the front process holds at most ${MAX_PER_FRONT} Redis sockets — ${what}`);
+    assert.ok(
+      c.frontSockets <= MAX_PER_FRONT,
+      `the front process holds at most ${MAX_PER_FRONT} Redis sockets — ${what}`,
+    );
   }
-  assert.ok(c.others <= MAX_PER_FRONT, `all Redis clients but the worker's and the test's: at most ${MAX_PER_FRONT} — ${what}`);
+  assert.ok(
+    c.others <= MAX_PER_FRONT,
+    `all Redis clients but the worker's and the test's: at most ${MAX_PER_FRONT} — ${what}`,
+  );
 }
 
 describe('fan-in', () => {
@@ -94,9 +114,20 @@ describe('fan-in', () => {
       const session = sessions[i % SESSIONS]!;
       const requestId = `fan-${i}`;
       const controller = new AbortController();
-      const res = await post(url, rpcRequest('tools/call', {
-        name: 'count', arguments: { to, intervalMs }, _meta: { progressToken: requestId },
-      }, requestId), session.headers, controller.signal);
+      const res = await post(
+        url,
+        rpcRequest(
+          'tools/call',
+          {
+            name: 'count',
+            arguments: { to, intervalMs },
+            _meta: { progressToken: requestId },
+          },
+          requestId,
+        ),
+        session.headers,
+        controller.signal,
+      );
       assert.equal(res.status, 200, `call ${i}`);
       const postReader = new SseReader(res);
       const priming = await postReader.next(10_000);
@@ -122,13 +153,20 @@ describe('fan-in', () => {
     assert.equal(streams.filter((s) => s.reader.ended).length, 0, 'every stream is still open while counting');
 
     // The streams were live, not dead sockets: every one delivers its progress and its result, then ends.
-    const results = await Promise.all(streams.map(async ({ requestId, reader }) => {
-      const frames = await reader.readToEnd(to * intervalMs + 15_000);
-      const msgs = frames.map(frameMessage).filter(Boolean) as Record<string, any>[];
-      const progress = msgs.filter((m) => m.method === 'notifications/progress').map((m) => m.params.progress);
-      const answer = msgs.find((m) => m.id === requestId);
-      return { requestId, progress, text: answer?.result?.content?.[0]?.text };
-    }));
+    const results = await Promise.all(
+      streams.map(async ({ requestId, reader }) => {
+        const frames = await reader.readToEnd(to * intervalMs + 15_000);
+        const msgs = frames.map(frameMessage).filter(Boolean) as {
+          id?: unknown;
+          method?: string;
+          params?: { progress?: number };
+          result?: { content?: { text?: string }[] };
+        }[];
+        const progress = msgs.filter((m) => m.method === 'notifications/progress').map((m) => m.params?.progress);
+        const answer = msgs.find((m) => m.id === requestId);
+        return { requestId, progress, text: answer?.result?.content?.[0]?.text };
+      }),
+    );
     const bad = results.filter((r) => r.text !== `counted to ${to}` || r.progress.join(',') !== '1,2,3');
     assert.deepEqual(bad, [], `${bad.length} of ${STREAMS} streams did not deliver progress 1,2,3 and the result`);
 

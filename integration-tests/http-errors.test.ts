@@ -4,7 +4,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
-  ACCEPT_BOTH, mediaType, openSession, post, readJson, rpcId, rpcRequest, startFleet, type Fleet, type RawSession,
+  ACCEPT_BOTH,
+  mediaType,
+  openSession,
+  post,
+  readJson,
+  rpcId,
+  rpcRequest,
+  startFleet,
+  type Fleet,
+  type RawSession,
 } from './harness/index.ts';
 
 let fleet: Fleet;
@@ -44,7 +53,10 @@ async function expectError(res: Response, status: number, code: number, what: st
   assert.equal(typeof body.error, 'object', `${what}: ${text}`);
   assert.equal(body.error.code, code, `${what}: JSON-RPC error code (body: ${text})`);
   assert.equal(typeof body.error.message, 'string', `${what}: ${text}`);
-  assert.ok(body.error.message.length >= 10 && /[a-z]/i.test(body.error.message), `${what}: a readable message: ${text}`);
+  assert.ok(
+    body.error.message.length >= 10 && /[a-z]/i.test(body.error.message),
+    `${what}: a readable message: ${text}`,
+  );
   return body;
 }
 
@@ -60,7 +72,9 @@ describe('request checks', () => {
 
   test('a foreign Origin → 403, -32000; no Origin and localhost origins are fine', async () => {
     const init = rpcRequest('initialize', {
-      protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'origin-test', version: '0' },
+      protocolVersion: '2025-11-25',
+      capabilities: {},
+      clientInfo: { name: 'origin-test', version: '0' },
     });
     const evil = await post(url, init, { origin: 'http://evil.example' });
     const body = await expectError(evil, 403, -32000, 'Origin http://evil.example');
@@ -90,7 +104,10 @@ describe('request checks', () => {
   });
 
   test('POST with Content-Type: text/plain → 415, -32000', async () => {
-    const res = await post(url, JSON.stringify(rpcRequest('ping')), { ...session.headers, 'content-type': 'text/plain' });
+    const res = await post(url, JSON.stringify(rpcRequest('ping')), {
+      ...session.headers,
+      'content-type': 'text/plain',
+    });
     await expectError(res, 415, -32000, 'Content-Type: text/plain');
   });
 
@@ -103,7 +120,8 @@ describe('request checks', () => {
     const text = randomBytes(256 * 1024).toString('base64url'); // ~341 KiB, well under the limit
     const id = rpcId();
     const ok = await post(url, rpcRequest('tools/call', { name: 'echo', arguments: { text } }, id), {
-      ...session.headers, accept: 'application/json',
+      ...session.headers,
+      accept: 'application/json',
     });
     assert.equal(ok.status, 200);
     assert.deepEqual(await readJson(ok), { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }] } });
@@ -151,7 +169,11 @@ describe('session errors', () => {
     await expectError(g, 404, -32001, 'unknown session (GET)');
     const d = await fetch(url, { method: 'DELETE', headers });
     await expectError(d, 404, -32001, 'unknown session (DELETE)');
-    const n = await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { ...headers, accept: ACCEPT_BOTH });
+    const n = await post(
+      url,
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { ...headers, accept: ACCEPT_BOTH },
+    );
     await expectError(n, 404, -32001, 'unknown session (notification)');
   });
 });

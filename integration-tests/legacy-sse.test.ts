@@ -24,7 +24,10 @@ function responseIdsOnStream(): unknown[] {
   for (const block of c.streamText().split(/\r?\n\r?\n/)) {
     const lines = block.split(/\r?\n/);
     if (!lines.includes('event: message')) continue;
-    const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+    const data = lines
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => l.slice(5).trimStart())
+      .join('\n');
     const msg = JSON.parse(data) as Record<string, unknown>;
     if ('result' in msg || 'error' in msg) ids.push(msg.id);
   }
@@ -42,44 +45,61 @@ describe('2024-11-05 over HTTP+SSE: stream on A, POSTs on B', () => {
     assert.equal(c.negotiated, LEGACY_VERSION);
     assert.equal(c.client.getServerVersion()?.name, 'mcp-fleet');
     const gets = c.sent.filter((s) => s.http === 'GET');
-    assert.deepEqual(gets.map((s) => [s.path, s.node, s.status]), [['/sse', 'front-a', 200]]);
+    assert.deepEqual(
+      gets.map((s) => [s.path, s.node, s.status]),
+      [['/sse', 'front-a', 200]],
+    );
     const posts = c.sent.filter((s) => s.http === 'POST');
-    assert.deepEqual(posts.map((s) => s.rpc), ['initialize', 'notifications/initialized']);
+    assert.deepEqual(
+      posts.map((s) => s.rpc),
+      ['initialize', 'notifications/initialized'],
+    );
     for (const p of posts) {
       assert.match(p.path, /^\/messages\?sessionId=[^&]+$/);
       assert.deepEqual([p.node, p.status], ['front-b', 202], `${p.rpc} POSTed to B and accepted`);
     }
-    assert.deepEqual(responseIdsOnStream(), requestIds('initialize'), 'the initialize result came on A\'s stream');
+    assert.deepEqual(responseIdsOnStream(), requestIds('initialize'), "the initialize result came on A's stream");
   });
 
   test('tools/list and tools/call echo', async () => {
     const { tools } = await c.client.listTools();
     const names = tools.map((t) => t.name);
-    for (const n of ['echo', 'count', 'add', 'set_note', 'announce']) assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+    for (const n of ['echo', 'count', 'add', 'set_note', 'announce'])
+      assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
     const r = await c.client.callTool({ name: 'echo', arguments: { text: 'posted to B, answered on A' } });
     assert.notEqual(r.isError, true, JSON.stringify(r));
     assert.deepEqual(r.content, [{ type: 'text', text: 'posted to B, answered on A' }]);
   });
 
-  test('count with progress: every step travels on A\'s stream once, in order, before the result', async () => {
+  test("count with progress: every step travels on A's stream once, in order, before the result", async () => {
     const steps: number[] = [];
     const totals = new Set<number | undefined>();
     const errorsBefore = c.errors.length;
-    const r = await c.client.callTool(
-      { name: 'count', arguments: { to: 5, intervalMs: 20 } },
-      undefined,
-      { onprogress: (p) => { steps.push(p.progress); totals.add(p.total); } },
-    );
+    const r = await c.client.callTool({ name: 'count', arguments: { to: 5, intervalMs: 20 } }, undefined, {
+      onprogress: (p) => {
+        steps.push(p.progress);
+        totals.add(p.total);
+      },
+    });
     assert.equal(resultText(r), 'counted to 5');
     const callId = requestIds('tools/call').at(-1);
 
     // The wire: progress 1..5 for this call, each once, in order, then its response.
     const onStream: (number | 'result')[] = [];
     for (const block of c.streamText().split(/\r?\n\r?\n/)) {
-      const data = block.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+      const data = block
+        .split(/\r?\n/)
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trimStart())
+        .join('\n');
       if (!data.startsWith('{')) continue;
-      const msg = JSON.parse(data) as { id?: unknown; method?: string; params?: { progressToken?: unknown; progress?: number } };
-      if (msg.method === 'notifications/progress' && msg.params?.progressToken === callId) onStream.push(msg.params!.progress!);
+      const msg = JSON.parse(data) as {
+        id?: unknown;
+        method?: string;
+        params?: { progressToken?: unknown; progress?: number };
+      };
+      if (msg.method === 'notifications/progress' && msg.params?.progressToken === callId)
+        onStream.push(msg.params!.progress!);
       else if (msg.id === callId && !msg.method) onStream.push('result');
     }
     assert.deepEqual(onStream, [1, 2, 3, 4, 5, 'result']);
@@ -118,25 +138,47 @@ describe('2024-11-05 over HTTP+SSE: stream on A, POSTs on B', () => {
   });
 
   test('completion/complete for a prompt argument and a template variable', async () => {
-    const style = await c.client.complete({ ref: { type: 'ref/prompt', name: 'summarize' }, argument: { name: 'style', value: 'b' } });
+    const style = await c.client.complete({
+      ref: { type: 'ref/prompt', name: 'summarize' },
+      argument: { name: 'style', value: 'b' },
+    });
     assert.deepEqual([...style.completion.values].sort(), ['brief', 'bullet points']);
-    const name = await c.client.complete({ ref: { type: 'ref/resource', uri: 'greeting://{name}' }, argument: { name: 'name', value: 'A' } });
+    const name = await c.client.complete({
+      ref: { type: 'ref/resource', uri: 'greeting://{name}' },
+      argument: { name: 'name', value: 'A' },
+    });
     assert.deepEqual([...name.completion.values].sort(), ['Ada', 'Alan']);
   });
 
-  test('every request was POSTed to B and accepted; every answer came on A\'s one SSE stream, once', async () => {
+  test("every request was POSTed to B and accepted; every answer came on A's one SSE stream, once", async () => {
     await allAnswered(c);
     const posts = c.sent.filter((s) => s.http === 'POST');
     for (const p of posts) assert.deepEqual([p.rpc, p.node, p.status], [p.rpc, 'front-b', 202]);
     const gets = c.sent.filter((s) => s.http === 'GET');
-    assert.deepEqual(gets.map((s) => s.node), ['front-a'], 'one SSE stream, on A, never reopened');
+    assert.deepEqual(
+      gets.map((s) => s.node),
+      ['front-a'],
+      'one SSE stream, on A, never reopened',
+    );
     const requests = posts.filter((p) => p.kind === 'request');
-    assert.deepEqual(requests.map((p) => p.rpc), [
-      'initialize', 'tools/list', 'tools/call', 'tools/call', 'resources/read', 'prompts/get',
-      'completion/complete', 'completion/complete',
-    ]);
+    assert.deepEqual(
+      requests.map((p) => p.rpc),
+      [
+        'initialize',
+        'tools/list',
+        'tools/call',
+        'tools/call',
+        'resources/read',
+        'prompts/get',
+        'completion/complete',
+        'completion/complete',
+      ],
+    );
     const requested = requests.map((p) => (p.body as { id: unknown }).id);
     assert.deepEqual(responseIdsOnStream(), requested, 'one response per request, in order, on A');
-    assert.deepEqual(c.errors.map((e) => e.message), []);
+    assert.deepEqual(
+      c.errors.map((e) => e.message),
+      [],
+    );
   });
 });

@@ -8,7 +8,12 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { sleep, startFleet, type Fleet, type WorkerNode } from './harness/index.ts';
 import { startExtraWorker } from './harness/extra-worker.ts';
 import {
-  ALL_VERSIONS, connectVersioned, onStandaloneStream, resultText, settle, type VersionedClient,
+  ALL_VERSIONS,
+  connectVersioned,
+  onStandaloneStream,
+  resultText,
+  settle,
+  type VersionedClient,
 } from './harness/versions.ts';
 
 const TOOLS_CHANGED = 'notifications/tools/list_changed';
@@ -22,10 +27,18 @@ before(async () => {
   fleet = await startFleet({ fronts: 2, workers: 1 });
   // Each version twice: once with its standalone stream on A, once on B; POSTs go to the other node.
   for (const version of ALL_VERSIONS) {
-    for (const [streamNode, postNode] of [['a', 'b'], ['b', 'a']] as const) {
-      clients.push(await connectVersioned(fleet, {
-        version, streamNode, route: () => postNode, name: `list-changed-${version}-${streamNode}`,
-      }));
+    for (const [streamNode, postNode] of [
+      ['a', 'b'],
+      ['b', 'a'],
+    ] as const) {
+      clients.push(
+        await connectVersioned(fleet, {
+          version,
+          streamNode,
+          route: () => postNode,
+          name: `list-changed-${version}-${streamNode}`,
+        }),
+      );
     }
   }
 });
@@ -36,7 +49,8 @@ after(async () => {
   await fleet?.stop();
 });
 
-const label = (c: VersionedClient) => `${c.version} client with its stream on ${c.sent.find((s) => s.http === 'GET')?.node}`;
+const label = (c: VersionedClient) =>
+  `${c.version} client with its stream on ${c.sent.find((s) => s.http === 'GET')?.node}`;
 
 async function toolNames(c: VersionedClient): Promise<string[]> {
   return (await c.client.listTools()).tools.map((t) => t.name);
@@ -106,6 +120,11 @@ describe('list_changed as workers come and go', () => {
   });
 
   test('no client reported an error', () => {
-    for (const c of clients) assert.deepEqual(c.errors.map((e) => e.message), [], label(c));
+    for (const c of clients)
+      assert.deepEqual(
+        c.errors.map((e) => e.message),
+        [],
+        label(c),
+      );
   });
 });

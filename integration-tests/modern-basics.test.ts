@@ -6,8 +6,17 @@ import assert from 'node:assert/strict';
 import { ProtocolError } from '@modelcontextprotocol/client';
 import { startFleet, type Fleet } from './harness/index.ts';
 import {
-  META_KEYS, MODERN_VERSION, alternate, complaints, connectModern, modernCall, resultOf, textOf,
-  type Exchange, type JsonObject, type ModernClient,
+  META_KEYS,
+  MODERN_VERSION,
+  alternate,
+  complaints,
+  connectModern,
+  modernCall,
+  resultOf,
+  textOf,
+  type Exchange,
+  type JsonObject,
+  type ModernClient,
 } from './harness/modern.ts';
 
 let fleet: Fleet;
@@ -31,14 +40,20 @@ after(async () => {
 const last = (rpc: string): Exchange => {
   const all = mc.lb.posts(rpc);
   const ex = all[all.length - 1];
-  if (!ex) throw new Error(`no ${rpc} POST yet; history: ${JSON.stringify(mc.lb.history.map((e) => [e.http, e.rpc, e.node, e.status]))}`);
+  if (!ex)
+    throw new Error(
+      `no ${rpc} POST yet; history: ${JSON.stringify(mc.lb.history.map((e) => [e.http, e.rpc, e.node, e.status]))}`,
+    );
   return ex;
 };
 
 /** The cache hints every list/read/discover result carries (SEP-2549). */
 function assertCacheHints(result: JsonObject, scope: 'public' | 'private', what: string): void {
   assert.equal(typeof result.ttlMs, 'number', `${what}: ttlMs is a number (${JSON.stringify(result.ttlMs)})`);
-  assert.ok(Number.isInteger(result.ttlMs) && (result.ttlMs as number) >= 0, `${what}: ttlMs is a non-negative integer`);
+  assert.ok(
+    Number.isInteger(result.ttlMs) && (result.ttlMs as number) >= 0,
+    `${what}: ttlMs is a non-negative integer`,
+  );
   assert.equal(result.cacheScope, scope, `${what}: cacheScope`);
 }
 
@@ -55,7 +70,8 @@ describe('2026-07-28 basics with the v2 client on two front nodes', () => {
     const discover = resultOf(first);
     assert.deepEqual(discover.supportedVersions, [MODERN_VERSION]);
     const caps = discover.capabilities as JsonObject;
-    for (const k of ['tools', 'resources', 'prompts', 'logging', 'completions']) assert.ok(k in caps, `capability ${k}: ${JSON.stringify(caps)}`);
+    for (const k of ['tools', 'resources', 'prompts', 'logging', 'completions'])
+      assert.ok(k in caps, `capability ${k}: ${JSON.stringify(caps)}`);
     assert.equal(discover.resultType, 'complete');
     assertCacheHints(discover, 'public', 'server/discover');
     const serverInfo = (discover._meta as JsonObject | undefined)?.[META_KEYS.serverInfo] as JsonObject | undefined;
@@ -64,7 +80,9 @@ describe('2026-07-28 basics with the v2 client on two front nodes', () => {
     assert.deepEqual(mc.client.getDiscoverResult()?.supportedVersions, [MODERN_VERSION]);
 
     // Stateless: the other node answers server/discover the same way.
-    const other = await modernCall(fleet.front(first.node === 'front-a' ? 'b' : 'a').url, { method: 'server/discover' });
+    const other = await modernCall(fleet.front(first.node === 'front-a' ? 'b' : 'a').url, {
+      method: 'server/discover',
+    });
     assert.equal(other.status, 200);
     assert.deepEqual(other.result?.supportedVersions, discover.supportedVersions);
     assert.deepEqual(other.result?.capabilities, discover.capabilities);
@@ -89,18 +107,30 @@ describe('2026-07-28 basics with the v2 client on two front nodes', () => {
     assert.equal(ex.headers.get('mcp-method'), 'tools/list');
     const meta = (ex.body?.params as JsonObject | undefined)?._meta as JsonObject | undefined;
     assert.equal(meta?.[META_KEYS.protocolVersion], MODERN_VERSION);
-    assert.ok(meta && META_KEYS.clientCapabilities in meta, `clientCapabilities in the envelope: ${JSON.stringify(meta)}`);
+    assert.ok(
+      meta && META_KEYS.clientCapabilities in meta,
+      `clientCapabilities in the envelope: ${JSON.stringify(meta)}`,
+    );
 
     // The list is cacheable (changes are announced by list_changed), and the client honours the hint: within
     // ttlMs a second listTools is served without a request.
-    assert.ok((result.ttlMs as number) >= 1000, `tools/list cacheable for at least a second (ttlMs ${String(result.ttlMs)})`);
+    assert.ok(
+      (result.ttlMs as number) >= 1000,
+      `tools/list cacheable for at least a second (ttlMs ${String(result.ttlMs)})`,
+    );
     const before = mc.lb.posts('tools/list').length;
     const again = await mc.client.listTools();
-    assert.deepEqual(again.tools.map((t) => t.name), names);
+    assert.deepEqual(
+      again.tools.map((t) => t.name),
+      names,
+    );
     assert.equal(mc.lb.posts('tools/list').length, before, 'served from the client cache within ttlMs');
     // cacheMode refresh goes to the wire (the other node this time) and gets the same list.
     const fresh = await mc.client.listTools(undefined, { cacheMode: 'refresh' });
-    assert.deepEqual(fresh.tools.map((t) => t.name), names);
+    assert.deepEqual(
+      fresh.tools.map((t) => t.name),
+      names,
+    );
     assert.equal(mc.lb.posts('tools/list').length, before + 1);
     assert.notEqual(last('tools/list').node, ex.node, 'the refresh went to the other node');
   });
@@ -108,13 +138,21 @@ describe('2026-07-28 basics with the v2 client on two front nodes', () => {
   test('tools/call with progress: concurrent calls alternate across both nodes, each sees only its own progress', async () => {
     const tos = [3, 4, 5, 6];
     const progress = new Map<number, number[]>(tos.map((to) => [to, []]));
-    const results = await Promise.all(tos.map((to) => mc.client.callTool(
-      { name: 'count', arguments: { to, intervalMs: 30 } },
-      { onprogress: (p) => progress.get(to)!.push(p.progress) },
-    )));
-    results.forEach((r, i) => assert.equal(textOf(r), `counted to ${tos[i]}`));
+    const results = await Promise.all(
+      tos.map((to) =>
+        mc.client.callTool(
+          { name: 'count', arguments: { to, intervalMs: 30 } },
+          { onprogress: (p) => progress.get(to)!.push(p.progress) },
+        ),
+      ),
+    );
+    for (const [i, r] of results.entries()) assert.equal(textOf(r), `counted to ${tos[i]}`);
     for (const to of tos) {
-      assert.deepEqual(progress.get(to), Array.from({ length: to }, (_, i) => i + 1), `progress of count to ${to}`);
+      assert.deepEqual(
+        progress.get(to),
+        Array.from({ length: to }, (_, i) => i + 1),
+        `progress of count to ${to}`,
+      );
     }
 
     const calls = mc.lb.posts('tools/call').slice(-tos.length);
@@ -128,7 +166,8 @@ describe('2026-07-28 basics with the v2 client on two front nodes', () => {
       const token = ((ex.body!.params as JsonObject)._meta as JsonObject).progressToken;
       const notes = ex.messages.filter((m) => m.method === 'notifications/progress');
       assert.equal(notes.length, to, `${to} progress notifications on the stream of count to ${to} (${ex.node})`);
-      for (const n of notes) assert.equal((n.params as JsonObject).progressToken, token, 'progress carries this request\'s token');
+      for (const n of notes)
+        assert.equal((n.params as JsonObject).progressToken, token, "progress carries this request's token");
       const result = resultOf(ex);
       assert.equal(result.resultType, 'complete');
       const response = ex.messages[ex.messages.length - 1]!;
@@ -159,9 +198,15 @@ describe('2026-07-28 basics with the v2 client on two front nodes', () => {
 
   test('resources/read on both nodes: text and blob; private, uncached hints; an unknown resource is -32602', async () => {
     const { resources } = await mc.client.listResources();
-    assert.ok(resources.some((r) => r.uri === 'note://current'), JSON.stringify(resources));
+    assert.ok(
+      resources.some((r) => r.uri === 'note://current'),
+      JSON.stringify(resources),
+    );
     const { resourceTemplates } = await mc.client.listResourceTemplates();
-    assert.ok(resourceTemplates.some((t) => t.uriTemplate === 'greeting://{name}'), JSON.stringify(resourceTemplates));
+    assert.ok(
+      resourceTemplates.some((t) => t.uriTemplate === 'greeting://{name}'),
+      JSON.stringify(resourceTemplates),
+    );
 
     const nodes = new Set<string>();
     for (const name of ['Ada', 'Grace']) {
@@ -190,11 +235,17 @@ describe('2026-07-28 basics with the v2 client on two front nodes', () => {
 
   test('prompts/get renders the prompt; an unknown prompt is -32602', async () => {
     const { prompts } = await mc.client.listPrompts();
-    assert.ok(prompts.some((p) => p.name === 'summarize'), JSON.stringify(prompts));
+    assert.ok(
+      prompts.some((p) => p.name === 'summarize'),
+      JSON.stringify(prompts),
+    );
     const listed = resultOf(last('prompts/list'));
     assertCacheHints(listed, 'public', 'prompts/list');
 
-    const got = await mc.client.getPrompt({ name: 'summarize', arguments: { text: 'the text', style: 'bullet points' } });
+    const got = await mc.client.getPrompt({
+      name: 'summarize',
+      arguments: { text: 'the text', style: 'bullet points' },
+    });
     assert.equal(got.messages.length, 2);
     assert.deepEqual(got.messages[0]!.content, { type: 'text', text: 'Summarize this (bullet points):' });
     assert.deepEqual((got.messages[1]!.content as { resource?: JsonObject }).resource?.text, 'the text');
@@ -210,14 +261,21 @@ describe('2026-07-28 basics with the v2 client on two front nodes', () => {
   });
 
   test('completion/complete for a prompt argument and a resource template variable', async () => {
-    const style = await mc.client.complete({ ref: { type: 'ref/prompt', name: 'summarize' }, argument: { name: 'style', value: 'b' } });
+    const style = await mc.client.complete({
+      ref: { type: 'ref/prompt', name: 'summarize' },
+      argument: { name: 'style', value: 'b' },
+    });
     assert.deepEqual(style.completion.values, ['brief', 'bullet points']);
     const names = await mc.client.complete({
-      ref: { type: 'ref/resource', uri: 'greeting://{name}' }, argument: { name: 'name', value: 'a' },
+      ref: { type: 'ref/resource', uri: 'greeting://{name}' },
+      argument: { name: 'name', value: 'a' },
     });
     assert.deepEqual(names.completion.values, ['Ada', 'Alan']);
     // An argument without a completer completes to nothing.
-    const none = await mc.client.complete({ ref: { type: 'ref/prompt', name: 'summarize' }, argument: { name: 'text', value: 'x' } });
+    const none = await mc.client.complete({
+      ref: { type: 'ref/prompt', name: 'summarize' },
+      argument: { name: 'text', value: 'x' },
+    });
     assert.deepEqual(none.completion.values, []);
     assert.equal(resultOf(last('completion/complete')).resultType, 'complete');
   });
@@ -231,18 +289,34 @@ describe('2026-07-28 basics with the v2 client on two front nodes', () => {
     const quiet = await mc.client.callTool({ name: 'log_levels', arguments: {} });
     assert.equal(textOf(quiet), 'logged 8 messages');
     const quietEx = last('tools/call');
-    assert.deepEqual(quietEx.messages.filter((m) => m.method === 'notifications/message'), [], 'nothing logged on the wire');
+    assert.deepEqual(
+      quietEx.messages.filter((m) => m.method === 'notifications/message'),
+      [],
+      'nothing logged on the wire',
+    );
     assert.equal(levels.length, 0, `no log messages: ${JSON.stringify(levels)}`);
 
     const loud = await mc.client.callTool({
-      name: 'log_levels', arguments: {}, _meta: { [META_KEYS.logLevel]: 'error' },
+      name: 'log_levels',
+      arguments: {},
+      _meta: { [META_KEYS.logLevel]: 'error' },
     });
     assert.equal(textOf(loud), 'logged 8 messages');
     const loudEx = last('tools/call');
-    assert.equal(((loudEx.body!.params as JsonObject)._meta as JsonObject)[META_KEYS.logLevel], 'error', 'the level went in the envelope');
-    const onWire = loudEx.messages.filter((m) => m.method === 'notifications/message').map((m) => (m.params as JsonObject).level);
+    assert.equal(
+      ((loudEx.body!.params as JsonObject)._meta as JsonObject)[META_KEYS.logLevel],
+      'error',
+      'the level went in the envelope',
+    );
+    const onWire = loudEx.messages
+      .filter((m) => m.method === 'notifications/message')
+      .map((m) => (m.params as JsonObject).level);
     assert.deepEqual(onWire, ['error', 'critical', 'alert', 'emergency']);
-    assert.deepEqual(levels.map((l) => l.level), ['error', 'critical', 'alert', 'emergency'], 'the client handler saw the same');
+    assert.deepEqual(
+      levels.map((l) => l.level),
+      ['error', 'critical', 'alert', 'emergency'],
+      'the client handler saw the same',
+    );
     assert.deepEqual(levels[0]!.data, 'a error message');
 
     // The next call without a level is quiet again: the level belongs to one request, not to a connection.

@@ -40,7 +40,12 @@ const progressCount = (events: StreamEvent[]) =>
  * After a cancel: the front node logged it for `jobId`, the worker aborted that job, and its stream ended with no
  * response and no further progress (checked again a second later, when count would have reported ~10 more).
  */
-async function assertJobStopped(frontLog: LogEntry, workerLogP: Promise<LogEntry>, abortedAt: number, progressSeen: number) {
+async function assertJobStopped(
+  frontLog: LogEntry,
+  workerLogP: Promise<LogEntry>,
+  abortedAt: number,
+  progressSeen: number,
+) {
   assert.equal(frontLog.target, 'count');
   assert.equal(frontLog.method, 'tools/call');
   const workerLog = await workerLogP;
@@ -54,7 +59,10 @@ async function assertJobStopped(frontLog: LogEntry, workerLogP: Promise<LogEntry
   assert.equal(lastEvent.kind, 'e', `the stream ends with no response: ${JSON.stringify(atCancel.slice(-3))}`);
   assert.ok(!atCancel.some((e) => e.kind === 'f'), 'no response was written');
   const n = progressCount(atCancel);
-  assert.ok(n >= progressSeen && n < progressSeen + 10, `progress stopped right after the cancel (${n} written, ${progressSeen} seen)`);
+  assert.ok(
+    n >= progressSeen && n < progressSeen + 10,
+    `progress stopped right after the cancel (${n} written, ${progressSeen} seen)`,
+  );
   await sleep(1_000);
   const later = await jobEvents(workerLog);
   assert.equal(later.length, atCancel.length, 'nothing written after the cancel');
@@ -93,7 +101,7 @@ describe('a closed response stream cancels the call', () => {
     assert.equal(fleet.front('b').proc.findLogs(frontCancelled).length, 0, 'B had nothing to cancel');
   });
 
-  test('the v2 client\'s signal aborted on B: the call rejects, the worker aborts the job, progress stops', async () => {
+  test("the v2 client's signal aborted on B: the call rejects, the worker aborts the job, progress stops", async () => {
     const mc = await connectModern(fleet, { route: () => 'b' });
     try {
       const front = fleet.front('b');
@@ -120,7 +128,11 @@ describe('a closed response stream cancels the call', () => {
       const calls = mc.lb.posts('tools/call');
       assert.equal(calls.length, 1);
       assert.equal(calls[0]!.node, 'front-b');
-      assert.equal(mc.lb.posts('notifications/cancelled').length, 0, 'cancelled by closing the stream, not by a notification');
+      assert.equal(
+        mc.lb.posts('notifications/cancelled').length,
+        0,
+        'cancelled by closing the stream, not by a notification',
+      );
 
       const frontLog = await frontLogP;
       await assertJobStopped(frontLog, workerLogP, abortedAt, 3);
@@ -130,11 +142,16 @@ describe('a closed response stream cancels the call', () => {
   });
 
   test('cancelling one call leaves a concurrent call on the other node untouched; a finished call is not cancelled', async () => {
-    const mc = await connectModern(fleet, { route: ({ body }) => ((body?.params as { arguments?: { to?: number } })?.arguments?.to === 100 ? 'a' : 'b') });
+    const mc = await connectModern(fleet, {
+      route: ({ body }) => ((body?.params as { arguments?: { to?: number } })?.arguments?.to === 100 ? 'a' : 'b'),
+    });
     try {
       const cancelsBefore = fleet.workers[0]!.proc.findLogs(workerCancelled).length;
       const keep: number[] = [];
-      const kept = mc.client.callTool({ name: 'count', arguments: { to: 15, intervalMs: 100 } }, { onprogress: (p) => keep.push(p.progress) });
+      const kept = mc.client.callTool(
+        { name: 'count', arguments: { to: 15, intervalMs: 100 } },
+        { onprogress: (p) => keep.push(p.progress) },
+      );
       const abort = new AbortController();
       const doomed = mc.client.callTool(
         { name: 'count', arguments: { to: 100, intervalMs: 100 } },
@@ -143,8 +160,16 @@ describe('a closed response stream cancels the call', () => {
       await assert.rejects(doomed);
       const result = await kept;
       assert.equal(textOf(result), 'counted to 15');
-      assert.deepEqual(keep, Array.from({ length: 15 }, (_, i) => i + 1), 'every progress of the surviving call');
-      await eventually(() => fleet.workers[0]!.proc.findLogs(workerCancelled).length > cancelsBefore, 5_000, 'the doomed call\'s cancel');
+      assert.deepEqual(
+        keep,
+        Array.from({ length: 15 }, (_, i) => i + 1),
+        'every progress of the surviving call',
+      );
+      await eventually(
+        () => fleet.workers[0]!.proc.findLogs(workerCancelled).length > cancelsBefore,
+        5_000,
+        "the doomed call's cancel",
+      );
       await sleep(300);
       const cancels = fleet.workers[0]!.proc.findLogs(workerCancelled).slice(cancelsBefore);
       assert.equal(cancels.length, 1, `exactly one job cancelled: ${JSON.stringify(cancels)}`);
@@ -153,7 +178,11 @@ describe('a closed response stream cancels the call', () => {
       const done = await mc.client.callTool({ name: 'count', arguments: { to: 2, intervalMs: 10 } });
       assert.equal(textOf(done), 'counted to 2');
       await sleep(500);
-      assert.equal(fleet.workers[0]!.proc.findLogs(workerCancelled).length, cancelsBefore + 1, 'no cancel for a finished call');
+      assert.equal(
+        fleet.workers[0]!.proc.findLogs(workerCancelled).length,
+        cancelsBefore + 1,
+        'no cancel for a finished call',
+      );
     } finally {
       await mc.close();
     }

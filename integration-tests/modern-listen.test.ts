@@ -9,7 +9,15 @@ import { fileURLToPath } from 'node:url';
 import type { McpSubscription } from '@modelcontextprotocol/client';
 import { SseReader, frameMessage, mediaType, sleep, startFleet, type Fleet, type WorkerNode } from './harness/index.ts';
 import {
-  META_KEYS, addWorker, complaints, connectModern, modernCall, modernFetch, textOf, type Exchange, type JsonObject,
+  META_KEYS,
+  addWorker,
+  complaints,
+  connectModern,
+  modernCall,
+  modernFetch,
+  textOf,
+  type Exchange,
+  type JsonObject,
   type ModernClient,
 } from './harness/modern.ts';
 
@@ -51,7 +59,12 @@ async function listenWithClient(node: 'a' | 'b', filter: JsonObject): Promise<Li
   const mc = await connectModern(fleet, {
     route: () => node,
     setup: (c) => {
-      for (const m of [TOOLS_CHANGED, UPDATED, 'notifications/prompts/list_changed', 'notifications/resources/list_changed'] as const) {
+      for (const m of [
+        TOOLS_CHANGED,
+        UPDATED,
+        'notifications/prompts/list_changed',
+        'notifications/resources/list_changed',
+      ] as const) {
         c.setNotificationHandler(m, (n) => {
           got.push({ method: n.method, params: (n.params ?? {}) as JsonObject });
         });
@@ -74,7 +87,11 @@ async function listenWithClient(node: 'a' | 'b', filter: JsonObject): Promise<Li
 }
 
 async function listenRaw(node: 'a' | 'b', filter: JsonObject, id: string): Promise<RawListener> {
-  const res = await modernFetch(fleet.front(node).url, { method: 'subscriptions/listen', params: { notifications: filter }, id });
+  const res = await modernFetch(fleet.front(node).url, {
+    method: 'subscriptions/listen',
+    params: { notifications: filter },
+    id,
+  });
   assert.equal(res.status, 200, `listen ${id} on ${node}`);
   const reader = new SseReader(res);
   const raw: RawListener = {
@@ -107,10 +124,12 @@ before(async () => {
 
 after(async () => {
   await Promise.all(raws.map((r) => r.reader.cancel()));
-  await Promise.all(listeners.map(async (l) => {
-    await l.sub.close().catch(() => {});
-    await l.mc.close();
-  }));
+  await Promise.all(
+    listeners.map(async (l) => {
+      await l.sub.close().catch(() => {});
+      await l.mc.close();
+    }),
+  );
   await extra?.proc.stop();
   for (const f of fleet?.fronts ?? []) {
     const c = complaints(f.proc);
@@ -131,10 +150,16 @@ function rawGot(r: RawListener, method: string) {
 }
 
 /** Waits (up to 5 s) until every expected listener has `n` of `method`, then 500 ms more for strays. */
-async function settleOn(method: string, n: number, expectClient: (l: Listener) => boolean, expectRaw: (r: RawListener) => boolean) {
+async function settleOn(
+  method: string,
+  n: number,
+  expectClient: (l: Listener) => boolean,
+  expectRaw: (r: RawListener) => boolean,
+) {
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline) {
-    const done = listeners.filter(expectClient).every((l) => clientGot(l, method).length >= n) &&
+    const done =
+      listeners.filter(expectClient).every((l) => clientGot(l, method).length >= n) &&
       raws.filter(expectRaw).every((r) => rawGot(r, method).length >= n);
     if (done) break;
     await sleep(25);
@@ -179,14 +204,22 @@ describe('subscriptions/listen on two front nodes', () => {
     }
 
     extra = await addWorker(fleet, { nodeId: 'worker-modern-extra', toolPacks: PACK, logName: 'modern-listen' });
-    await settleOn(TOOLS_CHANGED, 1, (l) => wantsTools(l.filter), (r) => wantsTools(r.filter));
+    await settleOn(
+      TOOLS_CHANGED,
+      1,
+      (l) => wantsTools(l.filter),
+      (r) => wantsTools(r.filter),
+    );
 
     for (const l of listeners) {
       const got = clientGot(l, TOOLS_CHANGED);
       if (wantsTools(l.filter)) {
         assert.equal(got.length, 1, `${l.label}: exactly one tools list_changed (${JSON.stringify(l.got)})`);
-        assert.equal((got[0]!.params._meta as JsonObject | undefined)?.[META_KEYS.subscriptionId], l.exchange().body!.id,
-          `${l.label}: tagged with its subscription id`);
+        assert.equal(
+          (got[0]!.params._meta as JsonObject | undefined)?.[META_KEYS.subscriptionId],
+          l.exchange().body!.id,
+          `${l.label}: tagged with its subscription id`,
+        );
       } else {
         assert.deepEqual(got, [], l.label);
       }
@@ -198,7 +231,11 @@ describe('subscriptions/listen on two front nodes', () => {
       const got = rawGot(r, TOOLS_CHANGED);
       assert.equal(got.length, wantsTools(r.filter) ? 1 : 0, `${r.label}: ${JSON.stringify(r.messages())}`);
       for (const m of got) assert.equal(subscriptionIdOf(m), r.id, `${r.label}: tagged`);
-      assert.deepEqual(r.messages().filter((m) => m.method !== ACK && m.method !== TOOLS_CHANGED), [], `${r.label}: nothing else`);
+      assert.deepEqual(
+        r.messages().filter((m) => m.method !== ACK && m.method !== TOOLS_CHANGED),
+        [],
+        `${r.label}: nothing else`,
+      );
     }
 
     // The clients act on it: the list (no longer cached) has the new tool, and it runs on the new worker.
@@ -217,17 +254,35 @@ describe('subscriptions/listen on two front nodes', () => {
     // Through the client that only listens for tools (node A)…
     const set1 = await toolsOnly.mc.client.callTool({ name: 'set_note', arguments: { text: 'first' } });
     assert.match(textOf(set1), /^note set/);
-    await settleOn(UPDATED, 1, (l) => wantsNote(l.filter), (r) => wantsNote(r.filter));
+    await settleOn(
+      UPDATED,
+      1,
+      (l) => wantsNote(l.filter),
+      (r) => wantsNote(r.filter),
+    );
     // …and raw, on node B.
-    const set2 = await modernCall(fleet.front('b').url, { method: 'tools/call', params: { name: 'set_note', arguments: { text: 'second' } } });
+    const set2 = await modernCall(fleet.front('b').url, {
+      method: 'tools/call',
+      params: { name: 'set_note', arguments: { text: 'second' } },
+    });
     assert.match(textOf(set2.result), /^note set/, set2.raw);
-    await settleOn(UPDATED, 2, (l) => wantsNote(l.filter), (r) => wantsNote(r.filter));
+    await settleOn(
+      UPDATED,
+      2,
+      (l) => wantsNote(l.filter),
+      (r) => wantsNote(r.filter),
+    );
 
     for (const l of listeners) {
       const got = clientGot(l, UPDATED);
       if (wantsNote(l.filter)) {
-        assert.deepEqual(got.map((g) => g.params.uri), [NOTE, NOTE], `${l.label}: one update per set_note`);
-        for (const g of got) assert.equal((g.params._meta as JsonObject | undefined)?.[META_KEYS.subscriptionId], l.exchange().body!.id);
+        assert.deepEqual(
+          got.map((g) => g.params.uri),
+          [NOTE, NOTE],
+          `${l.label}: one update per set_note`,
+        );
+        for (const g of got)
+          assert.equal((g.params._meta as JsonObject | undefined)?.[META_KEYS.subscriptionId], l.exchange().body!.id);
       } else {
         assert.deepEqual(got, [], `${l.label} did not ask for resources`);
       }
@@ -235,15 +290,25 @@ describe('subscriptions/listen on two front nodes', () => {
     for (const r of raws) {
       const got = rawGot(r, UPDATED);
       if (wantsNote(r.filter)) {
-        assert.deepEqual(got.map((m) => (m.params as JsonObject).uri), [NOTE, NOTE], r.label);
+        assert.deepEqual(
+          got.map((m) => (m.params as JsonObject).uri),
+          [NOTE, NOTE],
+          r.label,
+        );
         for (const m of got) assert.equal(subscriptionIdOf(m), r.id, `${r.label}: tagged`);
       } else {
         assert.deepEqual(got, [], `${r.label}: not its URI or type`);
       }
     }
     assert.deepEqual(rawGot(raws.find((r) => r.id === 'raw-prompts-b')!, 'notifications/prompts/list_changed'), []);
-    assert.deepEqual(raws.find((r) => r.id === 'raw-prompts-b')!.messages().map((m) => m.method), [ACK],
-      'the prompts listener got nothing at all after its ack');
+    assert.deepEqual(
+      raws
+        .find((r) => r.id === 'raw-prompts-b')!
+        .messages()
+        .map((m) => m.method),
+      [ACK],
+      'the prompts listener got nothing at all after its ack',
+    );
 
     const read = await noteClient.mc.client.readResource({ uri: NOTE });
     assert.equal((read.contents[0] as { text?: string }).text, 'second');
@@ -251,7 +316,12 @@ describe('subscriptions/listen on two front nodes', () => {
 
   test('the second worker stops: the tools listeners hear list_changed once more and the tool is gone', async () => {
     await extra!.proc.stop();
-    await settleOn(TOOLS_CHANGED, 2, (l) => wantsTools(l.filter), (r) => wantsTools(r.filter));
+    await settleOn(
+      TOOLS_CHANGED,
+      2,
+      (l) => wantsTools(l.filter),
+      (r) => wantsTools(r.filter),
+    );
     for (const l of listeners) {
       assert.equal(clientGot(l, TOOLS_CHANGED).length, wantsTools(l.filter) ? 2 : 0, l.label);
       const names = (await l.mc.client.listTools()).tools.map((t) => t.name);
@@ -261,7 +331,7 @@ describe('subscriptions/listen on two front nodes', () => {
     for (const r of raws) assert.equal(r.reader.ended, false, `${r.label}: still open`);
   });
 
-  test('closing one client\'s subscription stops its events; the other listeners keep hearing them', async () => {
+  test("closing one client's subscription stops its events; the other listeners keep hearing them", async () => {
     const [onA, onB] = listeners as [Listener, Listener];
     await onB.sub.close();
     assert.equal(await onB.sub.closed, 'local');
@@ -270,7 +340,12 @@ describe('subscriptions/listen on two front nodes', () => {
     const rawBefore = rawGot(rawNote, UPDATED).length;
 
     await onA.mc.client.callTool({ name: 'set_note', arguments: { text: 'third' } });
-    await settleOn(UPDATED, rawBefore + 1, () => false, (r) => r === rawNote);
+    await settleOn(
+      UPDATED,
+      rawBefore + 1,
+      () => false,
+      (r) => r === rawNote,
+    );
     assert.equal(rawGot(rawNote, UPDATED).length, rawBefore + 1, 'the raw listener heard it');
     assert.equal(clientGot(onB, UPDATED).length, before, 'the closed subscription did not');
   });

@@ -7,8 +7,16 @@ import assert from 'node:assert/strict';
 import { ProtocolError, type Client } from '@modelcontextprotocol/client';
 import { sleep, startFleet, type Fleet } from './harness/index.ts';
 import {
-  complaints, connectModern, modernCall, resultOf, textOf, type Exchange, type JsonObject, type ModernAnswer,
-  type ModernClient, type ModernRoute,
+  complaints,
+  connectModern,
+  modernCall,
+  resultOf,
+  textOf,
+  type Exchange,
+  type JsonObject,
+  type ModernAnswer,
+  type ModernClient,
+  type ModernRoute,
 } from './harness/modern.ts';
 
 const STATE_TTL_SECONDS = 10; // the smallest REQUEST_STATE_TTL_SECONDS allowed
@@ -51,12 +59,21 @@ async function client(route: ModernRoute, capabilities: JsonObject, setup: (c: C
 /** The two tools/call POSTs of one MRTR call: the first round and the retry. */
 function rounds(mc: ModernClient): { first: Exchange; retry: Exchange } {
   const calls = mc.lb.posts('tools/call');
-  assert.equal(calls.length, 2, `two tools/call POSTs: ${JSON.stringify(calls.map((c) => [c.node, c.status, c.messages]))}`);
+  assert.equal(
+    calls.length,
+    2,
+    `two tools/call POSTs: ${JSON.stringify(calls.map((c) => [c.node, c.status, c.messages]))}`,
+  );
   return { first: calls[0]!, retry: calls[1]! };
 }
 
 /** Checks the first round answered input_required with one request of `method`, and the retry echoed it all. */
-function assertRoundTrip(mc: ModernClient, method: string, firstNode: string, retryNode: string): { inputParams: JsonObject; answer: unknown } {
+function assertRoundTrip(
+  mc: ModernClient,
+  method: string,
+  firstNode: string,
+  retryNode: string,
+): { inputParams: JsonObject; answer: unknown } {
   const { first, retry } = rounds(mc);
   assert.equal(first.node, firstNode, 'first round landed where routed');
   assert.equal(retry.node, retryNode, 'retry landed where routed');
@@ -117,7 +134,9 @@ function retryAsk(
     params: {
       name,
       arguments: name === 'ask_user' ? { question: opts.question ?? round.question } : { text: 'x' },
-      inputResponses: opts.responses ?? { [round.key]: { action: 'accept', content: { answer: opts.answerText ?? 'yes' } } },
+      inputResponses: opts.responses ?? {
+        [round.key]: { action: 'accept', content: { answer: opts.answerText ?? 'yes' } },
+      },
       requestState: opts.state ?? round.state,
     },
     envelope: { capabilities: ELICIT },
@@ -144,7 +163,10 @@ function openState(state: string): { body: { p: JsonObject; exp: number; b?: str
 }
 
 describe('MRTR with the v2 client across two front nodes', () => {
-  for (const [firstNode, retryNode] of [['a', 'b'], ['b', 'a']] as const) {
+  for (const [firstNode, retryNode] of [
+    ['a', 'b'],
+    ['b', 'a'],
+  ] as const) {
     test(`elicitation: input_required from ${firstNode.toUpperCase()}, the retry on ${retryNode.toUpperCase()} completes the call`, async () => {
       const asked: JsonObject[] = [];
       const mc = await client(firstThenRetry(firstNode, retryNode), ELICIT, (c) => {
@@ -158,7 +180,12 @@ describe('MRTR with the v2 client across two front nodes', () => {
 
       assert.equal(asked.length, 1, 'the elicitation handler ran once');
       assert.equal(asked[0]!.message, 'meaning of life?');
-      const { inputParams, answer } = assertRoundTrip(mc, 'elicitation/create', `front-${firstNode}`, `front-${retryNode}`);
+      const { inputParams, answer } = assertRoundTrip(
+        mc,
+        'elicitation/create',
+        `front-${firstNode}`,
+        `front-${retryNode}`,
+      );
       assert.equal(inputParams.message, 'meaning of life?');
       assert.deepEqual((inputParams.requestedSchema as JsonObject).required, ['answer']);
       assert.deepEqual(answer, { action: 'accept', content: { answer: `42 via ${retryNode}` } });
@@ -174,7 +201,7 @@ describe('MRTR with the v2 client across two front nodes', () => {
     assertRoundTrip(mc, 'elicitation/create', 'front-b', 'front-a');
   });
 
-  test('sampling: ask_model gets the client model\'s reply through a retry on the other node', async () => {
+  test("sampling: ask_model gets the client model's reply through a retry on the other node", async () => {
     const prompts: unknown[] = [];
     const mc = await client(firstThenRetry('a', 'b'), { sampling: {} }, (c) => {
       c.setRequestHandler('sampling/createMessage', async (req) => {
@@ -190,7 +217,7 @@ describe('MRTR with the v2 client across two front nodes', () => {
     assert.equal(inputParams.maxTokens, 200);
   });
 
-  test('roots: list_roots gets the client\'s roots through a retry on the other node', async () => {
+  test("roots: list_roots gets the client's roots through a retry on the other node", async () => {
     const mc = await client(firstThenRetry('b', 'a'), { roots: {} }, (c) => {
       c.setRequestHandler('roots/list', async () => ({
         roots: [{ uri: 'file:///work/alpha', name: 'alpha' }, { uri: 'file:///work/beta' }],
@@ -202,12 +229,18 @@ describe('MRTR with the v2 client across two front nodes', () => {
   });
 
   test('a client without the elicitation capability gets -32021 naming it, and no input_required', async () => {
-    const mc = await client(() => 'a', {}, () => {});
+    const mc = await client(
+      () => 'a',
+      {},
+      () => {},
+    );
     await assert.rejects(mc.client.callTool({ name: 'ask_user', arguments: { question: 'q?' } }), (err: unknown) => {
       assert.ok(err instanceof ProtocolError, `a ProtocolError: ${String(err)}`);
       assert.equal(err.code, -32021);
-      assert.ok((err.data as { requiredCapabilities?: JsonObject } | undefined)?.requiredCapabilities?.elicitation,
-        `data.requiredCapabilities.elicitation: ${JSON.stringify(err.data)}`);
+      assert.ok(
+        (err.data as { requiredCapabilities?: JsonObject } | undefined)?.requiredCapabilities?.elicitation,
+        `data.requiredCapabilities.elicitation: ${JSON.stringify(err.data)}`,
+      );
       return true;
     });
     assert.equal(mc.lb.posts('tools/call').length, 1, 'nothing to retry');
@@ -218,7 +251,10 @@ describe('requestState integrity (raw wire, retries on the other node)', () => {
   test('a tampered MAC, a tampered payload and a made-up state are refused; the genuine state still works', async () => {
     const round = await askUser('a', 'tamper with me?');
     const { body, reseal } = openState(round.state);
-    assert.ok(typeof body.exp === 'number' && body.p && typeof body.p === 'object', `state body: ${JSON.stringify(body)}`);
+    assert.ok(
+      typeof body.exp === 'number' && body.p && typeof body.p === 'object',
+      `state body: ${JSON.stringify(body)}`,
+    );
 
     // The MAC: last character changed.
     const lastChar = round.state.slice(-1);
@@ -233,7 +269,11 @@ describe('requestState integrity (raw wire, retries on the other node)', () => {
       { ...body, b: 'AAAAAAAAAAAAAAAAAAAAAA' },
     ];
     for (const forged of forgedPayloads) {
-      assertRefused(await retryAsk('b', round, { state: reseal(forged) }), INVALID_STATE, `tampered payload ${JSON.stringify(forged)}`);
+      assertRefused(
+        await retryAsk('b', round, { state: reseal(forged) }),
+        INVALID_STATE,
+        `tampered payload ${JSON.stringify(forged)}`,
+      );
     }
 
     // Not ours at all.
@@ -251,15 +291,26 @@ describe('requestState integrity (raw wire, retries on the other node)', () => {
   test('a state reused with other arguments, another tool, another method, or without the answers is refused', async () => {
     const round = await askUser('b', 'the original question?');
 
-    assertRefused(await retryAsk('a', round, { question: 'a different question?' }), /requestState does not belong to this request/,
-      'same tool, other arguments');
-    assertRefused(await retryAsk('a', round, { name: 'echo' }), /requestState does not belong to this request/, 'another tool');
+    assertRefused(
+      await retryAsk('a', round, { question: 'a different question?' }),
+      /requestState does not belong to this request/,
+      'same tool, other arguments',
+    );
+    assertRefused(
+      await retryAsk('a', round, { name: 'echo' }),
+      /requestState does not belong to this request/,
+      'another tool',
+    );
     assertRefused(await retryAsk('a', round, { responses: {} }), /inputResponses lacks an answer/, 'no answers');
 
     // Another method: the state is bound to tools/call.
     const onRead = await modernCall(fleet.front('a').url, {
       method: 'resources/read',
-      params: { uri: 'greeting://Ada', inputResponses: { [round.key]: { action: 'accept', content: { answer: 'x' } } }, requestState: round.state },
+      params: {
+        uri: 'greeting://Ada',
+        inputResponses: { [round.key]: { action: 'accept', content: { answer: 'x' } } },
+        requestState: round.state,
+      },
       envelope: { capabilities: ELICIT },
     });
     assertRefused(onRead, INVALID_STATE, 'resources/read with a tools/call state');
@@ -273,7 +324,10 @@ describe('requestState integrity (raw wire, retries on the other node)', () => {
     assert.ok(early, 'the early first round ran in before()');
     const { body } = openState(early.round.state);
     const mintedSec = Math.floor(early.mintedAt / 1000);
-    assert.ok(Math.abs(body.exp - (mintedSec + STATE_TTL_SECONDS)) <= 1, `exp ${body.exp} ≈ minted ${mintedSec} + ${STATE_TTL_SECONDS}`);
+    assert.ok(
+      Math.abs(body.exp - (mintedSec + STATE_TTL_SECONDS)) <= 1,
+      `exp ${body.exp} ≈ minted ${mintedSec} + ${STATE_TTL_SECONDS}`,
+    );
 
     // exp is in whole seconds and checked as `exp < now`: 2 s past the TTL it has certainly expired.
     const waitMs = early.mintedAt + (STATE_TTL_SECONDS + 2) * 1000 - Date.now();

@@ -25,7 +25,9 @@ async function echoThrough(url: string, text: string): Promise<string | undefine
   const res = await post(url, rpcRequest('tools/call', { name: 'echo', arguments: { text } }), s.headers);
   if (res.status !== 200) return undefined;
   const frames = await new SseReader(res).readToEnd(10_000);
-  const last = frames.map(frameMessage).filter(Boolean).at(-1) as { result?: { content: { text: string }[] } } | undefined;
+  const last = frames.map(frameMessage).filter(Boolean).at(-1) as
+    | { result?: { content: { text: string }[] } }
+    | undefined;
   return last?.result?.content[0]?.text;
 }
 
@@ -40,7 +42,18 @@ test('Redis down: 503 at once and /readyz 503; Redis back: both nodes serve new 
 
   for (const [name, send] of [
     ['a request of a session', () => post(a.url, rpcRequest('ping'), before.headers)],
-    ['an initialize', () => post(b.url, rpcRequest('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '0' } }))],
+    [
+      'an initialize',
+      () =>
+        post(
+          b.url,
+          rpcRequest('initialize', {
+            protocolVersion: '2025-11-25',
+            capabilities: {},
+            clientInfo: { name: 't', version: '0' },
+          }),
+        ),
+    ],
   ] as const) {
     const started = Date.now();
     const res = await send();
@@ -59,11 +72,19 @@ test('Redis down: 503 at once and /readyz 503; Redis back: both nodes serve new 
 
   restarted = await startRedis({ localOnly: true, port: fleet.redis.port });
   for (const node of [a, b]) {
-    await eventually(async () => (await fetch(new URL('/readyz', node.url))).status === 200, 15_000, `${node.nodeId} ready again`);
+    await eventually(
+      async () => (await fetch(new URL('/readyz', node.url))).status === 200,
+      15_000,
+      `${node.nodeId} ready again`,
+    );
   }
   // The worker re-publishes its catalog with its next heartbeat; the fronts reload it.
   for (const node of [a, b]) {
-    await eventually(async () => (await echoThrough(node.url, `after via ${node.nodeId}`)) === `after via ${node.nodeId}`, 20_000, `a call through ${node.nodeId}`);
+    await eventually(
+      async () => (await echoThrough(node.url, `after via ${node.nodeId}`)) === `after via ${node.nodeId}`,
+      20_000,
+      `a call through ${node.nodeId}`,
+    );
   }
   const old = await post(a.url, rpcRequest('ping'), before.headers);
   assert.equal(old.status, 404, 'a session from before the outage is gone with the unpersisted data');

@@ -29,14 +29,21 @@ describe('request headers reach tools through the allow-list', () => {
   test('listed headers arrive (case-insensitive); others and Authorization do not', async () => {
     const a = fleet.front('a').url;
     const s = await openSession(a);
-    const messages = await callTool(a, {
-      ...s.headers,
-      'x-tenant': 'acme',
-      'x-request-id': 'r-1',
-      'x-secret': 'nope',
-      authorization: 'Bearer token-that-must-not-leak',
-    }, 'whoami', {});
-    const result = messages.at(-1)?.result as { structuredContent: { headers: Record<string, string>; session: string } };
+    const messages = await callTool(
+      a,
+      {
+        ...s.headers,
+        'x-tenant': 'acme',
+        'x-request-id': 'r-1',
+        'x-secret': 'nope',
+        authorization: 'Bearer token-that-must-not-leak',
+      },
+      'whoami',
+      {},
+    );
+    const result = messages.at(-1)?.result as {
+      structuredContent: { headers: Record<string, string>; session: string };
+    };
     assert.deepEqual(result.structuredContent.headers, { 'x-tenant': 'acme', 'x-request-id': 'r-1' });
     assert.equal(result.structuredContent.session, s.sessionId);
     assert.ok(!JSON.stringify(messages).includes('token-that-must-not-leak'));
@@ -47,11 +54,14 @@ describe('a server→client request the client never answers', () => {
   test('times out: notifications/cancelled on the call stream, then an error result for the tool', async () => {
     const b = fleet.front('b').url;
     // A 2025-11-25 session that declares elicitation but will never answer.
-    const init = await post(b, rpcRequest('initialize', {
-      protocolVersion: '2025-11-25',
-      capabilities: { elicitation: {} },
-      clientInfo: { name: 'silent', version: '0' },
-    }));
+    const init = await post(
+      b,
+      rpcRequest('initialize', {
+        protocolVersion: '2025-11-25',
+        capabilities: { elicitation: {} },
+        clientInfo: { name: 'silent', version: '0' },
+      }),
+    );
     const sessionId = init.headers.get('mcp-session-id')!;
     await init.text();
     const headers = { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
@@ -71,7 +81,11 @@ describe('a server→client request the client never answers', () => {
     assert.match(result.content[0]!.text, /did not answer elicitation\/create within 1500 ms/);
     assert.ok(elapsed >= 1400, `the wait lasted the configured timeout (${elapsed} ms)`);
     // A late answer is dropped without harm.
-    const late = await post(b, { jsonrpc: '2.0', id: request!.id, result: { action: 'accept', content: { answer: 'late' } } }, headers);
+    const late = await post(
+      b,
+      { jsonrpc: '2.0', id: request!.id, result: { action: 'accept', content: { answer: 'late' } } },
+      headers,
+    );
     assert.equal(late.status, 202);
   });
 });

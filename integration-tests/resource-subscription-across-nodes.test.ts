@@ -5,7 +5,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFleet, type Fleet } from './harness/index.ts';
 import {
-  ALL_VERSIONS, allAnswered, collectNotifications, connectVersioned, onStandaloneStream, resultText, type VersionedClient,
+  ALL_VERSIONS,
+  allAnswered,
+  collectNotifications,
+  connectVersioned,
+  onStandaloneStream,
+  resultText,
+  type VersionedClient,
 } from './harness/versions.ts';
 
 const NOTE = 'note://current';
@@ -31,9 +37,18 @@ describe('a subscriber on A hears of a change made through B, once', () => {
   for (const version of ALL_VERSIONS) {
     test(version, async () => {
       // The subscriber: stream on A, every POST (subscribe, set_note, read) to B.
-      const sub = await connectVersioned(fleet, { version, streamNode: 'a', route: () => 'b', name: `subscriber-${version}` });
+      const sub = await connectVersioned(fleet, {
+        version,
+        streamNode: 'a',
+        route: () => 'b',
+        name: `subscriber-${version}`,
+      });
       // Someone else, not subscribed, working through B.
-      const other = await connectVersioned(fleet, { version: '2025-11-25', streamNode: 'b', name: `writer-${version}` });
+      const other = await connectVersioned(fleet, {
+        version: '2025-11-25',
+        streamNode: 'b',
+        name: `writer-${version}`,
+      });
       try {
         assert.equal(sub.negotiated, version);
         assert.deepEqual(await sub.client.subscribeResource({ uri: NOTE }), {});
@@ -59,7 +74,10 @@ describe('a subscriber on A hears of a change made through B, once', () => {
 
         // 3. After unsubscribing, changes are no longer announced to it.
         assert.deepEqual(await sub.client.unsubscribeResource({ uri: NOTE }), {});
-        const r3 = await other.client.callTool({ name: 'set_note', arguments: { text: `after unsubscribe (${version})` } });
+        const r3 = await other.client.callTool({
+          name: 'set_note',
+          arguments: { text: `after unsubscribe (${version})` },
+        });
         assert.equal(resultText(r3), 'note set; 0 subscribed session(s) notified');
         assert.equal((await collectNotifications(sub, UPDATED, 3, { timeoutMs: 500, quietMs: 0 })).length, 2);
 
@@ -68,7 +86,10 @@ describe('a subscriber on A hears of a change made through B, once', () => {
         const posts = (await allAnswered(sub)).filter((s) => s.http === 'POST');
         assert.ok(posts.some((s) => s.rpc === 'resources/subscribe'));
         for (const p of posts) assert.equal(p.node, 'front-b', `${p.rpc} to B`);
-        assert.ok(posts.every((p) => p.status !== undefined && p.status < 300), JSON.stringify(posts.map((p) => [p.rpc, p.status])));
+        assert.ok(
+          posts.every((p) => p.status !== undefined && p.status < 300),
+          JSON.stringify(posts.map((p) => [p.rpc, p.status])),
+        );
       } finally {
         await sub.close();
         await other.close();

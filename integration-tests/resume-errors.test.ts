@@ -3,8 +3,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SseReader, frameMessage, getStream, mediaType, openSession, post, rpcRequest, sleep, splitEventId, startFleet,
-  type Fleet, type RawSession,
+  SseReader,
+  frameMessage,
+  getStream,
+  mediaType,
+  openSession,
+  post,
+  rpcRequest,
+  sleep,
+  splitEventId,
+  startFleet,
+  type Fleet,
+  type RawSession,
 } from './harness/index.ts';
 
 const STREAM_MAX_EVENTS = 10;
@@ -27,13 +37,29 @@ after(async () => {
 /** Runs `count` to completion over SSE on `url`; returns the stream id and the seq of every event. */
 async function countToEnd(url: string, session: RawSession, to: number, intervalMs: number) {
   const requestId = `count-${to}-${Math.random().toString(36).slice(2)}`;
-  const res = await post(url, rpcRequest('tools/call', {
-    name: 'count', arguments: { to, intervalMs }, _meta: { progressToken: requestId },
-  }, requestId), session.headers);
+  const res = await post(
+    url,
+    rpcRequest(
+      'tools/call',
+      {
+        name: 'count',
+        arguments: { to, intervalMs },
+        _meta: { progressToken: requestId },
+      },
+      requestId,
+    ),
+    session.headers,
+  );
   assert.equal(res.status, 200);
   const frames = await new SseReader(res).readToEnd(30_000);
   const ids = frames.map((f) => splitEventId(f.id));
-  assert.ok(ids.every(Boolean), `every event has an id: ${frames.slice(0, 3).map((f) => f.raw).join(' / ')}`);
+  assert.ok(
+    ids.every(Boolean),
+    `every event has an id: ${frames
+      .slice(0, 3)
+      .map((f) => f.raw)
+      .join(' / ')}`,
+  );
   const streamId = ids[0]!.streamId;
   const last = frameMessage(frames.at(-1)!);
   assert.equal(last?.id, requestId, 'the call completed');
@@ -61,7 +87,7 @@ describe('resume errors', () => {
     expiring = { session, streamId: r.streamId, finishedAt: r.finishedAt };
   });
 
-  test('a Last-Event-ID of another session\'s stream → 400, -32000, naming the stream', async () => {
+  test("a Last-Event-ID of another session's stream → 400, -32000, naming the stream", async () => {
     const a = fleet.front('a').url;
     const b = fleet.front('b').url;
     const owner = await openSession(a);
@@ -72,11 +98,20 @@ describe('resume errors', () => {
     const ok = await getStream(b, owner, `${streamId}:1`);
     assert.equal(ok.status, 200, await ok.clone().text());
     const replay = (await new SseReader(ok).readToEnd()).filter((f) => f.data);
-    assert.deepEqual(replay.map((f) => splitEventId(f.id)?.seq), [2, 3, 4], 'progress 2, 3 and the result');
+    assert.deepEqual(
+      replay.map((f) => splitEventId(f.id)?.seq),
+      [2, 3, 4],
+      'progress 2, 3 and the result',
+    );
 
     // … another session cannot.
     for (const url of [a, b]) {
-      const body = await expectError(await getStream(url, stranger, `${streamId}:1`), 400, -32000, `foreign stream on ${url}`);
+      const body = await expectError(
+        await getStream(url, stranger, `${streamId}:1`),
+        400,
+        -32000,
+        `foreign stream on ${url}`,
+      );
       assert.match(body.error.message, /stream|event/i);
     }
     // Nor can an id that is not one of ours at all.
@@ -94,14 +129,24 @@ describe('resume errors', () => {
     assert.equal(lastSeq, to + 1, `${to} progress events and the result`);
 
     await expectError(await getStream(b, session, `${streamId}:1`), 410, -32000, 'resume from event 1 after trimming');
-    await expectError(await getStream(a, session, `${streamId}:0`), 410, -32000, 'resume from the priming event after trimming');
+    await expectError(
+      await getStream(a, session, `${streamId}:0`),
+      410,
+      -32000,
+      'resume from the priming event after trimming',
+    );
 
     // The tail is still retained: resuming from just before the end replays exactly the result.
     const tail = await getStream(b, session, `${streamId}:${lastSeq - 1}`);
     assert.equal(tail.status, 200, await tail.clone().text());
     const frames = (await new SseReader(tail).readToEnd()).filter((f) => f.data);
-    assert.deepEqual(frames.map((f) => f.id), [`${streamId}:${lastSeq}`]);
-    assert.deepEqual((frameMessage(frames[0]!)!.result as { content: unknown }).content, [{ type: 'text', text: `counted to ${to}` }]);
+    assert.deepEqual(
+      frames.map((f) => f.id),
+      [`${streamId}:${lastSeq}`],
+    );
+    assert.deepEqual((frameMessage(frames[0]!)!.result as { content: unknown }).content, [
+      { type: 'text', text: `counted to ${to}` },
+    ]);
   });
 
   test(`a stream that expired (STREAM_TTL_SECONDS=${STREAM_TTL_SECONDS}) → 410 Gone, -32000; the session lives on`, async () => {

@@ -3,8 +3,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SseReader, connectClient, createBalancer, frameMessage, getStream, mediaType, openSession, post, rpcRequest, sleep,
-  splitEventId, startFleet, type Fleet, type SseFrame,
+  SseReader,
+  connectClient,
+  createBalancer,
+  frameMessage,
+  getStream,
+  mediaType,
+  openSession,
+  post,
+  rpcRequest,
+  sleep,
+  splitEventId,
+  startFleet,
+  type Fleet,
+  type SseFrame,
 } from './harness/index.ts';
 
 let fleet: Fleet;
@@ -26,9 +38,20 @@ describe('resume on another node', () => {
     const requestId = 'resume-raw-1';
     const to = 10;
     const controller = new AbortController();
-    const res = await post(b, rpcRequest('tools/call', {
-      name: 'count', arguments: { to, intervalMs: 150 }, _meta: { progressToken: 'r1' },
-    }, requestId), session.headers, controller.signal);
+    const res = await post(
+      b,
+      rpcRequest(
+        'tools/call',
+        {
+          name: 'count',
+          arguments: { to, intervalMs: 150 },
+          _meta: { progressToken: 'r1' },
+        },
+        requestId,
+      ),
+      session.headers,
+      controller.signal,
+    );
     assert.equal(res.status, 200);
     assert.equal(mediaType(res), 'text/event-stream');
     const reader = new SseReader(res);
@@ -45,7 +68,10 @@ describe('resume on another node', () => {
       assert.ok(f, `the stream ended early: ${reader.describe()}`);
       before.push(f);
     }
-    assert.deepEqual(before.map((f) => f.id), [1, 2, 3].map((n) => `${streamId}:${n}`));
+    assert.deepEqual(
+      before.map((f) => f.id),
+      [1, 2, 3].map((n) => `${streamId}:${n}`),
+    );
     controller.abort();
     await reader.cancel();
 
@@ -63,7 +89,9 @@ describe('resume on another node', () => {
       `ids continue at 4 without gaps or repeats:\n${after.map((f) => f.raw).join('\n')}`,
     );
     const messages = after.map((f) => frameMessage(f)!);
-    const progress = messages.filter((m) => m.method === 'notifications/progress').map((m) => (m.params as { progress: number }).progress);
+    const progress = messages
+      .filter((m) => m.method === 'notifications/progress')
+      .map((m) => (m.params as { progress: number }).progress);
     assert.deepEqual(progress, [4, 5, 6, 7, 8, 9, 10]);
     const last = messages.at(-1)!;
     assert.equal(last.id, requestId, 'the stream ends with the response');
@@ -77,7 +105,8 @@ describe('resume on another node', () => {
     try {
       const { tools } = await c.client.listTools();
       const names = tools.map((t) => t.name);
-      for (const n of ['echo', 'count', 'fail', 'log_levels']) assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+      for (const n of ['echo', 'count', 'fail', 'log_levels'])
+        assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
 
       const progress: { progress: number; total?: number }[] = [];
       let killed: Promise<void> | undefined;
@@ -106,10 +135,14 @@ describe('resume on another node', () => {
       // The resume really happened: a GET with Last-Event-ID of the call's stream, answered by B.
       const callOnA = lb.history.find((h) => h.rpc === 'tools/call');
       assert.equal(callOnA?.node, 'front-a');
-      const resumes = lb.history.filter((h) => h.http === 'GET' && h.headers.get('last-event-id') && h.node === 'front-b');
+      const resumes = lb.history.filter(
+        (h) => h.http === 'GET' && h.headers.get('last-event-id') && h.node === 'front-b',
+      );
       const seqs = resumes.map((h) => splitEventId(h.headers.get('last-event-id')!)?.seq ?? -1);
-      assert.ok(resumes.some((h) => h.status === 200) && seqs.some((s) => s >= 5),
-        `a resume GET on B after event 5: ${lb.history.map((h) => `${h.http} ${h.rpc ?? ''} ${h.headers.get('last-event-id') ?? ''} → ${h.node} ${h.status ?? h.error}`).join('; ')}`);
+      assert.ok(
+        resumes.some((h) => h.status === 200) && seqs.some((s) => s >= 5),
+        `a resume GET on B after event 5: ${lb.history.map((h) => `${h.http} ${h.rpc ?? ''} ${h.headers.get('last-event-id') ?? ''} → ${h.node} ${h.status ?? h.error}`).join('; ')}`,
+      );
 
       // The session carries on against B.
       const echo = await c.client.callTool({ name: 'echo', arguments: { text: 'after failover' } });

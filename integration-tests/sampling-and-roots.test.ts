@@ -4,13 +4,22 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateMessageRequestSchema, ListRootsRequestSchema,
-  type CreateMessageRequest, type CreateMessageResult, type ListRootsResult,
+  CreateMessageRequestSchema,
+  ListRootsRequestSchema,
+  type CreateMessageRequest,
+  type CreateMessageResult,
+  type ListRootsResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { startFleet, type Fleet } from './harness/index.ts';
 import {
-  ALL_VERSIONS, allAnswered, connectVersioned, onStandaloneStream, resultText,
-  type PostRoute, type ProtocolVersion, type VersionedClient,
+  ALL_VERSIONS,
+  allAnswered,
+  connectVersioned,
+  onStandaloneStream,
+  resultText,
+  type PostRoute,
+  type ProtocolVersion,
+  type VersionedClient,
 } from './harness/versions.ts';
 
 let fleet: Fleet;
@@ -26,10 +35,7 @@ after(async () => {
 /** Requests to A, the client's answers (JSON-RPC responses) to B. */
 const answersToB: PostRoute = ({ kind }) => (kind === 'response' ? 'b' : 'a');
 
-const ROOTS = [
-  { uri: 'file:///home/user/project', name: 'project' },
-  { uri: 'file:///home/user/notes' },
-];
+const ROOTS = [{ uri: 'file:///home/user/project', name: 'project' }, { uri: 'file:///home/user/notes' }];
 
 async function capableClient(version: ProtocolVersion) {
   const sampled: CreateMessageRequest['params'][] = [];
@@ -43,7 +49,12 @@ async function capableClient(version: ProtocolVersion) {
       client.setRequestHandler(CreateMessageRequestSchema, (req): CreateMessageResult => {
         sampled.push(req.params);
         const first = req.params.messages[0]?.content as { type: string; text?: string } | undefined;
-        return { role: 'assistant', model: 'test-model', stopReason: 'endTurn', content: { type: 'text', text: `you said "${first?.text}"` } };
+        return {
+          role: 'assistant',
+          model: 'test-model',
+          stopReason: 'endTurn',
+          content: { type: 'text', text: `you said "${first?.text}"` },
+        };
       });
       client.setRequestHandler(ListRootsRequestSchema, (): ListRootsResult => {
         rootsAsked++;
@@ -63,11 +74,18 @@ async function checkRoute(c: VersionedClient, method: string): Promise<void> {
   // Streamable HTTP: on the tools/call response stream, not the GET stream; 2024-11-05 has only the SSE stream.
   assert.equal(onStandaloneStream(c, method), c.legacy ? 1 : 0);
   const calls = c.sent.filter((s) => s.rpc === 'tools/call');
-  assert.deepEqual(calls.map((s) => [s.node, s.status]), [['front-a', c.legacy ? 202 : 200]]);
+  assert.deepEqual(
+    calls.map((s) => [s.node, s.status]),
+    [['front-a', c.legacy ? 202 : 200]],
+  );
   const answers = c.sent.filter((s) => s.kind === 'response');
   assert.equal(answers.length, 1, JSON.stringify(answers.map((a) => a.body)));
   assert.deepEqual([answers[0]!.node, answers[0]!.status], ['front-b', 202]);
-  assert.deepEqual((answers[0]!.body as { id: unknown }).id, requests[0]!.id, 'the answer POSTed to B answers that request');
+  assert.deepEqual(
+    (answers[0]!.body as { id: unknown }).id,
+    requests[0]!.id,
+    'the answer POSTed to B answers that request',
+  );
 }
 
 describe('sampling: asked on A, answered through B', () => {
@@ -117,8 +135,15 @@ describe('without the capabilities', () => {
         const r = await c.client.callTool({ name: 'list_roots', arguments: {} });
         assert.equal(r.isError, true, JSON.stringify(r));
         assert.match(resultText(r), /roots/i);
-        assert.deepEqual(c.received.filter((x) => 'method' in x && 'id' in x), [], 'no server→client request was sent');
-        assert.deepEqual(c.sent.filter((s) => s.kind === 'response'), []);
+        assert.deepEqual(
+          c.received.filter((x) => 'method' in x && 'id' in x),
+          [],
+          'no server→client request was sent',
+        );
+        assert.deepEqual(
+          c.sent.filter((s) => s.kind === 'response'),
+          [],
+        );
       } finally {
         await c.close();
       }

@@ -3,7 +3,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoggingMessageNotificationSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import {
-  connectClient, createBalancer, mediaType, post, readJson, rpcRequest, sleep, startFleet, type Fleet,
+  connectClient,
+  createBalancer,
+  mediaType,
+  post,
+  readJson,
+  rpcRequest,
+  sleep,
+  startFleet,
+  type Fleet,
 } from './harness/index.ts';
 
 let fleet: Fleet;
@@ -20,7 +28,9 @@ const ALL_LEVELS: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error
 
 function initRequest(protocolVersion: string) {
   return rpcRequest('initialize', {
-    protocolVersion, capabilities: {}, clientInfo: { name: 'session-test', version: '0.0.0' },
+    protocolVersion,
+    capabilities: {},
+    clientInfo: { name: 'session-test', version: '0.0.0' },
   });
 }
 
@@ -38,7 +48,16 @@ describe('initialize', () => {
     const sessionId = res.headers.get('mcp-session-id');
     assert.ok(sessionId, 'mcp-session-id header');
     assert.match(sessionId, /^[A-Za-z0-9_-]{22,}$/);
-    const body = (await readJson(res)) as { jsonrpc: string; id: number; result: Record<string, any> };
+    const body = (await readJson(res)) as {
+      jsonrpc: string;
+      id: number;
+      result: {
+        protocolVersion: string;
+        serverInfo?: { name?: string };
+        capabilities?: Record<string, unknown>;
+        instructions?: string;
+      };
+    };
     assert.equal(body.jsonrpc, '2.0');
     assert.equal(body.result.protocolVersion, '2025-11-25');
     assert.equal(typeof body.result.serverInfo?.name, 'string');
@@ -90,7 +109,8 @@ describe('requests a front node answers itself', () => {
       assert.ok(body.result, `${method} has a result: ${JSON.stringify(body)}`);
       if (method === 'tools/list') {
         const names = (body.result.tools as { name: string }[]).map((t) => t.name);
-        for (const n of ['echo', 'count', 'fail', 'log_levels']) assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+        for (const n of ['echo', 'count', 'fail', 'log_levels'])
+          assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
       } else {
         assert.deepEqual(body.result, {});
       }
@@ -106,19 +126,26 @@ describe('one session, two nodes', () => {
     try {
       const { tools } = await c.client.listTools();
       const names = tools.map((t) => t.name);
-      for (const n of ['echo', 'count', 'fail', 'log_levels']) assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+      for (const n of ['echo', 'count', 'fail', 'log_levels'])
+        assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
       const r = await c.client.callTool({ name: 'echo', arguments: { text: 'made on A, served by B' } });
       assert.deepEqual(r.content, [{ type: 'text', text: 'made on A, served by B' }]);
       assert.deepEqual(await c.client.ping(), {});
 
       const init = lb.history.filter((h) => h.rpc === 'initialize');
-      assert.deepEqual(init.map((h) => [h.node, h.status]), [['front-a', 200]]);
+      assert.deepEqual(
+        init.map((h) => [h.node, h.status]),
+        [['front-a', 200]],
+      );
       for (const method of ['tools/list', 'tools/call', 'ping']) {
         const sent = lb.history.filter((h) => h.rpc === method);
         assert.ok(sent.length >= 1, `${method} was sent`);
         for (const h of sent) assert.deepEqual([h.node, h.status], ['front-b', 200], `${method} served by B`);
       }
-      assert.ok(lb.history.every((h) => h.error === undefined), JSON.stringify(lb.history.map((h) => h.error)));
+      assert.ok(
+        lb.history.every((h) => h.error === undefined),
+        JSON.stringify(lb.history.map((h) => h.error)),
+      );
     } finally {
       await c.close();
     }
@@ -135,7 +162,11 @@ describe('one session, two nodes', () => {
         assert.deepEqual(r.content, [{ type: 'text', text: `call ${i}` }]);
       }
       const calls = lb.history.filter((h) => h.rpc === 'tools/call');
-      assert.deepEqual(new Set(calls.map((h) => h.node)), new Set(['front-a', 'front-b']), 'calls landed on both nodes');
+      assert.deepEqual(
+        new Set(calls.map((h) => h.node)),
+        new Set(['front-a', 'front-b']),
+        'calls landed on both nodes',
+      );
       assert.ok(calls.every((h) => h.status === 200));
     } finally {
       await c.close();
@@ -163,10 +194,16 @@ describe('logging/setLevel', () => {
       const expected = ALL_LEVELS.slice(ALL_LEVELS.indexOf(setLevel ?? 'info'));
       await settle(() => levels.length >= expected.length);
       await sleep(100); // anything more would be a message that should have been filtered
-      assert.ok(data.every((d) => d !== undefined && d !== null && d !== ''), `each message has data: ${JSON.stringify(data)}`);
+      assert.ok(
+        data.every((d) => d !== undefined && d !== null && d !== ''),
+        `each message has data: ${JSON.stringify(data)}`,
+      );
       if (setLevel) {
         const sent = lb.history.filter((h) => h.rpc === 'logging/setLevel');
-        assert.deepEqual(sent.map((h) => [h.node, h.status]), [['front-b', 200]]);
+        assert.deepEqual(
+          sent.map((h) => [h.node, h.status]),
+          [['front-b', 200]],
+        );
       }
       return levels;
     } finally {
@@ -183,7 +220,15 @@ describe('logging/setLevel', () => {
   });
 
   test('never set: the threshold is info', async () => {
-    assert.deepEqual(await levelsLogged(undefined), ['info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
+    assert.deepEqual(await levelsLogged(undefined), [
+      'info',
+      'notice',
+      'warning',
+      'error',
+      'critical',
+      'alert',
+      'emergency',
+    ]);
   });
 
   test('an unknown level is rejected with -32602', async () => {

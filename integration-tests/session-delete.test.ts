@@ -3,8 +3,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SseReader, frameMessage, getStream, mediaType, openSession, post, readJson, rpcRequest, sleep, startFleet,
-  type Fleet, type LogEntry, type RawSession, type SseFrame,
+  SseReader,
+  frameMessage,
+  getStream,
+  mediaType,
+  openSession,
+  post,
+  readJson,
+  rpcRequest,
+  sleep,
+  startFleet,
+  type Fleet,
+  type LogEntry,
+  type RawSession,
+  type SseFrame,
 } from './harness/index.ts';
 
 const SESSION_TTL_SECONDS = 10; // the smallest the configuration allows
@@ -54,17 +66,24 @@ describe('DELETE /mcp', () => {
     for (const url of [a, b]) {
       await expectSessionNotFound(await post(url, rpcRequest('ping'), session.headers), `ping on ${url}`);
       await expectSessionNotFound(await post(url, rpcRequest('tools/list'), session.headers), `tools/list on ${url}`);
-      await expectSessionNotFound(await post(url, rpcRequest('tools/call', { name: 'echo', arguments: { text: 'x' } }), session.headers),
-        `tools/call on ${url}`);
+      await expectSessionNotFound(
+        await post(url, rpcRequest('tools/call', { name: 'echo', arguments: { text: 'x' } }), session.headers),
+        `tools/call on ${url}`,
+      );
       await expectSessionNotFound(await getStream(url, session), `GET on ${url}`);
       await expectSessionNotFound(await del(url, session), `second DELETE on ${url}`);
     }
 
     // Another session on the same nodes is untouched.
     const echo = await post(b, rpcRequest('tools/call', { name: 'echo', arguments: { text: 'other' } }, 'o1'), {
-      ...other.headers, accept: 'application/json',
+      ...other.headers,
+      accept: 'application/json',
     });
-    assert.deepEqual(await readJson(echo), { jsonrpc: '2.0', id: 'o1', result: { content: [{ type: 'text', text: 'other' }] } });
+    assert.deepEqual(await readJson(echo), {
+      jsonrpc: '2.0',
+      id: 'o1',
+      result: { content: [{ type: 'text', text: 'other' }] },
+    });
   });
 
   test('a call in flight is cancelled: the worker aborts it and its stream ends without a response', async () => {
@@ -72,9 +91,19 @@ describe('DELETE /mcp', () => {
     const b = fleet.front('b').url;
     const session = await openSession(a);
     const requestId = 'in-flight-1';
-    const res = await post(a, rpcRequest('tools/call', {
-      name: 'count', arguments: { to: 100, intervalMs: 100 }, _meta: { progressToken: 'd1' },
-    }, requestId), session.headers);
+    const res = await post(
+      a,
+      rpcRequest(
+        'tools/call',
+        {
+          name: 'count',
+          arguments: { to: 100, intervalMs: 100 },
+          _meta: { progressToken: 'd1' },
+        },
+        requestId,
+      ),
+      session.headers,
+    );
     assert.equal(res.status, 200);
     const reader = new SseReader(res);
     const seen: SseFrame[] = [];
@@ -90,7 +119,9 @@ describe('DELETE /mcp', () => {
     const worker = fleet.workers[0]!;
     const before = worker.proc.findLogs((e) => e.msg === 'tool call cancelled').length;
     const cancelled = worker.waitForLog(
-      (e: LogEntry) => e.msg === 'tool call cancelled' && worker.proc.findLogs((x) => x.msg === 'tool call cancelled').indexOf(e) >= before,
+      (e: LogEntry) =>
+        e.msg === 'tool call cancelled' &&
+        worker.proc.findLogs((x) => x.msg === 'tool call cancelled').indexOf(e) >= before,
       5_000,
       '"tool call cancelled" after DELETE',
     );
@@ -114,7 +145,10 @@ describe('session expiry', () => {
     const wait = idle.createdAt + (SESSION_TTL_SECONDS + 1.5) * 1000 - Date.now();
     if (wait > 0) await sleep(wait);
     for (const url of [fleet.front('a').url, fleet.front('b').url]) {
-      await expectSessionNotFound(await post(url, rpcRequest('ping'), idle.session.headers), `ping on ${url} after expiry`);
+      await expectSessionNotFound(
+        await post(url, rpcRequest('ping'), idle.session.headers),
+        `ping on ${url} after expiry`,
+      );
     }
     await expectSessionNotFound(await getStream(fleet.front('b').url, idle.session), 'GET after expiry');
   });

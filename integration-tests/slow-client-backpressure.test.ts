@@ -40,10 +40,19 @@ test('a client that does not read costs the node no memory; reading again gets e
   // Warm up first (the node's first call creates its BullMQ queue, compiles validators, warms the JIT): the
   // measurement below is then about the stream alone.
   for (let i = 0; i < 3; i++) {
-    const warm = await post(front.url, rpcRequest('tools/call', { name: 'flood', arguments: { count: 50, size: SIZE } }), s.headers);
+    const warm = await post(
+      front.url,
+      rpcRequest('tools/call', { name: 'flood', arguments: { count: 50, size: SIZE } }),
+      s.headers,
+    );
     await warm.text();
   }
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'flood', arguments: { count: COUNT, size: SIZE } } });
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 7,
+    method: 'tools/call',
+    params: { name: 'flood', arguments: { count: COUNT, size: SIZE } },
+  });
   // A raw socket, paused: the request goes out, nothing is read back until we resume.
   const socket = connect(Number(url.port), url.hostname);
   await new Promise((r) => socket.once('connect', r));
@@ -55,7 +64,8 @@ test('a client that does not read costs the node no memory; reading again gets e
   const rssBefore = rssMb(front.pid);
   const memBefore = await (await fetch(new URL('/readyz', front.url))).json();
   // Wait until the worker has appended everything (the tool returns): the whole 20 MB now waits in Redis.
-  const isBigFlood = (e: { msg?: unknown; target?: unknown; jobId?: unknown }) => e.msg === 'call done' && e.target === 'flood';
+  const isBigFlood = (e: { msg?: unknown; target?: unknown; jobId?: unknown }) =>
+    e.msg === 'call done' && e.target === 'flood';
   const warmups = fleet.workers[0]!.proc.findLogs(isBigFlood).map((e) => e.jobId);
   await fleet.workers[0]!.waitForLog((e) => isBigFlood(e) && !warmups.includes(e.jobId), 60_000, 'the flood finished');
   await sleep(1500);
@@ -85,6 +95,9 @@ test('a client that does not read costs the node no memory; reading again gets e
   socket.destroy();
   const seen = [...text.matchAll(/"i":(\d+),/g)].map((m) => Number(m[1]));
   assert.equal(seen.length, COUNT);
-  assert.ok(seen.every((v, k) => v === k + 1), 'every event once, in order');
+  assert.ok(
+    seen.every((v, k) => v === k + 1),
+    'every event once, in order',
+  );
   assert.match(text, /"text":"sent 2000"/);
 });

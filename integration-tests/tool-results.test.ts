@@ -4,8 +4,21 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import {
-  ACCEPT_BOTH, SseReader, connectClient, frameMessage, mediaType, openSession, splitEventId, post, readJson,
-  rpcId, rpcRequest, startFleet, type ConnectedClient, type Fleet, type RawSession,
+  ACCEPT_BOTH,
+  SseReader,
+  connectClient,
+  frameMessage,
+  mediaType,
+  openSession,
+  splitEventId,
+  post,
+  readJson,
+  rpcId,
+  rpcRequest,
+  startFleet,
+  type ConnectedClient,
+  type Fleet,
+  type RawSession,
 } from './harness/index.ts';
 
 let fleet: Fleet;
@@ -33,7 +46,8 @@ describe('results through the SDK client', () => {
   test('tools/list has the example tools, each with an object input schema', async () => {
     const { tools } = await sdk.client.listTools();
     const names = tools.map((t) => t.name);
-    for (const n of ['echo', 'count', 'fail', 'log_levels']) assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+    for (const n of ['echo', 'count', 'fail', 'log_levels'])
+      assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
     for (const t of tools) assert.equal(t.inputSchema.type, 'object', `${t.name} inputSchema`);
   });
 
@@ -69,15 +83,12 @@ describe('results through the SDK client', () => {
   });
 
   test('an unknown tool is a JSON-RPC error -32602', async () => {
-    await assert.rejects(
-      sdk.client.callTool({ name: 'no_such_tool', arguments: {} }),
-      (err: unknown) => {
-        assert.ok(err instanceof McpError, `McpError, got ${String(err)}`);
-        assert.equal(err.code, -32602);
-        assert.match(err.message, /no_such_tool/);
-        return true;
-      },
-    );
+    await assert.rejects(sdk.client.callTool({ name: 'no_such_tool', arguments: {} }), (err: unknown) => {
+      assert.ok(err instanceof McpError, `McpError, got ${String(err)}`);
+      assert.equal(err.code, -32602);
+      assert.match(err.message, /no_such_tool/);
+      return true;
+    });
   });
 
   test('count reports progress 1..N with total N when asked, then its result', async () => {
@@ -86,7 +97,10 @@ describe('results through the SDK client', () => {
       onprogress: (p) => progress.push({ progress: p.progress, total: p.total }),
     });
     assert.equal(textOf(result), 'counted to 4');
-    assert.deepEqual(progress, [1, 2, 3, 4].map((i) => ({ progress: i, total: 4 })));
+    assert.deepEqual(
+      progress,
+      [1, 2, 3, 4].map((i) => ({ progress: i, total: 4 })),
+    );
   });
 });
 
@@ -98,7 +112,11 @@ describe('the wire format of tools/call', () => {
 
   test('answers with text/event-stream (x-accel-buffering: no), a priming event for 2025-11-25, then the result', async () => {
     const id = rpcId();
-    const res = await post(fleet.front('a').url, rpcRequest('tools/call', { name: 'echo', arguments: { text: 'sse' } }, id), s25.headers);
+    const res = await post(
+      fleet.front('a').url,
+      rpcRequest('tools/call', { name: 'echo', arguments: { text: 'sse' } }, id),
+      s25.headers,
+    );
     assert.equal(res.status, 200);
     assert.equal(mediaType(res), 'text/event-stream');
     assert.equal(res.headers.get('x-accel-buffering'), 'no');
@@ -129,7 +147,11 @@ describe('the wire format of tools/call', () => {
       const s = await openSession(fleet.front('a').url, version);
       assert.equal(s.protocolVersion, version);
       const id = rpcId();
-      const res = await post(fleet.front('a').url, rpcRequest('tools/call', { name: 'echo', arguments: { text: version } }, id), s.headers);
+      const res = await post(
+        fleet.front('a').url,
+        rpcRequest('tools/call', { name: 'echo', arguments: { text: version } }, id),
+        s.headers,
+      );
       assert.equal(res.status, 200);
       assert.equal(mediaType(res), 'text/event-stream');
       const frames = await new SseReader(res).readToEnd();
@@ -143,28 +165,49 @@ describe('the wire format of tools/call', () => {
 
   test('progress notifications only when the call carries a progress token', async () => {
     const url = fleet.front('a').url;
-    const without = await post(url, rpcRequest('tools/call', { name: 'count', arguments: { to: 3, intervalMs: 10 } }), s25.headers);
+    const without = await post(
+      url,
+      rpcRequest('tools/call', { name: 'count', arguments: { to: 3, intervalMs: 10 } }),
+      s25.headers,
+    );
     const plain = (await new SseReader(without).readToEnd()).map(frameMessage).filter(Boolean);
-    assert.deepEqual(plain.map((m) => m!.method ?? 'response'), ['response'], JSON.stringify(plain));
+    assert.deepEqual(
+      plain.map((m) => m!.method ?? 'response'),
+      ['response'],
+      JSON.stringify(plain),
+    );
     assert.deepEqual((plain[0]!.result as { content: unknown }).content, [{ type: 'text', text: 'counted to 3' }]);
 
     const token = 'tok-1';
-    const withToken = await post(url, rpcRequest('tools/call', {
-      name: 'count', arguments: { to: 3, intervalMs: 10 }, _meta: { progressToken: token },
-    }), s25.headers);
+    const withToken = await post(
+      url,
+      rpcRequest('tools/call', {
+        name: 'count',
+        arguments: { to: 3, intervalMs: 10 },
+        _meta: { progressToken: token },
+      }),
+      s25.headers,
+    );
     const msgs = (await new SseReader(withToken).readToEnd()).map(frameMessage).filter(Boolean);
     const progress = msgs
       .filter((m) => m!.method === 'notifications/progress')
       .map((m) => m!.params as Record<string, unknown>)
       .map((p) => ({ progressToken: p.progressToken, progress: p.progress, total: p.total }));
-    assert.deepEqual(progress, [1, 2, 3].map((i) => ({ progressToken: token, progress: i, total: 3 })));
+    assert.deepEqual(
+      progress,
+      [1, 2, 3].map((i) => ({ progressToken: token, progress: i, total: 3 })),
+    );
     assert.equal(msgs.at(-1)!.method, undefined, 'the stream ends with the response');
     assert.deepEqual((msgs.at(-1)!.result as { content: unknown }).content, [{ type: 'text', text: 'counted to 3' }]);
   });
 
   test('an unknown tool answers HTTP 200 with error -32602 for that request id', async () => {
     const id = rpcId();
-    const res = await post(fleet.front('a').url, rpcRequest('tools/call', { name: 'nope', arguments: {} }, id), s25.headers);
+    const res = await post(
+      fleet.front('a').url,
+      rpcRequest('tools/call', { name: 'nope', arguments: {} }, id),
+      s25.headers,
+    );
     assert.equal(res.status, 200);
     const body = await answerOf(res);
     assert.equal(body.id, id);
@@ -174,12 +217,26 @@ describe('the wire format of tools/call', () => {
 
   test('Accept: application/json only gets one JSON object with the result (no stream)', async () => {
     const id = rpcId();
-    const res = await post(fleet.front('a').url, rpcRequest('tools/call', {
-      name: 'count', arguments: { to: 3, intervalMs: 10 }, _meta: { progressToken: 'json-only' },
-    }, id), { ...s25.headers, accept: 'application/json' });
+    const res = await post(
+      fleet.front('a').url,
+      rpcRequest(
+        'tools/call',
+        {
+          name: 'count',
+          arguments: { to: 3, intervalMs: 10 },
+          _meta: { progressToken: 'json-only' },
+        },
+        id,
+      ),
+      { ...s25.headers, accept: 'application/json' },
+    );
     assert.equal(res.status, 200);
     assert.equal(mediaType(res), 'application/json');
-    assert.deepEqual(await readJson(res), { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'counted to 3' }] } });
+    assert.deepEqual(await readJson(res), {
+      jsonrpc: '2.0',
+      id,
+      result: { content: [{ type: 'text', text: 'counted to 3' }] },
+    });
   });
 
   test('a node with RESPONSE_MODE=json answers tools/call with JSON even when the client accepts SSE', async () => {
@@ -187,11 +244,16 @@ describe('the wire format of tools/call', () => {
     const s = await openSession(b);
     const id = rpcId();
     const res = await post(b, rpcRequest('tools/call', { name: 'echo', arguments: { text: 'json mode' } }, id), {
-      ...s.headers, accept: ACCEPT_BOTH,
+      ...s.headers,
+      accept: ACCEPT_BOTH,
     });
     assert.equal(res.status, 200);
     assert.equal(mediaType(res), 'application/json');
-    assert.deepEqual(await readJson(res), { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'json mode' }] } });
+    assert.deepEqual(await readJson(res), {
+      jsonrpc: '2.0',
+      id,
+      result: { content: [{ type: 'text', text: 'json mode' }] },
+    });
 
     // The SDK client works against it too, tool errors included.
     const c = await connectClient(b);

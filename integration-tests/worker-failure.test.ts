@@ -33,7 +33,11 @@ async function replaceWorker(victim: WorkerNode, name: string): Promise<WorkerNo
 test('an idempotent call survives its worker: progress keeps increasing, one result', async () => {
   const url = fleet.front('a').url;
   const s = await openSession(url);
-  const res = await post(url, rpcRequest('tools/call', { name: 'count', arguments: { to: 30, intervalMs: 100 }, _meta: { progressToken: 'p' } }), s.headers);
+  const res = await post(
+    url,
+    rpcRequest('tools/call', { name: 'count', arguments: { to: 30, intervalMs: 100 }, _meta: { progressToken: 'p' } }),
+    s.headers,
+  );
   assert.equal(res.status, 200);
   const reader = new SseReader(res);
   const progress: number[] = [];
@@ -52,7 +56,8 @@ test('an idempotent call survives its worker: progress keeps increasing, one res
   }
   assert.equal(results.length, 1, 'exactly one result');
   assert.deepEqual(results[0], { content: [{ type: 'text', text: 'counted to 30' }] });
-  for (let i = 1; i < progress.length; i++) assert.ok(progress[i]! > progress[i - 1]!, `progress strictly increasing: ${progress.join(',')}`);
+  for (let i = 1; i < progress.length; i++)
+    assert.ok(progress[i]! > progress[i - 1]!, `progress strictly increasing: ${progress.join(',')}`);
   assert.equal(progress.at(-1), 30);
 });
 
@@ -67,5 +72,8 @@ test('a call that is not idempotent is not run twice: a clear error result', asy
   const messages = (await reader.readToEnd(60_000)).map(frameMessage).filter(Boolean) as Record<string, unknown>[];
   const result = messages.at(-1)?.result as { isError?: boolean; content: { text: string }[] };
   assert.equal(result.isError, true, JSON.stringify(messages));
-  assert.match(result.content[0]!.text, /interrupted \(its worker stopped\) and is not idempotent, so it was not retried/);
+  assert.match(
+    result.content[0]!.text,
+    /interrupted \(its worker stopped\) and is not idempotent, so it was not retried/,
+  );
 });

@@ -20,7 +20,9 @@ await build({
       // Our workspace packages are bundled; every other package is loaded from node_modules at run time.
       name: 'external-dependencies',
       setup(b) {
-        b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@mcp-fleet/') ? undefined : { path: args.path, external: true }));
+        b.onResolve({ filter: /^[^./]/ }, (args) =>
+          args.path.startsWith('@mcp-fleet/') ? undefined : { path: args.path, external: true },
+        );
       },
     },
   ],

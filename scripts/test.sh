@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The test command behind `npm test`: type check, then unit and integration tests in one run of Node's test runner
-# (files one at a time: integration files start their own Redis and processes on free ports).
+# The test command behind `npm test`: type check, lint and format check (biome), the import-cycle check (madge), then
+# unit and integration tests in one run of Node's test runner (files one at a time: integration files start their
+# own Redis and processes on free ports).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json --noEmit
+npm run -s lint
 shopt -s nullglob
 files=(shared/test/*.test.ts services/*/test/*.test.ts integration-tests/*.test.ts)
 reporters=(--test-reporter=spec --test-reporter-destination=stdout)

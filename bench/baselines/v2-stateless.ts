@@ -7,9 +7,13 @@ import { ECHO_DESCRIPTION, readText, serve } from './common.ts';
 
 function buildServer(): McpServer {
   const server = new McpServer({ name: 'bench-sdk-v2', version: '1.0.0' });
-  server.registerTool('echo', { description: ECHO_DESCRIPTION, inputSchema: z.object({ text: z.string() }) }, async ({ text }) => ({
-    content: [{ type: 'text' as const, text }],
-  }));
+  server.registerTool(
+    'echo',
+    { description: ECHO_DESCRIPTION, inputSchema: z.object({ text: z.string() }) },
+    async ({ text }) => ({
+      content: [{ type: 'text' as const, text }],
+    }),
+  );
   return server;
 }
 

@@ -26,15 +26,18 @@ export async function fanout(ctx: Ctx): Promise<ScenarioResult> {
   for (const t of targets) await runFanOut(ctx, t, 20, 'warm-up');
   const runs = new Map<string, FanOut[]>(targets.map((t) => [t.key, []]));
   for (let r = 0; r < rounds; r++) {
-    for (const t of r % 2 ? [...targets].reverse() : targets) runs.get(t.key)!.push(await runFanOut(ctx, t, to, `round ${r + 1}/${rounds}`));
+    for (const t of r % 2 ? [...targets].reverse() : targets)
+      runs.get(t.key)!.push(await runFanOut(ctx, t, to, `round ${r + 1}/${rounds}`));
   }
   const rate = (key: string) => {
     const rs = runs.get(key)!;
     return (rs.reduce((a, x) => a + x.events, 0) / rs.reduce((a, x) => a + x.ms, 0)) * 1000;
   };
-  ctx.notes.push(`Fan-out: ${CALLS} concurrent \`count {to: ${to}, intervalMs: 0}\` calls with a progress token, one session and connection each, ` +
-    `${rounds} rounds per server alternating with the baseline; events/s = progress events + responses received ÷ wall time. ` +
-    'The worker runs with WORKER_CONCURRENCY=128 so all 100 run at once. Baseline: the same count tool on SDK v1 stateful (in-process).');
+  ctx.notes.push(
+    `Fan-out: ${CALLS} concurrent \`count {to: ${to}, intervalMs: 0}\` calls with a progress token, one session and connection each, ` +
+      `${rounds} rounds per server alternating with the baseline; events/s = progress events + responses received ÷ wall time. ` +
+      'The worker runs with WORKER_CONCURRENCY=128 so all 100 run at once. Baseline: the same count tool on SDK v1 stateful (in-process).',
+  );
   const cores = (runs: FanOut[]) => {
     const ms = runs.reduce((a, x) => a + x.ms, 0);
     const keys = Object.keys(runs[0]?.cpu ?? {});
@@ -43,16 +46,27 @@ export async function fanout(ctx: Ctx): Promise<ScenarioResult> {
   const fleetCores = cores(runs.get('fleet')!);
   const sdkCores = cores(runs.get('v1-stateful')!);
   const perEventUs = (c: Record<string, number>, rate: number) =>
-    (Object.entries(c).filter(([k]) => k !== 'client').reduce((a, [, v]) => a + v, 0) / rate) * 1e6;
-  const fmtCores = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
-  const details = [`- **Fan-out CPU** (cores busy during the rounds): mcp-fleet ${fmtCores(fleetCores)} — ` +
-    `${perEventUs(fleetCores, rate('fleet')).toFixed(0)} µs of server CPU per event; SDK v1 stateful ${fmtCores(sdkCores)} — ` +
-    `${perEventUs(sdkCores, rate('v1-stateful')).toFixed(0)} µs per event. The client's own share is the cost of receiving and parsing the events.`];
+    (Object.entries(c)
+      .filter(([k]) => k !== 'client')
+      .reduce((a, [, v]) => a + v, 0) /
+      rate) *
+    1e6;
+  const fmtCores = (c: Record<string, number>) =>
+    Object.entries(c)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', ');
+  const details = [
+    `- **Fan-out CPU** (cores busy during the rounds): mcp-fleet ${fmtCores(fleetCores)} — ` +
+      `${perEventUs(fleetCores, rate('fleet')).toFixed(0)} µs of server CPU per event; SDK v1 stateful ${fmtCores(sdkCores)} — ` +
+      `${perEventUs(sdkCores, rate('v1-stateful')).toFixed(0)} µs per event. The client's own share is the cost of receiving and parsing the events.`,
+  ];
   return {
     details,
     rows: [
-      row(`progress fan-out, ${CALLS} calls`, 'events/s', rate('fleet'), rate('v1-stateful'), 'SDK v1 stateful',
-        { text: '≥ 100,000 events/s', met: (f) => f >= 100_000 }),
+      row(`progress fan-out, ${CALLS} calls`, 'events/s', rate('fleet'), rate('v1-stateful'), 'SDK v1 stateful', {
+        text: '≥ 100,000 events/s',
+        met: (f) => f >= 100_000,
+      }),
     ],
     raw: { calls: CALLS, to, rounds, fleet: runs.get('fleet'), sdk: runs.get('v1-stateful') },
   };
@@ -61,24 +75,31 @@ export async function fanout(ctx: Ctx): Promise<ScenarioResult> {
 async function runFanOut(ctx: Ctx, target: Target, to: number, phase: string): Promise<FanOut> {
   const p = pool(target.origin, CALLS);
   try {
-    const clients = await Promise.all(Array.from({ length: CALLS }, async () => {
-      const c = new McpClient(target, p);
-      await c.initialize();
-      return c;
-    }));
+    const clients = await Promise.all(
+      Array.from({ length: CALLS }, async () => {
+        const c = new McpClient(target, p);
+        await c.initialize();
+        return c;
+      }),
+    );
     let events = 0;
     let progress = 0;
     let finished = 0;
-    const ticker = setInterval(() => ctx.progress.set(`fan-out ${phase}`, `${target.label} ${finished}/${CALLS} calls done`), 250);
+    const ticker = setInterval(
+      () => ctx.progress.set(`fan-out ${phase}`, `${target.label} ${finished}/${CALLS} calls done`),
+      250,
+    );
     const meter = cpuMeter(processesOf(ctx, target));
     const t0 = performance.now();
     try {
-      await Promise.all(clients.map(async (c, i) => {
-        const out = await c.call('count', { to, intervalMs: 0 }, `fan-${i}`);
-        events += out.events;
-        progress += out.progress;
-        finished++;
-      }));
+      await Promise.all(
+        clients.map(async (c, i) => {
+          const out = await c.call('count', { to, intervalMs: 0 }, `fan-${i}`);
+          events += out.events;
+          progress += out.progress;
+          finished++;
+        }),
+      );
     } finally {
       clearInterval(ticker);
     }

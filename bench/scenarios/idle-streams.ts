@@ -34,11 +34,15 @@ export async function idleStreams(ctx: Ctx): Promise<ScenarioResult> {
   const cap = Number.isFinite(limit) ? limit - 1000 : Infinity;
   const wanted = ctx.quick ? [1000] : [1000, 10_000];
   const levels = wanted.map((l) => Math.min(l, cap));
-  if (levels.some((l, i) => l < wanted[i]!)) ctx.notes.push(`Idle streams: open-files limit ${limit} capped the streams at ${levels.join(', ')}.`);
+  if (levels.some((l, i) => l < wanted[i]!))
+    ctx.notes.push(`Idle streams: open-files limit ${limit} capped the streams at ${levels.join(', ')}.`);
 
   ctx.progress.set('idle streams', 'starting a fresh front node and SDK v1 stateful server');
   const inspect = ['--inspect=127.0.0.1:0'];
-  const [front, sdkServer] = await Promise.all([ctx.servers.startFront(NODE_ID, inspect), ctx.servers.startBaseline('v1-stateful', [], inspect)]);
+  const [front, sdkServer] = await Promise.all([
+    ctx.servers.startFront(NODE_ID, inspect),
+    ctx.servers.startBaseline('v1-stateful', [], inspect),
+  ]);
   const inspectors: Inspector[] = [];
   let fleet: Awaited<ReturnType<typeof measure>>;
   let sdk: Awaited<ReturnType<typeof measure>>;
@@ -55,26 +59,46 @@ export async function idleStreams(ctx: Ctx): Promise<ScenarioResult> {
   const sdkLabel = 'SDK v1 stateful';
   fleet.levels.forEach((f, i) => {
     const b = sdk.levels[i];
-    rows.push(row(`RSS per idle stream at ${f.wanted.toLocaleString('en-US')}`, 'KB', f.perStreamKB, b?.perStreamKB ?? null, `${sdkLabel}, per session + stream`));
+    rows.push(
+      row(
+        `RSS per idle stream at ${f.wanted.toLocaleString('en-US')}`,
+        'KB',
+        f.perStreamKB,
+        b?.perStreamKB ?? null,
+        `${sdkLabel}, per session + stream`,
+      ),
+    );
   });
   const top = fleet.levels.at(-1)!;
-  const rssRow = row(`front RSS with ${top.open.toLocaleString('en-US')} idle streams`, 'MB', top.rssMB, sdk.levels.at(-1)?.rssMB ?? null, sdkLabel,
-    { text: '≤ 200 MB at 10k streams', met: (f) => f <= 200 });
+  const rssRow = row(
+    `front RSS with ${top.open.toLocaleString('en-US')} idle streams`,
+    'MB',
+    top.rssMB,
+    sdk.levels.at(-1)?.rssMB ?? null,
+    sdkLabel,
+    { text: '≤ 200 MB at 10k streams', met: (f) => f <= 200 },
+  );
   if (top.wanted < 10_000) rssRow.met = null; // quick mode stops at 1k: the 10k target is not measured
   rows.push(rssRow);
   const conns = Math.max(...fleet.levels.map((l) => l.redisConnections ?? 0), ctx.frontRedisPeak);
-  rows.push(row('Redis connections per front node (peak)', '', conns, null, undefined, { text: '≤ 4', met: (f) => f <= 4 }));
-  ctx.notes.push('Idle streams: on a front node (and an SDK v1 stateful server) started for this figure and warmed with echo calls (1,000; 300 in quick mode), ' +
-    'sessions initialized, then one standalone GET stream each held open; RSS = VmRSS (/proc/<pid>/status) after 1 s of quiet and a ' +
-    'full GC forced through the inspector (so garbage from set-up is not counted; the reading before the GC is in the JSON); ' +
-    'per stream = (RSS − RSS before) ÷ streams; levels are cumulative (1k, then 9k more). SDK v1 stateful keeps an McpServer + ' +
-    'transport per session in memory, so its figure is per idle session + stream. Redis connections: the most seen from any measured ' +
-    'front node during the run (CLIENT LIST names front:<NODE_ID>:*).');
+  rows.push(
+    row('Redis connections per front node (peak)', '', conns, null, undefined, { text: '≤ 4', met: (f) => f <= 4 }),
+  );
+  ctx.notes.push(
+    'Idle streams: on a front node (and an SDK v1 stateful server) started for this figure and warmed with echo calls (1,000; 300 in quick mode), ' +
+      'sessions initialized, then one standalone GET stream each held open; RSS = VmRSS (/proc/<pid>/status) after 1 s of quiet and a ' +
+      'full GC forced through the inspector (so garbage from set-up is not counted; the reading before the GC is in the JSON); ' +
+      'per stream = (RSS − RSS before) ÷ streams; levels are cumulative (1k, then 9k more). SDK v1 stateful keeps an McpServer + ' +
+      'transport per session in memory, so its figure is per idle session + stream. Redis connections: the most seen from any measured ' +
+      'front node during the run (CLIENT LIST names front:<NODE_ID>:*).',
+  );
   const sdkTop = sdk.levels.at(-1);
-  const details = [`- **Idle streams**: live V8 heap per stream ${top.heapPerStreamKB.toFixed(1)} KB (fleet) vs ` +
-    `${sdkTop?.heapPerStreamKB.toFixed(1) ?? '?'} KB per session + stream (SDK v1 stateful); the front node's RSS was ` +
-    `${fleet.rssFreshMB.toFixed(0)} MB just started, ${fleet.rssBeforeMB.toFixed(0)} MB warmed (after GC), and with ` +
-    `${top.open.toLocaleString('en-US')} streams ${top.rssMB.toFixed(0)} MB after a forced GC / ${top.rssBeforeGcMB.toFixed(0)} MB before it.`];
+  const details = [
+    `- **Idle streams**: live V8 heap per stream ${top.heapPerStreamKB.toFixed(1)} KB (fleet) vs ` +
+      `${sdkTop?.heapPerStreamKB.toFixed(1) ?? '?'} KB per session + stream (SDK v1 stateful); the front node's RSS was ` +
+      `${fleet.rssFreshMB.toFixed(0)} MB just started, ${fleet.rssBeforeMB.toFixed(0)} MB warmed (after GC), and with ` +
+      `${top.open.toLocaleString('en-US')} streams ${top.rssMB.toFixed(0)} MB after a forced GC / ${top.rssBeforeGcMB.toFixed(0)} MB before it.`,
+  ];
   return { rows, raw: { fleet, sdk, openFilesLimit: limit }, details };
 }
 
@@ -95,11 +119,13 @@ async function measure(ctx: Ctx, target: Target, inspector: Inspector, levels: n
   const out: Level[] = [];
   try {
     const fresh = rssBytes(target.pid);
-    const warm = await Promise.all(Array.from({ length: 8 }, async () => {
-      const c = new McpClient(target, init);
-      await c.initialize();
-      return c;
-    }));
+    const warm = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const c = new McpClient(target, init);
+        await c.initialize();
+        return c;
+      }),
+    );
     await runPool(ctx.quick ? 300 : 1000, 8, async (i) => void (await warm[i % 8]!.call('echo', { text: 'warm-up' })));
     const before = await settledMemory(target.pid, inspector);
     for (const wanted of levels) {
@@ -133,7 +159,8 @@ async function measure(ctx: Ctx, target: Target, inspector: Inspector, levels: n
         redisConnections: nodeId ? await frontRedisConnections(ctx, nodeId) : undefined,
         openMs,
       });
-      if (failures) ctx.notes.push(`Idle streams: ${failures} stream opens failed on ${target.label} at the ${wanted} level.`);
+      if (failures)
+        ctx.notes.push(`Idle streams: ${failures} stream opens failed on ${target.label} at the ${wanted} level.`);
     }
     return { rssFreshMB: fresh / MB, rssBeforeMB: before.rss / MB, heapBeforeMB: before.heapUsed / MB, levels: out };
   } finally {

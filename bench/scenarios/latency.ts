@@ -14,11 +14,13 @@ export async function latency(ctx: Ctx): Promise<ScenarioResult> {
   const samples = new Map(targets.map((t) => [t.key, [] as number[]]));
   const payload = { text: 'hello from the bench' };
   try {
-    const clients = await Promise.all(targets.map(async (t, i) => {
-      const c = new McpClient(t, pools[i]!);
-      await c.initialize();
-      return c;
-    }));
+    const clients = await Promise.all(
+      targets.map(async (t, i) => {
+        const c = new McpClient(t, pools[i]!);
+        await c.initialize();
+        return c;
+      }),
+    );
     for (let r = 0; r < rounds; r++) {
       for (const c of rotate(clients, r)) {
         const out = samples.get(c.target.key)!;
@@ -26,7 +28,11 @@ export async function latency(ctx: Ctx): Promise<ScenarioResult> {
           const t0 = performance.now();
           await c.call('echo', payload);
           out.push(performance.now() - t0);
-          if (i % 50 === 0) ctx.progress.set('latency (sequential echo)', `round ${r + 1}/${rounds} ${c.target.label} ${out.length}/${n}`);
+          if (i % 50 === 0)
+            ctx.progress.set(
+              'latency (sequential echo)',
+              `round ${r + 1}/${rounds} ${c.target.label} ${out.length}/${n}`,
+            );
         }
       }
     }
@@ -41,12 +47,24 @@ export async function latency(ctx: Ctx): Promise<ScenarioResult> {
   for (const p of PERCENTILES) {
     for (const t of targets.slice(1)) {
       const stateless = t.key.endsWith('stateless');
-      rows.push(row(`tool-call latency ${p}`, 'ms', fleet[p], stats[t.key]![p], t.label,
-        p === 'p50' && stateless ? { text: '≤ 1.00× SDK stateless', met: (_f, ratio) => ratio !== null && ratio <= 1 } : undefined));
+      rows.push(
+        row(
+          `tool-call latency ${p}`,
+          'ms',
+          fleet[p],
+          stats[t.key]![p],
+          t.label,
+          p === 'p50' && stateless
+            ? { text: '≤ 1.00× SDK stateless', met: (_f, ratio) => ratio !== null && ratio <= 1 }
+            : undefined,
+        ),
+      );
     }
   }
-  ctx.notes.push(`Latency: ${n} sequential \`echo\` calls per server on one keep-alive connection, in ${rounds} interleaved rounds; ` +
-    'protocol 2025-11-25, `accept: application/json, text/event-stream` (the fleet, SDK v1 stateful and SDK v2 stateless answer SSE, SDK v1 stateless JSON). ' +
-    'SDK v2 is served through createMcpHandler\'s stateless leg for 2025-era requests (a fresh server per request).');
+  ctx.notes.push(
+    `Latency: ${n} sequential \`echo\` calls per server on one keep-alive connection, in ${rounds} interleaved rounds; ` +
+      'protocol 2025-11-25, `accept: application/json, text/event-stream` (the fleet, SDK v1 stateful and SDK v2 stateless answer SSE, SDK v1 stateless JSON). ' +
+      "SDK v2 is served through createMcpHandler's stateless leg for 2025-era requests (a fresh server per request).",
+  );
   return { rows, raw: { n, rounds, stats } };
 }

@@ -57,11 +57,13 @@ export async function redisCommands(ctx: Ctx): Promise<ScenarioResult> {
   const target = ctx.servers.fleet;
   const p = pool(target.origin, lanes);
   try {
-    const clients = await Promise.all(Array.from({ length: lanes }, async () => {
-      const c = new McpClient(target, p);
-      await c.initialize();
-      return c;
-    }));
+    const clients = await Promise.all(
+      Array.from({ length: lanes }, async () => {
+        const c = new McpClient(target, p);
+        await c.initialize();
+        return c;
+      }),
+    );
     // Background: what the fleet sends with nothing to do (BullMQ's blocking waits, stalled checks, heartbeats).
     ctx.progress.set('Redis commands per call', 'idle background');
     const idle0 = await commandStats(probe);
@@ -85,28 +87,50 @@ export async function redisCommands(ctx: Ctx): Promise<ScenarioResult> {
     const sample = await monitorSample(probe, clients[0]!, 20, ctx.servers.fleetRoot);
     await Promise.all(clients.map((c) => c.close()));
 
-    ctx.notes.push(`Redis commands: INFO commandstats around ${calls} echo calls (${lanes} concurrent callers), minus the idle background ` +
-      `rate (${(total(background) / (idleMs / 1000)).toFixed(1)} commands/s); commands run inside Lua scripts count, as Redis counts them. ` +
-      'A 20-call MONITOR sample splits them into round trips per connection and script-internal commands (JSON results).');
-    const scriptLines = Object.entries(sample.scriptsPerCall).sort((a, b) => b[1].calls + b[1].commandsInside - a[1].calls - a[1].commandsInside)
+    ctx.notes.push(
+      `Redis commands: INFO commandstats around ${calls} echo calls (${lanes} concurrent callers), minus the idle background ` +
+        `rate (${(total(background) / (idleMs / 1000)).toFixed(1)} commands/s); commands run inside Lua scripts count, as Redis counts them. ` +
+        'A 20-call MONITOR sample splits them into round trips per connection and script-internal commands (JSON results).',
+    );
+    const scriptLines = Object.entries(sample.scriptsPerCall)
+      .sort((a, b) => b[1].calls + b[1].commandsInside - a[1].calls - a[1].commandsInside)
       .map(([name, v]) => `${name} ×${v.calls} (${v.commandsInside} commands inside)`);
-    const bull = Object.entries(sample.scriptsPerCall).filter(([k]) => k.startsWith('BullMQ')).reduce((a, [, v]) => a + v.calls + v.commandsInside, 0)
-      + (sample.roundTripsPerCall['worker:bullmq-blocking']?.bzpopmin ?? 0);
-    const all = Object.values(sample.roundTripsPerCall).reduce((a, m) => a + Object.values(m).reduce((x, y) => x + y, 0), 0)
-      + Object.values(sample.scriptsPerCall).reduce((a, v) => a + v.commandsInside, 0);
+    const bull =
+      Object.entries(sample.scriptsPerCall)
+        .filter(([k]) => k.startsWith('BullMQ'))
+        .reduce((a, [, v]) => a + v.calls + v.commandsInside, 0) +
+      (sample.roundTripsPerCall['worker:bullmq-blocking']?.bzpopmin ?? 0);
+    const all =
+      Object.values(sample.roundTripsPerCall).reduce((a, m) => a + Object.values(m).reduce((x, y) => x + y, 0), 0) +
+      Object.values(sample.scriptsPerCall).reduce((a, v) => a + v.commandsInside, 0);
     const details = [
       `- **Redis work per tool call** (MONITOR, 20 sequential echo calls): ${sample.topLevelPerCall.toFixed(1)} round trips, ` +
         `${all.toFixed(1)} commands in all, of which BullMQ ${bull.toFixed(1)}. Scripts per call: ${scriptLines.join('; ')}. ` +
-        `Round trips per connection: ${Object.entries(sample.roundTripsPerCall).map(([k, m]) => `${k} ${Object.entries(m).map(([c, n]) => `${c}×${n}`).join(' ')}`).join('; ')}.`,
+        `Round trips per connection: ${Object.entries(sample.roundTripsPerCall)
+          .map(
+            ([k, m]) =>
+              `${k} ${Object.entries(m)
+                .map(([c, n]) => `${c}×${n}`)
+                .join(' ')}`,
+          )
+          .join('; ')}.`,
     ];
-    const breakdown = Object.fromEntries([...delta].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, +(v / calls).toFixed(2)]));
+    const breakdown = Object.fromEntries(
+      [...delta].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, +(v / calls).toFixed(2)]),
+    );
     return {
       rows: [
         row('Redis commands per tool call', '', perCall, null, undefined, { text: '≤ 12', met: (f) => f <= 12 }),
         row('  of which round trips (MONITOR, top-level)', '', sample.topLevelPerCall, null),
       ],
       details,
-      raw: { calls, perCall, perCallByCommand: breakdown, backgroundPerSec: total(background) / (idleMs / 1000), monitor: sample },
+      raw: {
+        calls,
+        perCall,
+        perCallByCommand: breakdown,
+        backgroundPerSec: total(background) / (idleMs / 1000),
+        monitor: sample,
+      },
     };
   } finally {
     await p.close();
@@ -118,9 +142,13 @@ function scriptNames(root: string): Map<string, string> {
   const out = new Map<string, string>();
   const sha = (text: string) => createHash('sha1').update(text).digest('hex');
   const dir = join(root, 'shared', 'src', 'scripts');
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.lua'))) out.set(sha(readFileSync(join(dir, f), 'utf8')), `fleet ${f.replace(/-\d+\.lua$/, '')}`);
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.lua')))
+    out.set(sha(readFileSync(join(dir, f), 'utf8')), `fleet ${f.replace(/-\d+\.lua$/, '')}`);
   try {
-    const bull = createRequire(join(root, 'package.json'))('bullmq/dist/cjs/scripts/index.js') as Record<string, { name: string; content: string }>;
+    const bull = createRequire(join(root, 'package.json'))('bullmq/dist/cjs/scripts/index.js') as Record<
+      string,
+      { name: string; content: string }
+    >;
     for (const s of Object.values(bull)) out.set(sha(s.content), `BullMQ ${s.name}`);
   } catch {
     // another BullMQ layout: scripts are then shown by sha
@@ -156,8 +184,11 @@ async function monitorSample(probe: Redis, client: McpClient, n: number, root: s
     script = undefined;
     if (PROBE_COMMANDS.has(cmd) || cmd === 'client') continue;
     topLevel++;
-    const who = (names.get(source) || source).replace(/^(front|worker):[^:]+:/, '$1:').replace(/^[\w-]+:bull:.*/, 'worker:bullmq-blocking');
-    (roundTrips[who] ??= {})[cmd] = (roundTrips[who]![cmd] ?? 0) + 1 / n;
+    const who = (names.get(source) || source)
+      .replace(/^(front|worker):[^:]+:/, '$1:')
+      .replace(/^[\w-]+:bull:.*/, 'worker:bullmq-blocking');
+    roundTrips[who] ??= {};
+    roundTrips[who][cmd] = (roundTrips[who][cmd] ?? 0) + 1 / n;
     if (cmd === 'evalsha' || cmd === 'eval') {
       const name = `${scripts.get(String(args[1])) ?? (cmd === 'eval' ? 'eval' : String(args[1]).slice(0, 8))} (${who})`;
       script = byScript[name] ??= { calls: 0, commandsInside: 0 };

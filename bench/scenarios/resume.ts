@@ -26,8 +26,20 @@ export async function resume(ctx: Ctx): Promise<ScenarioResult> {
   const pools = [pool(ctx.servers.fleet.origin, 1), pool(sdk.target.origin, 1)];
   try {
     const samplers: Sampler[] = [
-      { target: ctx.servers.fleet, caller: new McpClient(ctx.servers.fleet, pools[0]!), resumeOrigin: frontB.target.origin, samples: [], wrong: 0 },
-      { target: sdk.target, caller: new McpClient(sdk.target, pools[1]!), resumeOrigin: sdk.target.origin, samples: [], wrong: 0 },
+      {
+        target: ctx.servers.fleet,
+        caller: new McpClient(ctx.servers.fleet, pools[0]!),
+        resumeOrigin: frontB.target.origin,
+        samples: [],
+        wrong: 0,
+      },
+      {
+        target: sdk.target,
+        caller: new McpClient(sdk.target, pools[1]!),
+        resumeOrigin: sdk.target.origin,
+        samples: [],
+        wrong: 0,
+      },
     ];
     for (const s of samplers) {
       await s.caller.initialize();
@@ -37,21 +49,32 @@ export async function resume(ctx: Ctx): Promise<ScenarioResult> {
       for (const s of r % 2 ? [...samplers].reverse() : samplers) {
         for (let i = 0; i < n / rounds; i++) {
           await sample(s, true);
-          if (i % 20 === 0) ctx.progress.set('resume (Last-Event-ID)', `round ${r + 1}/${rounds} ${s.target.label} ${s.samples.length}/${n}`);
+          if (i % 20 === 0)
+            ctx.progress.set(
+              'resume (Last-Event-ID)',
+              `round ${r + 1}/${rounds} ${s.target.label} ${s.samples.length}/${n}`,
+            );
         }
       }
     }
     const [fleet, base] = samplers.map((s) => summarize(s.samples));
-    ctx.notes.push(`Resume: ${n} samples per server; each runs \`count {to: 3, intervalMs: 0}\` with progress to its end on front node A, ` +
-      'then GETs with Last-Event-ID = the first progress event on front node B over a new TCP connection; time from sending the GET to the first replayed event. ' +
-      'Baseline: SDK v1 stateful with the SDK\'s example InMemoryEventStore, resuming on the same process (it has no cross-node resume).');
+    ctx.notes.push(
+      `Resume: ${n} samples per server; each runs \`count {to: 3, intervalMs: 0}\` with progress to its end on front node A, ` +
+        'then GETs with Last-Event-ID = the first progress event on front node B over a new TCP connection; time from sending the GET to the first replayed event. ' +
+        "Baseline: SDK v1 stateful with the SDK's example InMemoryEventStore, resuming on the same process (it has no cross-node resume).",
+    );
     const label = 'SDK v1 stateful + InMemoryEventStore, same process';
     return {
       rows: [
         row('resume on other node, first event p50', 'ms', fleet!.p50, base!.p50, label),
         row('resume on other node, first event p99', 'ms', fleet!.p99, base!.p99, label),
       ],
-      raw: { n, fleet, baseline: base, wrongFirstEvent: Object.fromEntries(samplers.map((s) => [s.target.key, s.wrong])) },
+      raw: {
+        n,
+        fleet,
+        baseline: base,
+        wrongFirstEvent: Object.fromEntries(samplers.map((s) => [s.target.key, s.wrong])),
+      },
     };
   } finally {
     await Promise.all(pools.map((p) => p.close()));
@@ -62,17 +85,24 @@ export async function resume(ctx: Ctx): Promise<ScenarioResult> {
 async function sample(s: Sampler, record: boolean): Promise<void> {
   const call = await s.caller.call('count', { to: 3, intervalMs: 0 }, 'resume');
   const [first, expected] = call.ids;
-  if (!first || !expected) throw new Error(`${s.target.label}: count call returned no event ids (${JSON.stringify(call)})`);
+  if (!first || !expected)
+    throw new Error(`${s.target.label}: count call returned no event ids (${JSON.stringify(call)})`);
   const conn = freshClient(s.resumeOrigin);
   try {
     let t0 = 0;
     const firstEvent = new Promise<{ at: number; id?: string }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${s.target.label}: no replayed event within 10 s`)), 10_000);
       t0 = performance.now();
-      s.caller.openGet(first, (ev) => {
-        clearTimeout(timer);
-        resolve({ at: performance.now(), id: ev.id });
-      }, { dispatcher: conn, origin: s.resumeOrigin }).catch(reject);
+      s.caller
+        .openGet(
+          first,
+          (ev) => {
+            clearTimeout(timer);
+            resolve({ at: performance.now(), id: ev.id });
+          },
+          { dispatcher: conn, origin: s.resumeOrigin },
+        )
+        .catch(reject);
     });
     const got = await firstEvent;
     if (record) s.samples.push(got.at - t0);

@@ -9,11 +9,13 @@ export async function warmup(ctx: Ctx): Promise<void> {
   for (const target of allTargets(ctx)) {
     const p = pool(target.origin, lanes);
     try {
-      const clients = await Promise.all(Array.from({ length: lanes }, async () => {
-        const c = new McpClient(target, p);
-        await c.initialize();
-        return c;
-      }));
+      const clients = await Promise.all(
+        Array.from({ length: lanes }, async () => {
+          const c = new McpClient(target, p);
+          await c.initialize();
+          return c;
+        }),
+      );
       let done = 0;
       await runPool(calls, lanes, async (i) => {
         await clients[i % lanes]!.call('echo', { text: `warm-up ${i}` });

@@ -1,7 +1,8 @@
 // The official MCP SDK client over Streamable HTTP, pointed at a front node or at a test balancer.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
-  StreamableHTTPClientTransport, type StreamableHTTPReconnectionOptions,
+  StreamableHTTPClientTransport,
+  type StreamableHTTPReconnectionOptions,
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Balancer } from './lb.ts';
 

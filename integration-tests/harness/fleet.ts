@@ -58,7 +58,9 @@ const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
 function testFileStem(): string {
   const main = process.argv[1] ?? 'fleet';
-  return basename(main).replace(/\.test\.[cm]?[jt]s$/, '').replace(/\.[cm]?[jt]s$/, '');
+  return basename(main)
+    .replace(/\.test\.[cm]?[jt]s$/, '')
+    .replace(/\.[cm]?[jt]s$/, '');
 }
 
 /** The parent environment without anything that would configure the fleet behind the test's back. */
@@ -103,15 +105,17 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     workers,
     keyPrefix,
     front(which) {
-      const f =
-        typeof which === 'number'
-          ? fronts[which]
-          : fronts.find((n) => n.alias === which || n.nodeId === which);
-      if (!f) throw new Error(`no front node ${String(which)} in this fleet (${fronts.map((n) => n.nodeId).join(', ')})`);
+      const f = typeof which === 'number' ? fronts[which] : fronts.find((n) => n.alias === which || n.nodeId === which);
+      if (!f)
+        throw new Error(`no front node ${String(which)} in this fleet (${fronts.map((n) => n.nodeId).join(', ')})`);
       return f;
     },
     redisClient(clientName = 'test') {
-      const c = new Redis(redis.url, { connectionName: `test:${clientName}`, maxRetriesPerRequest: 1, lazyConnect: false });
+      const c = new Redis(redis.url, {
+        connectionName: `test:${clientName}`,
+        maxRetriesPerRequest: 1,
+        lazyConnect: false,
+      });
       c.on('error', () => {});
       clients.push(c);
       return c;
@@ -148,13 +152,17 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
       };
       fronts.push(node);
       starting.push(
-        proc.waitForLog((e) => e.msg === 'front ready', readyTimeoutMs, '"front ready"').then((e) => {
-          if (typeof e.url === 'string' && e.url) node.url = e.url;
-          const u = new URL(node.url);
-          if (u.hostname !== '127.0.0.1' || Number(u.port) !== port) {
-            throw new Error(`${nodeId} says it is ready at ${node.url}, but it was started with HOST=127.0.0.1 PORT=${port}`);
-          }
-        }),
+        proc
+          .waitForLog((e) => e.msg === 'front ready', readyTimeoutMs, '"front ready"')
+          .then((e) => {
+            if (typeof e.url === 'string' && e.url) node.url = e.url;
+            const u = new URL(node.url);
+            if (u.hostname !== '127.0.0.1' || Number(u.port) !== port) {
+              throw new Error(
+                `${nodeId} says it is ready at ${node.url}, but it was started with HOST=127.0.0.1 PORT=${port}`,
+              );
+            }
+          }),
       );
     }
     for (let i = 0; i < nWorkers; i++) {
@@ -177,7 +185,9 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     const results = await Promise.allSettled(starting);
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failures.length) {
-      throw new Error(`fleet did not start:\n${failures.map((f) => String((f.reason as Error)?.message ?? f.reason)).join('\n\n')}`);
+      throw new Error(
+        `fleet did not start:\n${failures.map((f) => String((f.reason as Error)?.message ?? f.reason)).join('\n\n')}`,
+      );
     }
   } catch (err) {
     await fleet.stop().catch(() => {});

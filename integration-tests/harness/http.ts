@@ -42,11 +42,14 @@ export async function post(
 
 /** initialize + notifications/initialized on `url`; returns the session and the headers to use with it. */
 export async function openSession(url: string, protocolVersion = '2025-11-25'): Promise<RawSession> {
-  const res = await post(url, rpcRequest('initialize', {
-    protocolVersion,
-    capabilities: {},
-    clientInfo: { name: 'mcp-fleet-integration-tests', version: '0.0.0' },
-  }));
+  const res = await post(
+    url,
+    rpcRequest('initialize', {
+      protocolVersion,
+      capabilities: {},
+      clientInfo: { name: 'mcp-fleet-integration-tests', version: '0.0.0' },
+    }),
+  );
   const text = await res.text();
   if (res.status !== 200) throw new Error(`initialize on ${url} answered ${res.status}: ${text}`);
   const sessionId = res.headers.get('mcp-session-id');
@@ -79,7 +82,9 @@ export async function readJson(res: Response): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch {
-    throw new Error(`expected a JSON body (HTTP ${res.status}, content-type ${res.headers.get('content-type')}), got: ${text.slice(0, 500)}`);
+    throw new Error(
+      `expected a JSON body (HTTP ${res.status}, content-type ${res.headers.get('content-type')}), got: ${text.slice(0, 500)}`,
+    );
   }
 }
 
@@ -175,8 +180,8 @@ export class SseReader {
       const block = this.buf.slice(0, m.index);
       this.buf = this.buf.slice(m.index + m[0].length);
       const frame = parseBlock(block);
-      const commentOnly = frame.id === undefined && frame.data === undefined && frame.event === undefined &&
-        frame.retry === undefined;
+      const commentOnly =
+        frame.id === undefined && frame.data === undefined && frame.event === undefined && frame.retry === undefined;
       if (commentOnly) {
         this.keepalives++;
         continue;

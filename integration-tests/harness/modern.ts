@@ -10,7 +10,7 @@ import { startExtraWorker } from './extra-worker.ts';
 import { Client, StreamableHTTPClientTransport, type ClientCapabilities } from '@modelcontextprotocol/client';
 import type { Fleet, WorkerNode } from './fleet.ts';
 import { ACCEPT_BOTH, SseReader, frameMessage, mediaType } from './http.ts';
-import { FleetProcess, type LogEntry } from './process.ts';
+import type { FleetProcess, LogEntry } from './process.ts';
 
 export const MODERN_VERSION = '2026-07-28';
 export const META_KEYS = {
@@ -43,8 +43,13 @@ export interface Exchange {
   error?: string;
 }
 
-export type ModernRoute = (req: { index: number; http: string; rpc?: string; body?: JsonObject; headers: Headers }) =>
-  string | number | undefined;
+export type ModernRoute = (req: {
+  index: number;
+  http: string;
+  rpc?: string;
+  body?: JsonObject;
+  headers: Headers;
+}) => string | number | undefined;
 
 /** Alternates POSTs between the fleet's front nodes: a, b, a, b… */
 export function alternate(fleet: Fleet): ModernRoute {
@@ -63,7 +68,10 @@ export interface ModernBalancer {
 }
 
 /** Parses a text/event-stream or JSON body chunk by chunk, calling `onMessage` with each JSON-RPC message. */
-function messageTap(contentType: string, onMessage: (m: JsonObject) => void): { push(text: string): void; end(): void } {
+function messageTap(
+  contentType: string,
+  onMessage: (m: JsonObject) => void,
+): { push(text: string): void; end(): void } {
   let buf = '';
   const sse = contentType === 'text/event-stream';
   const parseOne = (data: string) => {
@@ -80,7 +88,10 @@ function messageTap(contentType: string, onMessage: (m: JsonObject) => void): { 
       if (!m) return;
       const block = buf.slice(0, m.index);
       buf = buf.slice(m.index + m[0].length);
-      const data = block.split(/\r\n|\r|\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, ''));
+      const data = block
+        .split(/\r\n|\r|\n/)
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).replace(/^ /, ''));
       if (data.length) parseOne(data.join('\n'));
     }
   };
@@ -138,16 +149,18 @@ export function modernBalancer(fleet: Fleet, route: ModernRoute = () => 0): Mode
       if (!res.body) return res;
       const tap = messageTap(ex.contentType, (m) => ex.messages.push(m));
       const decoder = new TextDecoder();
-      const stream = res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          tap.push(decoder.decode(chunk, { stream: true }));
-          controller.enqueue(chunk);
-        },
-        flush() {
-          tap.push(decoder.decode());
-          tap.end();
-        },
-      }));
+      const stream = res.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            tap.push(decoder.decode(chunk, { stream: true }));
+            controller.enqueue(chunk);
+          },
+          flush() {
+            tap.push(decoder.decode());
+            tap.end();
+          },
+        }),
+      );
       return new Response(stream, { status: res.status, statusText: res.statusText, headers: res.headers });
     },
   };
@@ -162,7 +175,8 @@ export function responseOf(ex: Exchange): JsonObject | undefined {
 /** The result object of an exchange's response; throws with what arrived when there is none. */
 export function resultOf(ex: Exchange): JsonObject {
   const r = responseOf(ex);
-  if (!r || !r.result) throw new Error(`no result on ${ex.http} ${ex.rpc} → ${ex.node} (${ex.status}): ${JSON.stringify(ex.messages)}`);
+  if (!r?.result)
+    throw new Error(`no result on ${ex.http} ${ex.rpc} → ${ex.node} (${ex.status}): ${JSON.stringify(ex.messages)}`);
   return r.result as JsonObject;
 }
 
@@ -251,11 +265,13 @@ export function modernMessage(req: ModernRequest): { body: JsonObject; headers: 
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: ACCEPT_BOTH,
-    'mcp-protocol-version': req.envelope === false || req.envelope?.version === undefined ? MODERN_VERSION : req.envelope.version,
+    'mcp-protocol-version':
+      req.envelope === false || req.envelope?.version === undefined ? MODERN_VERSION : req.envelope.version,
     'mcp-method': req.method,
   };
   const name = req.method === 'resources/read' ? req.params?.uri : req.params?.name;
-  if (typeof name === 'string' && ['tools/call', 'prompts/get', 'resources/read'].includes(req.method)) headers['mcp-name'] = name;
+  if (typeof name === 'string' && ['tools/call', 'prompts/get', 'resources/read'].includes(req.method))
+    headers['mcp-name'] = name;
   return { body, headers: { ...headers, ...req.headers } };
 }
 
@@ -296,7 +312,9 @@ export async function modernCall(url: string, req: ModernRequest, timeoutMs = 15
       const v: unknown = JSON.parse(raw);
       messages = (Array.isArray(v) ? v : [v]) as JsonObject[];
     } catch {
-      throw new Error(`expected JSON or SSE from ${req.method} (HTTP ${res.status}, ${contentType}): ${raw.slice(0, 500)}`);
+      throw new Error(
+        `expected JSON or SSE from ${req.method} (HTTP ${res.status}, ${contentType}): ${raw.slice(0, 500)}`,
+      );
     }
   }
   const response = messages.find((m) => 'result' in m || 'error' in m);
@@ -325,7 +343,12 @@ export function textOf(result: unknown): string {
 // ---- processes ---------------------------------------------------------------------------------------------
 
 /** Log entries of `proc` matching `pred` that were not there when this was called; waits for the first. */
-export function nextLog(proc: FleetProcess, pred: (e: LogEntry) => boolean, timeoutMs = 5_000, what = 'log line'): Promise<LogEntry> {
+export function nextLog(
+  proc: FleetProcess,
+  pred: (e: LogEntry) => boolean,
+  timeoutMs = 5_000,
+  what = 'log line',
+): Promise<LogEntry> {
   const seen = new Set(proc.findLogs(pred));
   return proc.waitForLog((e) => pred(e) && !seen.has(e), timeoutMs, what);
 }

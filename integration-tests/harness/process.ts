@@ -54,7 +54,10 @@ export function installExitHook(): void {
   exitHookInstalled = true;
   process.once('exit', killEverything);
   // Interrupted (Ctrl-C, or the test runner stopping this file): take the fleet down, then exit as the signal would.
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(signal, () => {
       killEverything();
       process.exit(code);
@@ -87,7 +90,9 @@ export class FleetProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     live.add(this.child);
-    this.writeLog(`[harness] spawned ${opts.role} ${opts.nodeId} (pid ${this.child.pid}) at ${new Date().toISOString()}\n`);
+    this.writeLog(
+      `[harness] spawned ${opts.role} ${opts.nodeId} (pid ${this.child.pid}) at ${new Date().toISOString()}\n`,
+    );
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         live.delete(this.child);
@@ -120,8 +125,7 @@ export class FleetProcess {
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
       buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
         this.onLine(buf.slice(0, nl), which);
         buf = buf.slice(nl + 1);
       }
@@ -182,8 +186,12 @@ export class FleetProcess {
       const fail = (why: string) => {
         this.waiters.delete(waiter);
         clearTimeout(timer);
-        reject(new Error(`${this.nodeId} (${this.role}, pid ${this.pid}): ${why} while waiting for ${what}\n` +
-          `--- last output of ${this.nodeId} ---\n${this.tail()}\n---`));
+        reject(
+          new Error(
+            `${this.nodeId} (${this.role}, pid ${this.pid}): ${why} while waiting for ${what}\n` +
+              `--- last output of ${this.nodeId} ---\n${this.tail()}\n---`,
+          ),
+        );
       };
       const timer = setTimeout(() => fail(`no match in ${timeoutMs} ms`), timeoutMs);
       this.waiters.add(waiter);

@@ -114,7 +114,11 @@ function tapBody(res: Response, onText: (text: string) => void): Response {
       controller.enqueue(chunk);
     },
   });
-  return new Response(res.body.pipeThrough(tap), { status: res.status, statusText: res.statusText, headers: res.headers });
+  return new Response(res.body.pipeThrough(tap), {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
 }
 
 /**
@@ -205,7 +209,7 @@ export async function connectVersioned(fleet: Fleet, opts: VersionedClientOption
     notifications: (method) =>
       received
         .filter((m) => 'method' in m && m.method === method && !('id' in m))
-        .map((m) => ((m as { params?: Record<string, unknown> }).params ?? {})),
+        .map((m) => (m as { params?: Record<string, unknown> }).params ?? {}),
     async close() {
       if (!legacy) {
         await (transport as StreamableHTTPClientTransport).terminateSession().catch(() => {});
@@ -216,15 +220,19 @@ export async function connectVersioned(fleet: Fleet, opts: VersionedClientOption
       // A 2024-11-05 session ends with its SSE stream: wait until the server has let it go.
       const node = fleet.front(opts.streamNode);
       const url = new URL(`/messages?sessionId=${encodeURIComponent(sid)}`, node.url);
-      await eventually(async () => {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-          body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' }),
-        });
-        await res.body?.cancel();
-        return res.status === 404;
-      }, 5_000, `legacy session ${sid} to end after its SSE stream closed`);
+      await eventually(
+        async () => {
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+            body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' }),
+          });
+          await res.body?.cancel();
+          return res.status === 404;
+        },
+        5_000,
+        `legacy session ${sid} to end after its SSE stream closed`,
+      );
     },
   };
 }
@@ -263,7 +271,11 @@ export async function collectNotifications(
 export function onStandaloneStream(c: VersionedClient, method: string): number {
   let n = 0;
   for (const block of c.streamText().split(/\r?\n\r?\n/)) {
-    const data = block.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+    const data = block
+      .split(/\r?\n/)
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => l.slice(5).trimStart())
+      .join('\n');
     if (!data) continue;
     try {
       if ((JSON.parse(data) as { method?: unknown }).method === method) n++;

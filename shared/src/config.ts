@@ -11,21 +11,44 @@ const bool = z
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const list = z
-  .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 export const configSchema = z
   .object({
     REDIS_URL: z.string().url().optional().describe('Redis to use; unset in `dev` starts one'),
     HOST: z.string().min(1).default('127.0.0.1').describe('front node bind address'),
     PORT: int(0, 65535).default(3000).describe('front node port (0 = any free port)'),
-    MCP_PATH: z.string().regex(/^\/[\w\-./]*$/, 'must start with / and hold only URL path characters').default('/mcp'),
-    LEGACY_SSE_PATH: z.string().regex(/^\/[\w\-./]*$/).default('/sse').describe('GET path of the 2024-11-05 HTTP+SSE transport'),
-    LEGACY_MESSAGES_PATH: z.string().regex(/^\/[\w\-./]*$/).default('/messages').describe('POST path of the HTTP+SSE transport'),
-    KEY_PREFIX: z.string().regex(/^[\w\-.]+$/, 'letters, digits, - _ . only').default('mcpf'),
-    QUEUE: z.string().regex(/^[\w\-.]+$/, 'letters, digits, - _ . only').default('tools'),
-    NODE_ID: z.string().regex(/^[\w\-.]+$/).optional(),
+    MCP_PATH: z
+      .string()
+      .regex(/^\/[\w\-./]*$/, 'must start with / and hold only URL path characters')
+      .default('/mcp'),
+    LEGACY_SSE_PATH: z
+      .string()
+      .regex(/^\/[\w\-./]*$/)
+      .default('/sse')
+      .describe('GET path of the 2024-11-05 HTTP+SSE transport'),
+    LEGACY_MESSAGES_PATH: z
+      .string()
+      .regex(/^\/[\w\-./]*$/)
+      .default('/messages')
+      .describe('POST path of the HTTP+SSE transport'),
+    KEY_PREFIX: z
+      .string()
+      .regex(/^[\w\-.]+$/, 'letters, digits, - _ . only')
+      .default('mcpf'),
+    QUEUE: z
+      .string()
+      .regex(/^[\w\-.]+$/, 'letters, digits, - _ . only')
+      .default('tools'),
+    NODE_ID: z
+      .string()
+      .regex(/^[\w\-.]+$/)
+      .optional(),
     ALLOWED_ORIGINS: list
       .prefault('http://localhost,http://127.0.0.1,http://[::1],https://localhost,https://127.0.0.1')
       .describe('Origins allowed to call (scheme://host, any port); `*` allows all'),
@@ -35,17 +58,33 @@ export const configSchema = z
     STREAM_TTL_SECONDS: int(5, 7 * 24 * 3600).default(600),
     SSE_KEEPALIVE_MS: int(1000, 15_000).default(15_000),
     SSE_RETRY_MS: int(0, 600_000).default(1000),
-    SHUTDOWN_GRACE_MS: int(0, 120_000).default(5000).describe('on SIGTERM, how long in-flight requests may finish before connections are closed'),
+    SHUTDOWN_GRACE_MS: int(0, 120_000)
+      .default(5000)
+      .describe('on SIGTERM, how long in-flight requests may finish before connections are closed'),
     RESPONSE_MODE: z.enum(['sse', 'json']).default('sse'),
     TOOLS_PAGE_SIZE: int(1, 1000).default(100),
     REQUEST_TIMEOUT_MS: int(1000, 3_600_000).default(30_000),
     WORKER_CONCURRENCY: int(1, 10_000).default(64),
-    JOB_LOCK_MS: int(1000, 3_600_000).default(30_000).describe('BullMQ job lock; a worker silent this long is presumed dead'),
-    JOB_STALLED_CHECK_MS: int(500, 3_600_000).default(30_000).describe('how often workers look for jobs of dead workers'),
-    CATALOG_HEARTBEAT_MS: int(500, 600_000).default(10_000).describe('workers refresh their catalog entry this often; fronts drop entries silent for 3 intervals'),
-    SERVER_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(60_000).describe('how long a tool waits for the client to answer elicitation/sampling/roots'),
-    HEADERS_TO_TOOLS: list.prefault('').describe('request headers handlers see as ctx.headers (lower-case names; authorization only if listed)'),
-    REQUEST_STATE_SECRET: z.string().min(32, 'must be at least 32 characters').optional().describe('HMAC key for 2026-07-28 MRTR requestState; unset: a random key shared through Redis'),
+    JOB_LOCK_MS: int(1000, 3_600_000)
+      .default(30_000)
+      .describe('BullMQ job lock; a worker silent this long is presumed dead'),
+    JOB_STALLED_CHECK_MS: int(500, 3_600_000)
+      .default(30_000)
+      .describe('how often workers look for jobs of dead workers'),
+    CATALOG_HEARTBEAT_MS: int(500, 600_000)
+      .default(10_000)
+      .describe('workers refresh their catalog entry this often; fronts drop entries silent for 3 intervals'),
+    SERVER_REQUEST_TIMEOUT_MS: int(100, 3_600_000)
+      .default(60_000)
+      .describe('how long a tool waits for the client to answer elicitation/sampling/roots'),
+    HEADERS_TO_TOOLS: list
+      .prefault('')
+      .describe('request headers handlers see as ctx.headers (lower-case names; authorization only if listed)'),
+    REQUEST_STATE_SECRET: z
+      .string()
+      .min(32, 'must be at least 32 characters')
+      .optional()
+      .describe('HMAC key for 2026-07-28 MRTR requestState; unset: a random key shared through Redis'),
     REQUEST_STATE_TTL_SECONDS: int(10, 86_400).default(600).describe('how long an MRTR requestState stays valid'),
     TOOL_PACKS: list.prefault('examples').describe('tool packs the worker loads: built-in names or module paths'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

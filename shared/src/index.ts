@@ -1,15 +1,45 @@
 // The common package's public surface: what front nodes and workers agree on.
 export { loadConfig, ConfigError, configSchema, configKeys, type FleetConfig, type ConfigKey } from './config.ts';
 export {
-  FleetKeys, newRequestStreamId, parseSessionMember, requestField, sessionMember, sessionFingerprint, standaloneStreamId, streamBelongsTo, type SessionRef,
+  FleetKeys,
+  newRequestStreamId,
+  parseSessionMember,
+  requestField,
+  sessionMember,
+  sessionFingerprint,
+  standaloneStreamId,
+  streamBelongsTo,
+  type SessionRef,
 } from './keys.ts';
 export {
-  decodeEntries, decodeWake, decodeNodeWake, entryId, formatEventId, isStreamId, isTerminal, parseEventId, sseFrame,
-  type EventKind, type StreamEvent, type Wake,
+  decodeEntries,
+  decodeWake,
+  decodeNodeWake,
+  entryId,
+  formatEventId,
+  isStreamId,
+  isTerminal,
+  parseEventId,
+  sseFrame,
+  type EventKind,
+  type StreamEvent,
+  type Wake,
 } from './events.ts';
 export {
-  STREAMABLE_VERSIONS, MODERN_VERSIONS, isModernVersion, LATEST_VERSION, DEFAULT_NEGOTIATED_VERSION, LOG_LEVELS, isStreamableVersion,
-  isLogLevel, logLevelPasses, supportsPriming, RESOURCE_NOT_FOUND, type StreamableVersion, type LogLevel, type JsonRpcId,
+  STREAMABLE_VERSIONS,
+  MODERN_VERSIONS,
+  isModernVersion,
+  LATEST_VERSION,
+  DEFAULT_NEGOTIATED_VERSION,
+  LOG_LEVELS,
+  isStreamableVersion,
+  isLogLevel,
+  logLevelPasses,
+  supportsPriming,
+  RESOURCE_NOT_FOUND,
+  type StreamableVersion,
+  type LogLevel,
+  type JsonRpcId,
 } from './protocol.ts';
 export { JOB_METHODS, jobName, type CallJob, type JobMethod, type TraceContext } from './job.ts';
 export { appendEvent, claimStream, openStream, touchSession, defineScripts, type AppendArgs } from './scripts.ts';
@@ -18,6 +48,12 @@ export { createLogger, type Logger } from './logger.ts';
 export { startRedis, freePort, findOnPath, RedisUnavailableError, type RunningRedis } from './redis-launcher.ts';
 export { randomId } from './ids.ts';
 export {
-  appendToSessionStream, fanOut, liveSessions, notifySession, publishServerEvent, resourceUpdated, type StandaloneRetention,
+  appendToSessionStream,
+  fanOut,
+  liveSessions,
+  notifySession,
+  publishServerEvent,
+  resourceUpdated,
+  type StandaloneRetention,
 } from './notify.ts';
 export { templateMatcher } from './uri-template.ts';

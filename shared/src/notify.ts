@@ -2,7 +2,7 @@
 // notifications a tool sends to its own or another session, broadcasts. Used by workers and front nodes alike.
 import type { Redis } from 'ioredis';
 import { randomId } from './ids.ts';
-import { FleetKeys, parseSessionMember, standaloneStreamId, type SessionRef } from './keys.ts';
+import { type FleetKeys, parseSessionMember, standaloneStreamId, type SessionRef } from './keys.ts';
 import { appendEvent } from './scripts.ts';
 
 export interface StandaloneRetention {
@@ -88,7 +88,9 @@ export async function fanOut(
 export async function publishServerEvent(
   redis: Redis,
   keys: FleetKeys,
-  event: { kind: 'tools_list_changed' | 'prompts_list_changed' | 'resources_list_changed' } | { kind: 'resource_updated'; uri: string },
+  event:
+    | { kind: 'tools_list_changed' | 'prompts_list_changed' | 'resources_list_changed' }
+    | { kind: 'resource_updated'; uri: string },
 ): Promise<void> {
   await redis.publish(keys.eventsChannel(), JSON.stringify(event));
 }
@@ -97,10 +99,14 @@ export async function publishServerEvent(
  * notifications/resources/updated to every session subscribed to `uri` (2025-era sessions, on their standalone
  * stream) and to every 2026-07-28 listen stream that asked for it.
  */
-export async function resourceUpdated(redis: Redis, keys: FleetKeys, uri: string, retention: StandaloneRetention): Promise<number> {
+export async function resourceUpdated(
+  redis: Redis,
+  keys: FleetKeys,
+  uri: string,
+  retention: StandaloneRetention,
+): Promise<number> {
   await publishServerEvent(redis, keys, { kind: 'resource_updated', uri });
   const members = await redis.smembers(keys.resourceSubscribers(uri));
   const sessions = members.map(parseSessionMember).filter((s): s is SessionRef => s !== undefined);
   return fanOut(redis, keys, sessions, { method: 'notifications/resources/updated', params: { uri } }, retention);
 }
-

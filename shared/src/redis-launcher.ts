@@ -92,8 +92,22 @@ async function startContainer(): Promise<RunningRedis> {
 async function startLocal(bin: string, port: number): Promise<RunningRedis> {
   const child: ChildProcess = spawn(
     bin,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes', '--loglevel', 'warning'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory-policy',
+      'noeviction',
+      '--protected-mode',
+      'yes',
+      '--loglevel',
+      'warning',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -104,8 +118,13 @@ async function startLocal(bin: string, port: number): Promise<RunningRedis> {
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new RedisUnavailableError(`redis-server exited (${code}): ${output.slice(-500)}`)));
-    setTimeout(() => reject(new RedisUnavailableError(`redis-server did not start in 10 s: ${output.slice(-500)}`)), 10_000).unref();
+    child.once('exit', (code) =>
+      reject(new RedisUnavailableError(`redis-server exited (${code}): ${output.slice(-500)}`)),
+    );
+    setTimeout(
+      () => reject(new RedisUnavailableError(`redis-server did not start in 10 s: ${output.slice(-500)}`)),
+      10_000,
+    ).unref();
   });
   // --loglevel warning hides the ready line; probe the port instead.
   const probe = waitForPort(port, 10_000);

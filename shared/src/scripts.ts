@@ -39,8 +39,21 @@ export interface AppendArgs {
 /** Returns the new seq, 0 for a duplicate or a stream already ended, -1 when the stream no longer exists. */
 export async function appendEvent(redis: Redis, a: AppendArgs): Promise<number> {
   const fn = (redis as unknown as Record<string, Cmd>).appendEvent!;
-  const r = await fn.call(redis, a.stream, a.meta, a.inflight, a.kind, a.data, a.writer, a.writerSeq,
-    a.progress === undefined ? '' : a.progress, a.maxLen, a.ttlMs, a.requestField ?? '', Date.now());
+  const r = await fn.call(
+    redis,
+    a.stream,
+    a.meta,
+    a.inflight,
+    a.kind,
+    a.data,
+    a.writer,
+    a.writerSeq,
+    a.progress === undefined ? '' : a.progress,
+    a.maxLen,
+    a.ttlMs,
+    a.requestField ?? '',
+    Date.now(),
+  );
   return Number(r);
 }
 
@@ -57,7 +70,13 @@ export async function openStream(
 }
 
 /** Makes `wakeChannel` the node that serves a stream; false when the stream does not exist. */
-export async function claimStream(redis: Redis, meta: string, wakeChannel: string, streamKey: string, owner: string): Promise<boolean> {
+export async function claimStream(
+  redis: Redis,
+  meta: string,
+  wakeChannel: string,
+  streamKey: string,
+  owner: string,
+): Promise<boolean> {
   const fn = (redis as unknown as Record<string, Cmd>).claimStream!;
   return Number(await fn.call(redis, meta, wakeChannel, streamKey, owner)) === 1;
 }

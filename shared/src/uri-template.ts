@@ -7,18 +7,20 @@
  */
 export function templateMatcher(template: string): (uri: string) => Record<string, string> | undefined {
   const names: string[] = [];
-  const pattern = template.replace(/[.*+?^${}()|[\]\\]/g, (c) => (c === '{' || c === '}' ? c : `\\${c}`))
+  const pattern = template
+    .replace(/[.*+?^${}()|[\]\\]/g, (c) => (c === '{' || c === '}' ? c : `\\${c}`))
     .replace(/\{([A-Za-z0-9_]+)\}/g, (_, name: string) => {
       names.push(name);
       return '([^/?#]+)';
     });
-  if (/[{}]/.test(pattern)) throw new Error(`resource template ${JSON.stringify(template)}: only {var} expressions are supported`);
+  if (/[{}]/.test(pattern))
+    throw new Error(`resource template ${JSON.stringify(template)}: only {var} expressions are supported`);
   const re = new RegExp(`^${pattern}$`);
   return (uri) => {
     const m = re.exec(uri);
     if (!m) return undefined;
     const vars: Record<string, string> = {};
-    names.forEach((n, i) => (vars[n] = decodeURIComponent(m[i + 1]!)));
+    for (const [i, n] of names.entries()) vars[n] = decodeURIComponent(m[i + 1]!);
     return vars;
   };
 }

@@ -27,8 +27,14 @@ test('defaults when nothing is set', () => {
   assert.ok(c.ALLOWED_ORIGINS.includes('http://localhost'), `ALLOWED_ORIGINS = ${c.ALLOWED_ORIGINS.join(',')}`);
   assert.ok(c.ALLOWED_ORIGINS.includes('http://127.0.0.1'));
   assert.ok(!c.ALLOWED_ORIGINS.includes('*'), 'all origins are not allowed by default');
-  for (const k of ['SESSION_TTL_SECONDS', 'STREAM_MAX_EVENTS', 'STREAM_TTL_SECONDS', 'SSE_KEEPALIVE_MS',
-    'REQUEST_TIMEOUT_MS', 'WORKER_CONCURRENCY'] as const) {
+  for (const k of [
+    'SESSION_TTL_SECONDS',
+    'STREAM_MAX_EVENTS',
+    'STREAM_TTL_SECONDS',
+    'SSE_KEEPALIVE_MS',
+    'REQUEST_TIMEOUT_MS',
+    'WORKER_CONCURRENCY',
+  ] as const) {
     assert.ok(Number.isInteger(c[k]) && c[k] > 0, `${k} defaults to a positive integer (got ${c[k]})`);
   }
   assert.ok(c.SSE_KEEPALIVE_MS <= 30_000, 'keep-alives come often enough for proxies that cut idle connections');
@@ -43,8 +49,12 @@ test('an empty value counts as unset', () => {
 
 test('values are read from the environment and converted', () => {
   const c = loadConfig({
-    PORT: '8080', MAX_BODY_BYTES: '2048', RESPONSE_MODE: 'json', REDIS_URL: 'redis://127.0.0.1:6390',
-    ALLOWED_ORIGINS: 'http://a.example, https://b.example ,', TOOL_PACKS: 'examples,./my-pack.js',
+    PORT: '8080',
+    MAX_BODY_BYTES: '2048',
+    RESPONSE_MODE: 'json',
+    REDIS_URL: 'redis://127.0.0.1:6390',
+    ALLOWED_ORIGINS: 'http://a.example, https://b.example ,',
+    TOOL_PACKS: 'examples,./my-pack.js',
   });
   assert.equal(c.PORT, 8080);
   assert.equal(c.MAX_BODY_BYTES, 2048);

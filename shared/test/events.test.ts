@@ -2,13 +2,28 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import {
-  decodeEntries, decodeNodeWake, decodeWake, formatEventId, isStreamId, isTerminal, newRequestStreamId, parseEventId, sseFrame,
-  randomId, standaloneStreamId,
+  decodeEntries,
+  decodeNodeWake,
+  decodeWake,
+  formatEventId,
+  isStreamId,
+  isTerminal,
+  newRequestStreamId,
+  parseEventId,
+  sseFrame,
+  randomId,
+  standaloneStreamId,
 } from '../src/index.ts';
 
 test('formatEventId and parseEventId round trip', () => {
   const sessionId = randomId(18);
-  const streamIds = [standaloneStreamId(sessionId), newRequestStreamId(sessionId), randomId(), 'a-b_C9', 'x'.repeat(64)];
+  const streamIds = [
+    standaloneStreamId(sessionId),
+    newRequestStreamId(sessionId),
+    randomId(),
+    'a-b_C9',
+    'x'.repeat(64),
+  ];
   const seqs = [0, 1, 2, 41, 1_000_000, 999_999_999_999_999];
   for (const streamId of streamIds) {
     for (const seq of seqs) {
@@ -21,7 +36,19 @@ test('formatEventId and parseEventId round trip', () => {
 
 test('parseEventId rejects ids that are not ours', () => {
   const bad = [
-    '', ':', 'abc', 'abc:', ':5', 'abc:x', 'abc:-1', 'abc:1.5', 'abc:1e3', 'a b:1', 'a/b:1', 'a:1:2', 'a.b:1',
+    '',
+    ':',
+    'abc',
+    'abc:',
+    ':5',
+    'abc:x',
+    'abc:-1',
+    'abc:1.5',
+    'abc:1e3',
+    'a b:1',
+    'a/b:1',
+    'a:1:2',
+    'a.b:1',
     `${'x'.repeat(65)}:1`, // stream id longer than 64
     'abc:1234567890123456', // 16 digits
     'ÿ:1',
@@ -61,7 +88,9 @@ test('decodeWake decodes `<seq> <kind> <json>` and keeps spaces in the data', ()
   const msg = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/progress', params: { note: 'a b  c' } });
   assert.deepEqual(decodeWake(`5 m ${msg}`), { seq: 5, kind: 'm', data: msg });
   assert.deepEqual(decodeWake('12 f {"jsonrpc":"2.0","id":1,"result":{}}'), {
-    seq: 12, kind: 'f', data: '{"jsonrpc":"2.0","id":1,"result":{}}',
+    seq: 12,
+    kind: 'f',
+    data: '{"jsonrpc":"2.0","id":1,"result":{}}',
   });
   assert.deepEqual(decodeWake('3 e '), { seq: 3, kind: 'e', data: '' });
 });
@@ -104,7 +133,11 @@ function parseSse(text: string): { events: EventSourceMessage[] } {
 
 test('sseFrame is one complete SSE event whose id is `<streamId>:<seq>` and whose data is the message', () => {
   const streamId = randomId();
-  const data = JSON.stringify({ jsonrpc: '2.0', id: 3, result: { content: [{ type: 'text', text: 'line1\nline2\r\n: not a comment' }] } });
+  const data = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 3,
+    result: { content: [{ type: 'text', text: 'line1\nline2\r\n: not a comment' }] },
+  });
   const frame = sseFrame(streamId, { seq: 4, kind: 'm', data });
   assert.ok(frame.endsWith('\n\n'), 'a frame ends with a blank line');
   assert.equal(frame.slice(0, -2).includes('\n\n'), false, 'a frame holds no blank line before its end');
@@ -122,12 +155,22 @@ test('consecutive sseFrames parse as separate events in order', () => {
   const s = randomId();
   const text = [1, 2, 3].map((seq) => sseFrame(s, { seq, kind: 'm', data: JSON.stringify({ seq }) })).join('');
   const { events } = parseSse(text);
-  assert.deepEqual(events.map((e) => [e.id, JSON.parse(e.data).seq]), [[`${s}:1`, 1], [`${s}:2`, 2], [`${s}:3`, 3]]);
+  assert.deepEqual(
+    events.map((e) => [e.id, JSON.parse(e.data).seq]),
+    [
+      [`${s}:1`, 1],
+      [`${s}:2`, 2],
+      [`${s}:3`, 3],
+    ],
+  );
 });
 
 test('decodeNodeWake: a wake-up or a takeover, for the stream key before the newline', () => {
   const key = 'mcpf:{anon:s1}:stream:abc';
-  assert.deepEqual(decodeNodeWake(`${key}\n7 m {"a":"b c"}`), { streamKey: key, event: { seq: 7, kind: 'm', data: '{"a":"b c"}' } });
+  assert.deepEqual(decodeNodeWake(`${key}\n7 m {"a":"b c"}`), {
+    streamKey: key,
+    event: { seq: 7, kind: 'm', data: '{"a":"b c"}' },
+  });
   assert.deepEqual(decodeNodeWake(`${key}\ntakeover tok123`), { streamKey: key, takeover: 'tok123' });
   assert.equal(decodeNodeWake('no newline here'), undefined);
   assert.equal(decodeNodeWake(`${key}\nnot a wake`), undefined);

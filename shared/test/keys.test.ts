@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FleetKeys, newRequestStreamId, randomId, sessionFingerprint, standaloneStreamId, streamBelongsTo, type SessionRef,
+  FleetKeys,
+  newRequestStreamId,
+  randomId,
+  sessionFingerprint,
+  standaloneStreamId,
+  streamBelongsTo,
+  type SessionRef,
 } from '../src/index.ts';
 
 /** The Redis Cluster hash tag of a key: the text between the first `{` and the next `}`, when not empty. */
@@ -48,7 +54,10 @@ function allSessionKeys(keys: FleetKeys, s: SessionRef, ids: string[]): Record<s
 
 test('every FleetKeys method is classified as a session key or a global key', () => {
   const methods = Object.getOwnPropertyNames(FleetKeys.prototype).filter(
-    (n) => n !== 'constructor' && n !== 'tag' && typeof (FleetKeys.prototype as unknown as Record<string, unknown>)[n] === 'function',
+    (n) =>
+      n !== 'constructor' &&
+      n !== 'tag' &&
+      typeof (FleetKeys.prototype as unknown as Record<string, unknown>)[n] === 'function',
   );
   const unclassified = methods.filter((n) => !(n in SESSION_KEYS) && !(n in GLOBAL_KEYS));
   assert.deepEqual(unclassified, [], 'new key methods: add them to SESSION_KEYS or GLOBAL_KEYS in this test');

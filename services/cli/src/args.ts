@@ -11,7 +11,8 @@ export function flagsToEnv(argv: string[]): Record<string, string> {
     if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
     const eq = arg.indexOf('=');
     const name = (eq >= 0 ? arg.slice(2, eq) : arg.slice(2)).replace(/-/g, '_').toUpperCase();
-    if (!(configKeys as string[]).includes(name)) throw new UsageError(`unknown option --${arg.slice(2).split('=')[0]}`);
+    if (!(configKeys as string[]).includes(name))
+      throw new UsageError(`unknown option --${arg.slice(2).split('=')[0]}`);
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new UsageError(`option ${arg} needs a value`);
     env[name] = value;

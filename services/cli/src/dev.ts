@@ -43,7 +43,9 @@ export async function runDev(config: FleetConfig, env: Record<string, string | u
   try {
     const [frontLine] = await Promise.all([start('front', 'front ready'), start('worker', 'worker ready')]);
     const url = (JSON.parse(frontLine) as { url: string }).url;
-    process.stderr.write(`\nmcp-fleet is running. MCP endpoint: ${url}\nExample tools: echo, count, fail, log_levels, add, set_note, ask_user, ask_model, list_roots, announce, whoami.\nCtrl-C stops it.\n\n`);
+    process.stderr.write(
+      `\nmcp-fleet is running. MCP endpoint: ${url}\nExample tools: echo, count, fail, log_levels, add, set_note, ask_user, ask_model, list_roots, announce, whoami.\nCtrl-C stops it.\n\n`,
+    );
   } catch (err) {
     process.stderr.write(`mcp-fleet dev: ${(err as Error).message}\n`);
     await stop(1);

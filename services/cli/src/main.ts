@@ -64,7 +64,10 @@ function onSignal(close: () => Promise<void>): void {
     if (closing) process.exit(1);
     closing = true;
     setTimeout(() => process.exit(1), 10_000).unref();
-    close().then(() => process.exit(0), () => process.exit(1));
+    close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
@@ -72,7 +75,8 @@ function onSignal(close: () => Promise<void>): void {
 
 main().catch((err: unknown) => {
   if (err instanceof UsageError) process.stderr.write(`mcp-fleet: ${err.message}\n\n${USAGE}\n`);
-  else if (err instanceof ConfigError || err instanceof RedisUnavailableError) process.stderr.write(`mcp-fleet: ${err.message}\n`);
+  else if (err instanceof ConfigError || err instanceof RedisUnavailableError)
+    process.stderr.write(`mcp-fleet: ${err.message}\n`);
   else process.stderr.write(`mcp-fleet: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(2);
 });

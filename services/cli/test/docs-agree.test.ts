@@ -22,7 +22,10 @@ test('every HTTP status and JSON-RPC code of the error table is documented in th
 });
 
 test('flags map to configuration names, and unknown flags are refused', () => {
-  assert.deepEqual(flagsToEnv(['--port', '4000', '--stream-ttl-seconds=60']), { PORT: '4000', STREAM_TTL_SECONDS: '60' });
+  assert.deepEqual(flagsToEnv(['--port', '4000', '--stream-ttl-seconds=60']), {
+    PORT: '4000',
+    STREAM_TTL_SECONDS: '60',
+  });
   assert.throws(() => flagsToEnv(['--no-such-option', '1']), UsageError);
   assert.throws(() => flagsToEnv(['--port']), /needs a value/);
 });

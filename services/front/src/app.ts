@@ -46,7 +46,13 @@ export function buildApp(deps: FrontDeps): FastifyInstance {
         node: deps.nodeId,
         openStreams: deps.hub.openStreams,
         catalog: deps.catalog.catalogVersion,
-        memoryMb: { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers) },
+        memoryMb: {
+          rss: mb(m.rss),
+          heapUsed: mb(m.heapUsed),
+          heapTotal: mb(m.heapTotal),
+          external: mb(m.external),
+          arrayBuffers: mb(m.arrayBuffers),
+        },
       };
     } catch {
       return reply.code(503).send({ status: 'redis unavailable', node: deps.nodeId });
@@ -78,7 +84,13 @@ export async function startFront(config: FleetConfig): Promise<RunningFront> {
     maxEvents: config.STREAM_MAX_EVENTS,
   });
   const deps: FrontDeps = {
-    config, nodeId, keys, redis, log, hub, catalog,
+    config,
+    nodeId,
+    keys,
+    redis,
+    log,
+    hub,
+    catalog,
     sessions: new SessionStore(redis, keys, config.SESSION_TTL_SECONDS * 1000),
     dispatcher: new Dispatcher(redis, keys, nodeId),
   };

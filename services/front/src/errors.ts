@@ -26,7 +26,8 @@ export const ERRORS = {
   NOT_ACCEPTABLE_POST: {
     status: 406,
     code: JSONRPC.SERVER_ERROR,
-    message: 'Not Acceptable: the Accept header must allow application/json (and text/event-stream for streamed answers)',
+    message:
+      'Not Acceptable: the Accept header must allow application/json (and text/event-stream for streamed answers)',
   },
   NOT_ACCEPTABLE_GET: {
     status: 406,
@@ -86,7 +87,11 @@ export const ERRORS = {
     code: JSONRPC.INTERNAL_ERROR,
     message: 'Service Unavailable: the session store cannot be reached; retry shortly',
   },
-  SHUTTING_DOWN: { status: 503, code: JSONRPC.INTERNAL_ERROR, message: 'Service Unavailable: this node is shutting down' },
+  SHUTTING_DOWN: {
+    status: 503,
+    code: JSONRPC.INTERNAL_ERROR,
+    message: 'Service Unavailable: this node is shutting down',
+  },
   INTERNAL: { status: 500, code: JSONRPC.INTERNAL_ERROR, message: 'Internal error: {0}' },
 } as const satisfies Record<string, ErrorSpec>;
 

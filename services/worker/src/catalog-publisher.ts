@@ -14,7 +14,10 @@ export function catalogEntry(workerId: string, queue: string, pack: Pack) {
     seenAt: Date.now(),
     tools: pack.tools.map(omitFns),
     resources: pack.resources.map(omitFns),
-    resourceTemplates: pack.resourceTemplates.map(({ complete, ...t }) => ({ ...omitFns(t), completable: Object.keys(complete ?? {}) })),
+    resourceTemplates: pack.resourceTemplates.map(({ complete, ...t }) => ({
+      ...omitFns(t),
+      completable: Object.keys(complete ?? {}),
+    })),
     prompts: pack.prompts.map(({ complete, ...p }) => ({ ...omitFns(p), completable: Object.keys(complete ?? {}) })),
   };
 }
@@ -38,13 +41,19 @@ export class CatalogPublisher {
   }
 
   private async write(announce: boolean): Promise<void> {
-    const m = this.redis.multi().hset(this.keys.catalog(), this.workerId, JSON.stringify(catalogEntry(this.workerId, this.queue, this.pack)));
+    const m = this.redis
+      .multi()
+      .hset(this.keys.catalog(), this.workerId, JSON.stringify(catalogEntry(this.workerId, this.queue, this.pack)));
     if (announce) m.publish(this.keys.catalogChannel(), this.workerId);
     await m.exec();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.redis.multi().hdel(this.keys.catalog(), this.workerId).publish(this.keys.catalogChannel(), this.workerId).exec();
+    await this.redis
+      .multi()
+      .hdel(this.keys.catalog(), this.workerId)
+      .publish(this.keys.catalogChannel(), this.workerId)
+      .exec();
   }
 }

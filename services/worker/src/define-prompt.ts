@@ -28,6 +28,7 @@ export interface PromptDefinition {
 }
 
 export function definePrompt(def: PromptDefinition): PromptDefinition {
-  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(def.name)) throw new Error(`prompt name ${JSON.stringify(def.name)} is not valid`);
+  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(def.name))
+    throw new Error(`prompt name ${JSON.stringify(def.name)} is not valid`);
   return def;
 }

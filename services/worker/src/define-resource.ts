@@ -17,7 +17,10 @@ interface ResourceMetadata {
 
 export interface ResourceDefinition extends ResourceMetadata {
   uri: string;
-  read(uri: string, ctx: HandlerContext): Promise<ResourceContents[] | ResourceContents> | ResourceContents[] | ResourceContents;
+  read(
+    uri: string,
+    ctx: HandlerContext,
+  ): Promise<ResourceContents[] | ResourceContents> | ResourceContents[] | ResourceContents;
 }
 
 export interface ResourceTemplateDefinition extends ResourceMetadata {

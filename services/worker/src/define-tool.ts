@@ -24,7 +24,9 @@ export interface HandlerContext {
    * 2025-11-25 client that declared `elicitation.url`. Throws when the client lacks the capability or does not answer
    * within SERVER_REQUEST_TIMEOUT_MS.
    */
-  elicit(params: Record<string, unknown>): Promise<{ action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> }>;
+  elicit(
+    params: Record<string, unknown>,
+  ): Promise<{ action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> }>;
   /** Asks the client's model for a completion (sampling/createMessage); needs the `sampling` capability. */
   sample(params: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** Asks the client for its roots (roots/list); needs the `roots` capability. */
@@ -87,5 +89,5 @@ export function defineTool<A = Record<string, unknown>>(def: ToolDefinition<A>):
 }
 
 // Tools of different argument types live in one pack; the front validated the arguments already.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a pack holds tools of different argument types
 export type AnyTool = ToolDefinition<any>;

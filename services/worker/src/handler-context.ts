@@ -1,8 +1,15 @@
 // Builds the `ctx` a tool, resource or prompt handler receives for one job.
 import type { Redis } from 'ioredis';
 import {
-  fanOut, liveSessions, logLevelPasses, notifySession, resourceUpdated, supportsPriming,
-  type CallJob, type FleetKeys, type LogLevel,
+  fanOut,
+  liveSessions,
+  logLevelPasses,
+  notifySession,
+  resourceUpdated,
+  supportsPriming,
+  type CallJob,
+  type FleetKeys,
+  type LogLevel,
 } from '@mcp-fleet/shared';
 import type { HandlerContext } from './define-tool.ts';
 import { MissingCapabilityError, type ServerRequests } from './server-requests.ts';
@@ -17,14 +24,20 @@ export interface ContextDeps {
   requests: ServerRequests;
 }
 
-export function handlerContext(job: CallJob, writer: StreamWriter, signal: AbortSignal, deps: ContextDeps): HandlerContext {
+export function handlerContext(
+  job: CallJob,
+  writer: StreamWriter,
+  signal: AbortSignal,
+  deps: ContextDeps,
+): HandlerContext {
   let lastProgress = -Infinity;
   const caps = job.clientCapabilities;
   const standalone = { sessionTtlMs: job.retention.sessionTtlMs, maxEvents: job.retention.maxEvents };
   const need = (ok: boolean, what: string, capability: Record<string, unknown>) => {
     if (!ok) throw new MissingCapabilityError(capability, what);
   };
-  const ask = (method: string, params: Record<string, unknown>) => deps.requests.send(job, writer, method, params, signal);
+  const ask = (method: string, params: Record<string, unknown>) =>
+    deps.requests.send(job, writer, method, params, signal);
 
   return {
     signal,
@@ -46,7 +59,8 @@ export function handlerContext(job: CallJob, writer: StreamWriter, signal: Abort
       await writer.notification('notifications/progress', params, progress);
     },
     async log(level, data, logger) {
-      if (signal.aborted || job.logLevel === 'none' || !logLevelPasses(level, job.logLevel ?? DEFAULT_LOG_LEVEL)) return;
+      if (signal.aborted || job.logLevel === 'none' || !logLevelPasses(level, job.logLevel ?? DEFAULT_LOG_LEVEL))
+        return;
       const params: Record<string, unknown> = { level, data };
       if (logger !== undefined) params.logger = logger;
       await writer.notification('notifications/message', params);
@@ -74,12 +88,16 @@ export function handlerContext(job: CallJob, writer: StreamWriter, signal: Abort
     async elicit(params) {
       const elicitation = caps.elicitation as Record<string, unknown> | undefined;
       if (params.mode === 'url') {
-        need(Boolean(elicitation?.url) && job.protocolVersion >= '2025-11-25', 'elicitation.url', { elicitation: { url: {} } });
+        need(Boolean(elicitation?.url) && job.protocolVersion >= '2025-11-25', 'elicitation.url', {
+          elicitation: { url: {} },
+        });
       } else {
         // `elicitation: {}` (2025-06-18) means form mode. Elicitation exists from 2025-06-18 on: an older session
         // only uses what its version negotiated, whatever capabilities the client listed.
         need(
-          Boolean(elicitation) && (elicitation!.form !== undefined || elicitation!.url === undefined) && job.protocolVersion >= '2025-06-18',
+          Boolean(elicitation) &&
+            (elicitation!.form !== undefined || elicitation!.url === undefined) &&
+            job.protocolVersion >= '2025-06-18',
           'elicitation (form)',
           { elicitation: { form: {} } },
         );

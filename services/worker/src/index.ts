@@ -1,8 +1,18 @@
 export {
-  defineTool, type ToolDefinition, type HandlerContext, type ToolContext, type ToolResult, type AnyTool, type Icon,
+  defineTool,
+  type ToolDefinition,
+  type HandlerContext,
+  type ToolContext,
+  type ToolResult,
+  type AnyTool,
+  type Icon,
 } from './define-tool.ts';
 export {
-  defineResource, defineResourceTemplate, type ResourceDefinition, type ResourceTemplateDefinition, type ResourceContents,
+  defineResource,
+  defineResourceTemplate,
+  type ResourceDefinition,
+  type ResourceTemplateDefinition,
+  type ResourceContents,
 } from './define-resource.ts';
 export { definePrompt, type PromptDefinition, type PromptMessage } from './define-prompt.ts';
 export type { ToolPack } from './pack.ts';

@@ -41,10 +41,22 @@ export async function loadPacks(names: string[], extra: ToolPack[] = []): Promis
     pack.resourceTemplates.push(...(mod.resourceTemplates ?? []));
     pack.prompts.push(...(mod.prompts ?? []));
   }
-  unique('tool', pack.tools.map((t) => t.name));
-  unique('resource', pack.resources.map((r) => r.uri));
-  unique('resource template', pack.resourceTemplates.map((r) => r.uriTemplate));
-  unique('prompt', pack.prompts.map((p) => p.name));
+  unique(
+    'tool',
+    pack.tools.map((t) => t.name),
+  );
+  unique(
+    'resource',
+    pack.resources.map((r) => r.uri),
+  );
+  unique(
+    'resource template',
+    pack.resourceTemplates.map((r) => r.uriTemplate),
+  );
+  unique(
+    'prompt',
+    pack.prompts.map((p) => p.name),
+  );
   return pack;
 }
 

@@ -11,7 +11,11 @@ import type { StreamWriter } from './stream-writer.ts';
 
 export class ServerRequestError extends Error {
   override name = 'ServerRequestError';
-  constructor(message: string, readonly code?: number, readonly data?: unknown) {
+  constructor(
+    message: string,
+    readonly code?: number,
+    readonly data?: unknown,
+  ) {
     super(message);
   }
 }
@@ -19,7 +23,10 @@ export class ServerRequestError extends Error {
 /** The tool asked the client for something the client did not declare it can do. */
 export class MissingCapabilityError extends ServerRequestError {
   override name = 'MissingCapabilityError';
-  constructor(readonly capability: Record<string, unknown>, what: string) {
+  constructor(
+    readonly capability: Record<string, unknown>,
+    what: string,
+  ) {
     super(`the client did not declare the ${what} capability, so it cannot be asked`);
   }
 }
@@ -55,7 +62,13 @@ export class ServerRequests {
     await subscriber.subscribe(this.keys.replyChannel());
   }
 
-  async send(job: CallJob, writer: StreamWriter, method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
+  async send(
+    job: CallJob,
+    writer: StreamWriter,
+    method: string,
+    params: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<unknown> {
     // Unique per session across every node: the job id is globally unique.
     const id = `srv-${job.jobId}-${++this.counter}`;
     const key = this.keys.serverRequestReply(job.session, id);
@@ -63,18 +76,28 @@ export class ServerRequests {
     const timeoutMs = job.retention.serverRequestTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
-    const answer = new Promise<{ result?: unknown; error?: { code: number; message: string; data?: unknown } }>((resolve, reject) => {
-      this.waiting.set(key, { resolve });
-      timer = setTimeout(() => reject(new ServerRequestError(`the client did not answer ${method} within ${timeoutMs} ms`)), timeoutMs);
-      onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    const answer = new Promise<{ result?: unknown; error?: { code: number; message: string; data?: unknown } }>(
+      (resolve, reject) => {
+        this.waiting.set(key, { resolve });
+        timer = setTimeout(
+          () => reject(new ServerRequestError(`the client did not answer ${method} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+      },
+    );
     try {
       await this.redis.multi().hset(pending, id, job.jobId).pexpire(pending, job.retention.sessionTtlMs).exec();
       await writer.request(id, method, params);
       void this.collect(key); // an answer that raced ahead of the wait
       const a = await answer;
-      if (a.error) throw new ServerRequestError(`the client answered ${method} with an error: ${a.error.message}`, a.error.code, a.error.data);
+      if (a.error)
+        throw new ServerRequestError(
+          `the client answered ${method} with an error: ${a.error.message}`,
+          a.error.code,
+          a.error.data,
+        );
       return a.result;
     } catch (err) {
       if (err instanceof ServerRequestError && err.code === undefined && !signal.aborted) {
@@ -86,7 +109,12 @@ export class ServerRequests {
       clearTimeout(timer);
       if (onAbort) signal.removeEventListener('abort', onAbort);
       this.waiting.delete(key);
-      await this.redis.multi().hdel(pending, id).del(key).exec().catch(() => {});
+      await this.redis
+        .multi()
+        .hdel(pending, id)
+        .del(key)
+        .exec()
+        .catch(() => {});
     }
   }
 

@@ -24,15 +24,20 @@ export function withJobSpan<T>(job: CallJob, run: (span: Span) => Promise<T>): P
     [ATTR.requestId]: String(job.requestId),
     [ATTR.jobId]: job.jobId,
   };
-  return tracer.startActiveSpan(`${job.method} ${job.target}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
-    try {
-      return await run(span);
-    } catch (err) {
-      span.recordException(err as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer.startActiveSpan(
+    `${job.method} ${job.target}`,
+    { kind: SpanKind.CONSUMER, attributes },
+    parent,
+    async (span) => {
+      try {
+        return await run(span);
+      } catch (err) {
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }

@@ -3,7 +3,13 @@
 // this process's jobs).
 import { Job, Worker } from 'bullmq';
 import {
-  FleetKeys, createLogger, createRedis, isModernVersion, randomId, type CallJob, type FleetConfig,
+  FleetKeys,
+  createLogger,
+  createRedis,
+  isModernVersion,
+  randomId,
+  type CallJob,
+  type FleetConfig,
 } from '@mcp-fleet/shared';
 import { CatalogPublisher } from './catalog-publisher.ts';
 import { handlerContext } from './handler-context.ts';
@@ -42,7 +48,11 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
       // A re-run after the first worker died (BullMQ stalled job). Running a non-idempotent tool twice could do its
       // side effects twice, so the caller gets a clear error instead (DESIGN invariant 11).
       log.warn(fields, 'stalled call not retried: tool is not idempotent');
-      await writer.result(errorResult(`Tool ${data.target} was interrupted (its worker stopped) and is not idempotent, so it was not retried; call it again if that is safe`));
+      await writer.result(
+        errorResult(
+          `Tool ${data.target} was interrupted (its worker stopped) and is not idempotent, so it was not retried; call it again if that is safe`,
+        ),
+      );
       return;
     }
     try {

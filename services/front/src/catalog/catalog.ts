@@ -45,7 +45,9 @@ interface Entry<T> {
 }
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv2020) => void;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  a: Ajv2020,
+) => void;
 
 class Section<T extends Item> {
   readonly byKey = new Map<string, Entry<T>>();
@@ -55,7 +57,9 @@ class Section<T extends Item> {
     if (!this.byKey.has(this.keyOf(item))) this.byKey.set(this.keyOf(item), { item, queue });
   }
   seal(): void {
-    this.sorted = [...this.byKey.values()].map((e) => e.item).sort((a, b) => this.keyOf(a).localeCompare(this.keyOf(b)));
+    this.sorted = [...this.byKey.values()]
+      .map((e) => e.item)
+      .sort((a, b) => this.keyOf(a).localeCompare(this.keyOf(b)));
   }
   version(): string {
     return createHash('sha256').update(JSON.stringify(this.sorted)).digest('base64url').slice(0, 16);
@@ -67,7 +71,8 @@ export class Catalog {
   private resources = new Section<CatalogResource>((r) => r.uri);
   private templates = new Section<CatalogTemplate>((t) => t.uriTemplate);
   private prompts = new Section<CatalogPrompt>((p) => p.name);
-  private matchers: { match: (uri: string) => Record<string, string> | undefined; entry: Entry<CatalogTemplate> }[] = [];
+  private matchers: { match: (uri: string) => Record<string, string> | undefined; entry: Entry<CatalogTemplate> }[] =
+    [];
   private versions: Record<ListKind, string> = { tools: '', resources: '', prompts: '' };
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly ajv = new Ajv2020({ allErrors: true, strict: false });
@@ -134,7 +139,10 @@ export class Catalog {
     for (const s of [tools, resources, templates, prompts] as Section<Item>[]) s.seal();
     const versions: Record<ListKind, string> = {
       tools: tools.version(),
-      resources: createHash('sha256').update(resources.version() + templates.version()).digest('base64url').slice(0, 16),
+      resources: createHash('sha256')
+        .update(resources.version() + templates.version())
+        .digest('base64url')
+        .slice(0, 16),
       prompts: prompts.version(),
     };
     const changed = LIST_KINDS.filter((k) => versions[k] !== this.versions[k]);
@@ -145,10 +153,16 @@ export class Catalog {
     this.resources = resources;
     this.templates = templates;
     this.prompts = prompts;
-    this.matchers = [...templates.byKey.values()].map((entry) => ({ match: templateMatcher(entry.item.uriTemplate), entry }));
+    this.matchers = [...templates.byKey.values()].map((entry) => ({
+      match: templateMatcher(entry.item.uriTemplate),
+      entry,
+    }));
     this.versions = versions;
     if (changed.length) {
-      this.log.info({ tools: tools.sorted.length, resources: resources.sorted.length, prompts: prompts.sorted.length, changed }, 'catalog loaded');
+      this.log.info(
+        { tools: tools.sorted.length, resources: resources.sorted.length, prompts: prompts.sorted.length, changed },
+        'catalog loaded',
+      );
       if (!first) this.onChange?.(changed, versions, previous);
     }
   }
@@ -188,11 +202,17 @@ export class Catalog {
 
   /** One page of a list. Cursors are opaque to clients but decodable by any node: base64url JSON offsets. */
   page(kind: 'tools' | 'resources' | 'resourceTemplates' | 'prompts', cursor: string | undefined, pageSize: number) {
-    const all: Item[] = { tools: this.tools, resources: this.resources, resourceTemplates: this.templates, prompts: this.prompts }[kind].sorted;
+    const all: Item[] = {
+      tools: this.tools,
+      resources: this.resources,
+      resourceTemplates: this.templates,
+      prompts: this.prompts,
+    }[kind].sorted;
     let offset = 0;
     if (cursor !== undefined) {
       const decoded = decodeCursor(cursor);
-      if (decoded === undefined) throw new RpcError(JSONRPC.INVALID_PARAMS, `Invalid cursor: ${JSON.stringify(cursor)}`);
+      if (decoded === undefined)
+        throw new RpcError(JSONRPC.INVALID_PARAMS, `Invalid cursor: ${JSON.stringify(cursor)}`);
       offset = decoded;
     }
     const items = all.slice(offset, offset + pageSize).map(({ completable: _c, ...rest }) => rest);

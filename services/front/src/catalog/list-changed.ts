@@ -24,7 +24,12 @@ export function listChangedNotifier(
         await publishServerEvent(redis, keys, { kind: `${kind}_list_changed` });
         const sessions = await liveSessions(redis, keys, retention.sessionTtlMs);
         const n = await fanOut(
-          redis, keys, sessions, { method: `notifications/${kind}/list_changed` }, retention, `lc:${kind}:${transition}`,
+          redis,
+          keys,
+          sessions,
+          { method: `notifications/${kind}/list_changed` },
+          retention,
+          `lc:${kind}:${transition}`,
         );
         log.info({ kind, sessions: n }, 'list_changed sent');
       }

@@ -2,8 +2,15 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  appendEvent, jobName, openStream, randomId, requestField,
-  type CallJob, type FleetKeys, type JsonRpcId, type SessionRef,
+  appendEvent,
+  jobName,
+  openStream,
+  randomId,
+  requestField,
+  type CallJob,
+  type FleetKeys,
+  type JsonRpcId,
+  type SessionRef,
 } from '@mcp-fleet/shared';
 
 export class Dispatcher {
@@ -62,7 +69,12 @@ export class Dispatcher {
   }
 
   /** Session deleted: cancels its jobs and ends its streams with no message (readers close, late results refused). */
-  async endSession(session: SessionRef, jobIds: string[], streamIds: string[], retention: { maxEvents: number; ttlMs: number }) {
+  async endSession(
+    session: SessionRef,
+    jobIds: string[],
+    streamIds: string[],
+    retention: { maxEvents: number; ttlMs: number },
+  ) {
     const writer = `front:${this.nodeId}:${randomId(6)}`;
     const p = this.redis.pipeline();
     for (const jobId of jobIds) p.publish(this.keys.cancelChannel(), jobId);

@@ -5,10 +5,19 @@ import type { FrontDeps } from '../deps.ts';
 import type { JobRequest } from '../protocol/exchange.ts';
 import type { StreamView } from '../streams/stream-view.ts';
 
-export async function startCall(deps: FrontDeps, request: JobRequest, queue: string): Promise<{ job: CallJob; view: StreamView }> {
+export async function startCall(
+  deps: FrontDeps,
+  request: JobRequest,
+  queue: string,
+): Promise<{ job: CallJob; view: StreamView }> {
   const streamId = newRequestStreamId(request.session.sessionId);
   const job: CallJob = { ...request, streamId, jobId: streamId };
-  const view = deps.hub.prepare({ streamKey: deps.keys.stream(job.session, streamId), streamId, afterSeq: 0, endOnTerminal: true });
+  const view = deps.hub.prepare({
+    streamKey: deps.keys.stream(job.session, streamId),
+    streamId,
+    afterSeq: 0,
+    endOnTerminal: true,
+  });
   try {
     await deps.dispatcher.enqueue(queue, job, deps.hub.channel);
   } catch (err) {

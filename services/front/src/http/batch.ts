@@ -5,7 +5,7 @@ import { startCall } from '../dispatch/start-call.ts';
 import type { FrontDeps } from '../deps.ts';
 import { FleetError } from '../errors.ts';
 import type { Exchange, JobRequest, JsonRpcResponse } from '../protocol/exchange.ts';
-import { classify } from '../protocol/jsonrpc.ts';
+import { classify, type RpcMessage } from '../protocol/jsonrpc.ts';
 import { errorResponse } from '../protocol/messages.ts';
 import { handleRequest } from '../protocol/requests.ts';
 import { onClientResponse, onNotification } from '../protocol/session-methods.ts';
@@ -27,16 +27,24 @@ class CollectExchange implements Exchange {
     const sink = new CollectSink();
     view.start(sink);
     // A cancelled request has no answer: it is left out of the array.
-    this.answers.push(sink.done.then((data) => (data === undefined ? undefined : (JSON.parse(data) as JsonRpcResponse))));
+    this.answers.push(
+      sink.done.then((data) => (data === undefined ? undefined : (JSON.parse(data) as JsonRpcResponse))),
+    );
   }
 }
 
-export async function handleBatch(deps: FrontDeps, session: Session, items: unknown[], request: FastifyRequest, reply: FastifyReply) {
+export async function handleBatch(
+  deps: FrontDeps,
+  session: Session,
+  items: unknown[],
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
   if (session.version !== BATCH_VERSION) throw new FleetError('BATCH_NOT_SUPPORTED');
   if (items.length === 0) throw new FleetError('INVALID_REQUEST', ['an empty batch']);
   const ex = new CollectExchange(deps);
   for (const item of items) {
-    let msg;
+    let msg: RpcMessage;
     try {
       msg = classify(item);
     } catch (err) {
@@ -46,7 +54,8 @@ export async function handleBatch(deps: FrontDeps, session: Session, items: unkn
     }
     if (msg.kind === 'notification') await onNotification(deps, session, msg);
     else if (msg.kind === 'response') await onClientResponse(deps, session, msg);
-    else if (msg.method === 'initialize') await ex.reply(errorResponse(msg.id, -32600, 'Invalid Request: initialize must not be part of a batch'));
+    else if (msg.method === 'initialize')
+      await ex.reply(errorResponse(msg.id, -32600, 'Invalid Request: initialize must not be part of a batch'));
     else await handleRequest(deps, session, msg, ex, request.headers);
   }
   const answers = (await Promise.all(ex.answers)).filter((a): a is JsonRpcResponse => a !== undefined);

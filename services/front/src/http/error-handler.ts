@@ -33,13 +33,23 @@ export function installErrorHandler(app: FastifyInstance, maxBodyBytes: number):
     }
     const headers: Record<string, string> = {};
     if (e.status === 503) headers['retry-after'] = '1';
-    return reply.code(e.status).headers(headers).type('application/json').send(errorBody(e.id, e.code, e.message));
+    return reply
+      .code(e.status)
+      .headers(headers)
+      .type('application/json')
+      .send(errorBody(e.id, e.code, e.message));
   });
   app.setNotFoundHandler((request, reply) => {
     const e = ERRORS.METHOD_NOT_ALLOWED;
     return reply
       .code(404)
       .type('application/json')
-      .send(errorBody(null, e.code, `Not Found: ${request.method} ${request.url.split('?')[0]} (the MCP endpoint is elsewhere)`));
+      .send(
+        errorBody(
+          null,
+          e.code,
+          `Not Found: ${request.method} ${request.url.split('?')[0]} (the MCP endpoint is elsewhere)`,
+        ),
+      );
   });
 }

@@ -19,7 +19,10 @@ import { deleteSession } from './mcp-route.ts';
 /** 2024-11-05 frames: `event: message` with the JSON, no ids (that transport has no resumption). */
 class LegacySseSink implements EventSink {
   readonly pollable = false;
-  constructor(readonly raw: ServerResponse, endpoint: string) {
+  constructor(
+    readonly raw: ServerResponse,
+    endpoint: string,
+  ) {
     raw.writeHead(200, SSE_HEADERS);
     raw.write(`event: endpoint\ndata: ${endpoint}\n\n`);
   }
@@ -78,7 +81,13 @@ export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
     reply.raw.on('close', () => void deleteSession(deps, session).catch(() => {}));
     deps.log.info({ session: session.sessionId }, 'legacy SSE session opened');
     await deps.hub.attach(
-      { streamKey: deps.keys.stream(session, streamId), metaKey: deps.keys.streamMeta(session, streamId), streamId, afterSeq: 0, endOnTerminal: true },
+      {
+        streamKey: deps.keys.stream(session, streamId),
+        metaKey: deps.keys.streamMeta(session, streamId),
+        streamId,
+        afterSeq: 0,
+        endOnTerminal: true,
+      },
       sink,
     );
     return reply;
@@ -88,7 +97,7 @@ export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
     const sessionId = (request.query as Record<string, string | undefined>).sessionId;
     if (!sessionId) throw new FleetError('SESSION_REQUIRED');
     const session = await deps.sessions.touch(sessionId);
-    if (!session || !session.legacy) throw new FleetError('SESSION_NOT_FOUND');
+    if (!session?.legacy) throw new FleetError('SESSION_NOT_FOUND');
     const body = parseJson(request.body as string);
     if (Array.isArray(body)) throw new FleetError('BATCH_NOT_SUPPORTED');
     const msg = classify(body);

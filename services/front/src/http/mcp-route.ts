@@ -48,14 +48,23 @@ export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
     if (msg.kind === 'request' && msg.method === 'initialize') {
       if (sessionId !== undefined) throw new FleetError('INITIALIZE_WITH_SESSION', [], msg.id);
       const { session, result } = await asHttpError(msg.id, () => initialize(deps, msg));
-      return reply.header('mcp-session-id', session.sessionId).type('application/json').send(resultResponse(msg.id, result));
+      return reply
+        .header('mcp-session-id', session.sessionId)
+        .type('application/json')
+        .send(resultResponse(msg.id, result));
     }
     const session = await requireSession(deps, sessionId, msg.kind === 'request' ? msg.id : null);
     if (session.legacy) throw new FleetError('SESSION_NOT_FOUND', [], msg.kind === 'request' ? msg.id : null);
     if (msg.kind === 'notification') await onNotification(deps, session, msg);
     else if (msg.kind === 'response') await onClientResponse(deps, session, msg);
     else {
-      await handleRequest(deps, session, msg, new StreamableExchange(deps, reply, wantsSse(deps, request)), request.headers);
+      await handleRequest(
+        deps,
+        session,
+        msg,
+        new StreamableExchange(deps, reply, wantsSse(deps, request)),
+        request.headers,
+      );
       return reply;
     }
     return reply.code(202).send();
@@ -81,11 +90,20 @@ export async function deleteSession(deps: FrontDeps, session: Session): Promise<
   const jobIds = await deps.sessions.delete(session);
   // Jobs on their own stream have the stream's id; jobs on the shared stream end with it.
   const ownStreams = jobIds.filter((id) => !id.includes('.'));
-  await deps.dispatcher.endSession(session, jobIds, [...ownStreams, standaloneStreamId(session.sessionId)], retention(deps.config));
+  await deps.dispatcher.endSession(
+    session,
+    jobIds,
+    [...ownStreams, standaloneStreamId(session.sessionId)],
+    retention(deps.config),
+  );
   deps.log.info({ session: session.sessionId, cancelled: jobIds.length }, 'session deleted');
 }
 
-export async function requireSession(deps: FrontDeps, sessionId: string | undefined, id: JsonRpcId | null): Promise<Session> {
+export async function requireSession(
+  deps: FrontDeps,
+  sessionId: string | undefined,
+  id: JsonRpcId | null,
+): Promise<Session> {
   if (sessionId === undefined) throw new FleetError('SESSION_REQUIRED', [], id);
   const session = await deps.sessions.touch(sessionId);
   if (!session) throw new FleetError('SESSION_NOT_FOUND', [], id);
@@ -107,7 +125,8 @@ async function asHttpError<T>(id: JsonRpcId, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof RpcError) throw Object.assign(new FleetError('INVALID_REQUEST', [err.message], id), { code: err.code });
+    if (err instanceof RpcError)
+      throw Object.assign(new FleetError('INVALID_REQUEST', [err.message], id), { code: err.code });
     throw err;
   }
 }

@@ -1,14 +1,17 @@
 // GET on the MCP endpoint: the session's standalone stream, or a resume of any of its streams (Last-Event-ID).
 import type { FastifyReply } from 'fastify';
-import {
-  entryId, parseEventId, standaloneStreamId, streamBelongsTo, supportsPriming,
-} from '@mcp-fleet/shared';
+import { entryId, parseEventId, standaloneStreamId, streamBelongsTo, supportsPriming } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import { FleetError } from '../errors.ts';
 import type { Session } from '../sessions/session-store.ts';
 import { SseSink } from '../streams/sinks.ts';
 
-export async function openGetStream(deps: FrontDeps, session: Session, lastEventId: string | undefined, reply: FastifyReply) {
+export async function openGetStream(
+  deps: FrontDeps,
+  session: Session,
+  lastEventId: string | undefined,
+  reply: FastifyReply,
+) {
   let streamId = standaloneStreamId(session.sessionId);
   let afterSeq: number | undefined;
   if (lastEventId !== undefined) {
@@ -38,7 +41,11 @@ export async function openGetStream(deps: FrontDeps, session: Session, lastEvent
     // Contiguous seqs make loss visible: the next retained event must be exactly afterSeq + 1.
     const first = next[0];
     const firstSeq = first ? Number.parseInt(first[0], 10) : undefined;
-    if (afterSeq > current || (firstSeq !== undefined && firstSeq > afterSeq + 1) || (firstSeq === undefined && current > afterSeq)) {
+    if (
+      afterSeq > current ||
+      (firstSeq !== undefined && firstSeq > afterSeq + 1) ||
+      (firstSeq === undefined && current > afterSeq)
+    ) {
       throw new FleetError('STREAM_GONE', [JSON.stringify(lastEventId)]);
     }
   }
@@ -52,7 +59,13 @@ export async function openGetStream(deps: FrontDeps, session: Session, lastEvent
     return;
   }
   await deps.hub.attach(
-    { streamKey: key, metaKey: deps.keys.streamMeta(session, streamId), streamId, afterSeq: afterSeq ?? current, endOnTerminal: true },
+    {
+      streamKey: key,
+      metaKey: deps.keys.streamMeta(session, streamId),
+      streamId,
+      afterSeq: afterSeq ?? current,
+      endOnTerminal: true,
+    },
     sink,
   );
 }

@@ -14,7 +14,13 @@ export type Outcome =
   /** the stream ended without a response (cancelled) or the client went away */
   | { kind: 'ended' };
 
-type JsonRpc = { id?: string | number; method?: string; params?: Record<string, unknown>; result?: unknown; error?: never };
+type JsonRpc = {
+  id?: string | number;
+  method?: string;
+  params?: Record<string, unknown>;
+  result?: unknown;
+  error?: never;
+};
 
 /** A sink with no socket: events go to callbacks; the first outcome settles it. */
 class OutcomeSink implements EventSink {
@@ -36,12 +42,17 @@ class OutcomeSink implements EventSink {
   deliver(_streamId: string, ev: StreamEvent): boolean {
     if (this.settled) return true;
     if (ev.kind === 'e') this.finish({ kind: 'ended' });
-    else if (ev.kind === 'f' || ev.kind === 'r') this.finish({ kind: 'response', message: JSON.parse(ev.data) as Outcome & never });
+    else if (ev.kind === 'f' || ev.kind === 'r')
+      this.finish({ kind: 'response', message: JSON.parse(ev.data) as Outcome & never });
     else if (ev.kind === 'm') {
       const msg = JSON.parse(ev.data) as JsonRpc;
       if (msg.id !== undefined && msg.method) {
         // MRTR: a 2026-07-28 server never sends requests on the stream; the call answers input_required instead.
-        this.finish({ kind: 'input', requests: { [String(msg.id)]: { method: msg.method, params: msg.params } }, seq: ev.seq });
+        this.finish({
+          kind: 'input',
+          requests: { [String(msg.id)]: { method: msg.method, params: msg.params } },
+          seq: ev.seq,
+        });
       } else this.forward(msg);
     }
     return true;
@@ -79,7 +90,10 @@ export async function followJob(
     else {
       const streamKey = deps.keys.stream(call.session, call.streamId);
       const metaKey = deps.keys.streamMeta(call.session, call.streamId);
-      await deps.hub.attach({ streamKey, metaKey, streamId: call.streamId, afterSeq: from.afterSeq, endOnTerminal: true }, sink);
+      await deps.hub.attach(
+        { streamKey, metaKey, streamId: call.streamId, afterSeq: from.afterSeq, endOnTerminal: true },
+        sink,
+      );
     }
     const outcome = await sink.outcome;
     return { outcome, aborted };

@@ -2,7 +2,12 @@
 // handlers read the catalog and dispatch calls to BullMQ exactly as the session era does. The SDK owns the wire
 // rules (envelope validation, header checks, server/discover, resultType, cache fields, subscriptions/listen).
 import {
-  Server, ProtocolError, inputRequired, type McpServerFactory, type RequestStateCodec, type ServerContext,
+  Server,
+  ProtocolError,
+  inputRequired,
+  type McpServerFactory,
+  type RequestStateCodec,
+  type ServerContext,
 } from '@modelcontextprotocol/server';
 import { isLogLevel, randomId, type JobMethod, type LogLevel } from '@mcp-fleet/shared';
 import { jobRetention, type FrontDeps } from '../deps.ts';
@@ -39,7 +44,10 @@ export function modernServerFactory(deps: FrontDeps, codec: RequestStateCodec<Pa
       rpc(() => deps.catalog.page(kind, cursor, pageSize));
     server.setRequestHandler('tools/list', (req) => list('tools', req.params?.cursor) as never);
     server.setRequestHandler('resources/list', (req) => list('resources', req.params?.cursor) as never);
-    server.setRequestHandler('resources/templates/list', (req) => list('resourceTemplates', req.params?.cursor) as never);
+    server.setRequestHandler(
+      'resources/templates/list',
+      (req) => list('resourceTemplates', req.params?.cursor) as never,
+    );
     server.setRequestHandler('prompts/list', (req) => list('prompts', req.params?.cursor) as never);
 
     server.setRequestHandler('tools/call', async (req, ctx) => {
@@ -47,12 +55,14 @@ export function modernServerFactory(deps: FrontDeps, codec: RequestStateCodec<Pa
       const entry = deps.catalog.tool(name);
       if (!entry) throw new ProtocolError(JSONRPC.INVALID_PARAMS, `Unknown tool: ${name}`);
       const invalid = deps.catalog.validationError(name, args);
-      if (invalid) return { isError: true, content: [{ type: 'text', text: `Invalid arguments for tool ${name}: ${invalid}` }] };
+      if (invalid)
+        return { isError: true, content: [{ type: 'text', text: `Invalid arguments for tool ${name}: ${invalid}` }] };
       return (await call(deps, codec, ctx, 'tools/call', name, req.params, entry.queue)) as never;
     });
     server.setRequestHandler('resources/read', async (req, ctx) => {
       const queue = deps.catalog.resourceQueue(req.params.uri);
-      if (!queue) throw new ProtocolError(RESOURCE_NOT_FOUND, `Resource not found: ${req.params.uri}`, { uri: req.params.uri });
+      if (!queue)
+        throw new ProtocolError(RESOURCE_NOT_FOUND, `Resource not found: ${req.params.uri}`, { uri: req.params.uri });
       return (await call(deps, codec, ctx, 'resources/read', req.params.uri, req.params, queue)) as never;
     });
     server.setRequestHandler('prompts/get', async (req, ctx) => {
@@ -63,8 +73,10 @@ export function modernServerFactory(deps: FrontDeps, codec: RequestStateCodec<Pa
     server.setRequestHandler('completion/complete', async (req, ctx) => {
       const { ref, argument } = req.params;
       const entry = ref.type === 'ref/prompt' ? deps.catalog.prompt(ref.name) : deps.catalog.template(ref.uri);
-      if (!entry) throw new ProtocolError(JSONRPC.INVALID_PARAMS, `Unknown completion reference: ${JSON.stringify(ref)}`);
-      if (!entry.item.completable?.includes(argument.name)) return { completion: { values: [], total: 0, hasMore: false } };
+      if (!entry)
+        throw new ProtocolError(JSONRPC.INVALID_PARAMS, `Unknown completion reference: ${JSON.stringify(ref)}`);
+      if (!entry.item.completable?.includes(argument.name))
+        return { completion: { values: [], total: 0, hasMore: false } };
       const target = ref.type === 'ref/prompt' ? ref.name : ref.uri;
       return (await call(deps, codec, ctx, 'completion/complete', target, req.params, entry.queue)) as never;
     });
@@ -105,13 +117,18 @@ async function call(
 
   if (parked !== undefined) {
     if (typeof parked === 'string' || parked.d !== digest) {
-      throw new ProtocolError(JSONRPC.INVALID_PARAMS, 'requestState does not belong to this request (different method, target or arguments)');
+      throw new ProtocolError(
+        JSONRPC.INVALID_PARAMS,
+        'requestState does not belong to this request (different method, target or arguments)',
+      );
     }
     const responses = ctx.mcpReq.inputResponses ?? {};
     const missing = parked.r.filter((id) => !(id in responses));
-    if (missing.length) throw new ProtocolError(JSONRPC.INVALID_PARAMS, `inputResponses lacks an answer for: ${missing.join(', ')}`);
+    if (missing.length)
+      throw new ProtocolError(JSONRPC.INVALID_PARAMS, `inputResponses lacks an answer for: ${missing.join(', ')}`);
     call = { session: { principal: 'anon', sessionId: parked.n }, streamId: parked.j, jobId: parked.j };
-    for (const id of parked.r) await deliverAnswer(deps, call.session, id, { jsonrpc: '2.0', id, result: responses[id] });
+    for (const id of parked.r)
+      await deliverAnswer(deps, call.session, id, { jsonrpc: '2.0', id, result: responses[id] });
     from = { afterSeq: parked.q };
   } else {
     const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
@@ -119,35 +136,45 @@ async function call(
     const namespace = randomId(12);
     const meta = ctx.mcpReq._meta as Record<string, unknown> | undefined;
     const token = meta?.progressToken;
-    const started = await startCall(deps, {
-      v: 1,
-      method,
-      session: { principal: 'anon', sessionId: namespace },
-      requestId: ctx.mcpReq.id,
-      protocolVersion: String(envelope[`${META}protocolVersion`] ?? '2026-07-28'),
-      clientCapabilities: (envelope[`${META}clientCapabilities`] ?? {}) as Record<string, unknown>,
-      target,
-      params,
-      progressToken: typeof token === 'string' || typeof token === 'number' ? token : undefined,
-      // 2026-07-28: no notifications/message unless the request asked for a level.
-      logLevel: isLogLevel(level) ? (level as LogLevel) : 'none',
-      trace: traceOf(meta, headersOf(ctx)),
-      headers: allowedHeaders(deps.config.HEADERS_TO_TOOLS, headersOf(ctx)),
-      retention: jobRetention(deps.config, deps.config.STREAM_TTL_SECONDS * 1000),
-    }, queue);
+    const started = await startCall(
+      deps,
+      {
+        v: 1,
+        method,
+        session: { principal: 'anon', sessionId: namespace },
+        requestId: ctx.mcpReq.id,
+        protocolVersion: String(envelope[`${META}protocolVersion`] ?? '2026-07-28'),
+        clientCapabilities: (envelope[`${META}clientCapabilities`] ?? {}) as Record<string, unknown>,
+        target,
+        params,
+        progressToken: typeof token === 'string' || typeof token === 'number' ? token : undefined,
+        // 2026-07-28: no notifications/message unless the request asked for a level.
+        logLevel: isLogLevel(level) ? (level as LogLevel) : 'none',
+        trace: traceOf(meta, headersOf(ctx)),
+        headers: allowedHeaders(deps.config.HEADERS_TO_TOOLS, headersOf(ctx)),
+        retention: jobRetention(deps.config, deps.config.STREAM_TTL_SECONDS * 1000),
+      },
+      queue,
+    );
     call = { session: started.job.session, streamId: started.job.streamId, jobId: started.job.jobId };
     from = { prepared: started.view };
   }
 
   const progressToken = (ctx.mcpReq._meta as Record<string, unknown> | undefined)?.progressToken;
-  const { outcome, aborted } = await followJob(deps, call, from, (n) => {
-    if (n.method === 'notifications/progress') {
-      // A retry is a new request with its own progressToken: progress of the parked job follows the current one.
-      if (progressToken === undefined) return;
-      n = { ...n, params: { ...n.params, progressToken } };
-    }
-    void ctx.mcpReq.notify(n as never).catch(() => {});
-  }, ctx.mcpReq.signal);
+  const { outcome, aborted } = await followJob(
+    deps,
+    call,
+    from,
+    (n) => {
+      if (n.method === 'notifications/progress') {
+        // A retry is a new request with its own progressToken: progress of the parked job follows the current one.
+        if (progressToken === undefined) return;
+        n = { ...n, params: { ...n.params, progressToken } };
+      }
+      void ctx.mcpReq.notify(n as never).catch(() => {});
+    },
+    ctx.mcpReq.signal,
+  );
 
   if (aborted) {
     // 2026-07-28: closing the response stream cancels the request, on whichever worker runs it.
@@ -157,7 +184,8 @@ async function call(
   }
   switch (outcome.kind) {
     case 'response':
-      if (outcome.message.error) throw new ProtocolError(outcome.message.error.code, outcome.message.error.message, outcome.message.error.data);
+      if (outcome.message.error)
+        throw new ProtocolError(outcome.message.error.code, outcome.message.error.message, outcome.message.error.data);
       return outcome.message.result;
     case 'input': {
       const state = await codec.mint(

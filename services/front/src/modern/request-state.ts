@@ -23,7 +23,11 @@ export interface ParkedCall {
  * Every front node must verify what any other minted. The key comes from configuration, or else is created once
  * in Redis (SET NX) and shared from there: no setup for a fleet, and Redis already holds every session's data.
  */
-export async function requestStateCodec(redis: Redis, keys: FleetKeys, config: FleetConfig): Promise<RequestStateCodec<ParkedCall>> {
+export async function requestStateCodec(
+  redis: Redis,
+  keys: FleetKeys,
+  config: FleetConfig,
+): Promise<RequestStateCodec<ParkedCall>> {
   let key = config.REQUEST_STATE_SECRET;
   if (!key) {
     await redis.set(keys.requestStateKey(), randomId(32), 'NX');
@@ -39,5 +43,8 @@ export async function requestStateCodec(redis: Redis, keys: FleetKeys, config: F
 }
 
 export function requestDigest(method: string, target: string, args: unknown): string {
-  return createHash('sha256').update(JSON.stringify([method, target, args ?? {}])).digest('base64url').slice(0, 22);
+  return createHash('sha256')
+    .update(JSON.stringify([method, target, args ?? {}]))
+    .digest('base64url')
+    .slice(0, 22);
 }

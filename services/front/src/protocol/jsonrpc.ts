@@ -46,7 +46,12 @@ export function classify(value: unknown): RpcMessage {
     if ('id' in obj) {
       const r = JSONRPCRequestSchema.safeParse(obj);
       if (!r.success) throw new FleetError('INVALID_REQUEST', [describe(r.error)], idOf(obj));
-      return { kind: 'request', id: r.data.id, method: r.data.method, params: (r.data.params ?? {}) as Record<string, unknown> };
+      return {
+        kind: 'request',
+        id: r.data.id,
+        method: r.data.method,
+        params: (r.data.params ?? {}) as Record<string, unknown>,
+      };
     }
     const n = JSONRPCNotificationSchema.safeParse(obj);
     if (!n.success) throw new FleetError('INVALID_REQUEST', [describe(n.error)]);
@@ -57,7 +62,9 @@ export function classify(value: unknown): RpcMessage {
     if (!r.success) throw new FleetError('INVALID_REQUEST', [describe(r.error)]);
     return { kind: 'response', id: (obj.id ?? null) as JsonRpcId, raw: obj };
   }
-  throw new FleetError('INVALID_REQUEST', ['a JSON-RPC message needs "method" (request or notification) or "result"/"error"']);
+  throw new FleetError('INVALID_REQUEST', [
+    'a JSON-RPC message needs "method" (request or notification) or "result"/"error"',
+  ]);
 }
 
 function idOf(obj: Record<string, unknown>): JsonRpcId | null {

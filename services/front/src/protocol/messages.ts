@@ -4,7 +4,9 @@ import type { JsonRpcId } from '@mcp-fleet/shared';
 import type { JsonRpcResponse } from './exchange.ts';
 
 type Schema<T> = {
-  safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  safeParse(
+    v: unknown,
+  ): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
 };
 
 /** Validates a message against the SDK's schema; a mismatch is -32602 saying what is wrong. */

@@ -2,9 +2,17 @@
 // job. Transport-independent: answers go through an Exchange.
 import type { IncomingHttpHeaders } from 'node:http';
 import {
-  CallToolRequestSchema, CompleteRequestSchema, GetPromptRequestSchema, ListPromptsRequestSchema,
-  ListResourcesRequestSchema, ListResourceTemplatesRequestSchema, ListToolsRequestSchema, ReadResourceRequestSchema,
-  SetLevelRequestSchema, SubscribeRequestSchema, UnsubscribeRequestSchema,
+  CallToolRequestSchema,
+  CompleteRequestSchema,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+  SetLevelRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { RESOURCE_NOT_FOUND, type JobMethod } from '@mcp-fleet/shared';
 import { jobRetention, type FrontDeps } from '../deps.ts';
@@ -14,7 +22,6 @@ import type { Exchange, JobRequest } from './exchange.ts';
 import type { RpcRequest } from './jsonrpc.ts';
 import { errorResponse, paramsOf, resultResponse } from './messages.ts';
 import { traceOf } from './trace.ts';
-
 
 export async function handleRequest(
   deps: FrontDeps,
@@ -54,7 +61,11 @@ async function answerLocally(
     case 'resources/list':
       return deps.catalog.page('resources', paramsOf(ListResourcesRequestSchema, req).params?.cursor, pageSize);
     case 'resources/templates/list':
-      return deps.catalog.page('resourceTemplates', paramsOf(ListResourceTemplatesRequestSchema, req).params?.cursor, pageSize);
+      return deps.catalog.page(
+        'resourceTemplates',
+        paramsOf(ListResourceTemplatesRequestSchema, req).params?.cursor,
+        pageSize,
+      );
     case 'prompts/list':
       return deps.catalog.page('prompts', paramsOf(ListPromptsRequestSchema, req).params?.cursor, pageSize);
     case 'resources/subscribe':
@@ -70,7 +81,10 @@ async function answerLocally(
       const invalid = deps.catalog.validationError(params.name, params.arguments ?? {});
       if (invalid) {
         // Since 2025-11-25 (SEP-1303) bad arguments are a tool execution error the model can correct.
-        return { isError: true, content: [{ type: 'text', text: `Invalid arguments for tool ${params.name}: ${invalid}` }] };
+        return {
+          isError: true,
+          content: [{ type: 'text', text: `Invalid arguments for tool ${params.name}: ${invalid}` }],
+        };
       }
       return job('tools/call', params.name, entry.queue);
     }
@@ -84,8 +98,11 @@ async function answerLocally(
       const { name, arguments: args = {} } = paramsOf(GetPromptRequestSchema, req).params;
       const entry = deps.catalog.prompt(name);
       if (!entry) throw new RpcError(JSONRPC.INVALID_PARAMS, `Unknown prompt: ${name}`);
-      const missing = (entry.item.arguments ?? []).filter((a) => a.required && args[a.name] === undefined).map((a) => a.name);
-      if (missing.length) throw new RpcError(JSONRPC.INVALID_PARAMS, `Prompt ${name} needs the argument(s): ${missing.join(', ')}`);
+      const missing = (entry.item.arguments ?? [])
+        .filter((a) => a.required && args[a.name] === undefined)
+        .map((a) => a.name);
+      if (missing.length)
+        throw new RpcError(JSONRPC.INVALID_PARAMS, `Prompt ${name} needs the argument(s): ${missing.join(', ')}`);
       return job('prompts/get', name, entry.queue);
     }
     case 'completion/complete': {
@@ -93,11 +110,15 @@ async function answerLocally(
       const entry = ref.type === 'ref/prompt' ? deps.catalog.prompt(ref.name) : deps.catalog.template(ref.uri);
       if (!entry) throw new RpcError(JSONRPC.INVALID_PARAMS, `Unknown completion reference: ${JSON.stringify(ref)}`);
       // Nothing to ask a worker when the argument has no completer.
-      if (!entry.item.completable?.includes(argument.name)) return { completion: { values: [], total: 0, hasMore: false } };
+      if (!entry.item.completable?.includes(argument.name))
+        return { completion: { values: [], total: 0, hasMore: false } };
       return job('completion/complete', ref.type === 'ref/prompt' ? ref.name : ref.uri, entry.queue);
     }
     case 'initialize':
-      throw new RpcError(JSONRPC.INVALID_REQUEST, 'This session is already initialized; initialize without a session to start another');
+      throw new RpcError(
+        JSONRPC.INVALID_REQUEST,
+        'This session is already initialized; initialize without a session to start another',
+      );
     default:
       throw new RpcError(JSONRPC.METHOD_NOT_FOUND, `Method not found: ${req.method}`);
   }
@@ -131,7 +152,10 @@ function buildJob(
 }
 
 /** Only allow-listed headers reach handlers; Authorization only when explicitly listed. */
-export function allowedHeaders(allow: string[], headers: IncomingHttpHeaders | Record<string, string>): Record<string, string> | undefined {
+export function allowedHeaders(
+  allow: string[],
+  headers: IncomingHttpHeaders | Record<string, string>,
+): Record<string, string> | undefined {
   if (!allow.length) return undefined;
   const out: Record<string, string> = {};
   for (const name of allow) {

@@ -19,7 +19,12 @@ export function initializeParams(req: RpcRequest, legacyTransport: boolean) {
 }
 
 export function initializeResult(version: string) {
-  return { protocolVersion: version, capabilities: SERVER_CAPABILITIES, serverInfo: SERVER_INFO, instructions: INSTRUCTIONS };
+  return {
+    protocolVersion: version,
+    capabilities: SERVER_CAPABILITIES,
+    serverInfo: SERVER_INFO,
+    instructions: INSTRUCTIONS,
+  };
 }
 
 /** Streamable HTTP initialize: creates the session. */
@@ -51,7 +56,12 @@ export async function onClientResponse(deps: FrontDeps, session: Session, r: Rpc
 }
 
 /** Stores a client's answer where the waiting job (any worker) takes it, and wakes the workers. */
-export async function deliverAnswer(deps: FrontDeps, session: SessionRef, id: string, message: unknown): Promise<boolean> {
+export async function deliverAnswer(
+  deps: FrontDeps,
+  session: SessionRef,
+  id: string,
+  message: unknown,
+): Promise<boolean> {
   const { keys, redis } = deps;
   if (!(await redis.hexists(keys.pendingServerRequests(session), id))) {
     deps.log.info({ session: session.sessionId, id }, 'answer to no pending request dropped');
@@ -59,7 +69,12 @@ export async function deliverAnswer(deps: FrontDeps, session: SessionRef, id: st
   }
   await redis
     .multi()
-    .set(keys.serverRequestReply(session, id), JSON.stringify(message), 'PX', deps.config.SERVER_REQUEST_TIMEOUT_MS + 60_000)
+    .set(
+      keys.serverRequestReply(session, id),
+      JSON.stringify(message),
+      'PX',
+      deps.config.SERVER_REQUEST_TIMEOUT_MS + 60_000,
+    )
     .publish(keys.replyChannel(), `${session.principal} ${session.sessionId} ${id}`)
     .exec();
   return true;

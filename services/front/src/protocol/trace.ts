@@ -3,7 +3,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 type Trace = { traceparent?: string; tracestate?: string; baggage?: string };
 
-export function traceOf(meta: Record<string, unknown> | undefined, headers: IncomingHttpHeaders | Record<string, string>): Trace | undefined {
+export function traceOf(
+  meta: Record<string, unknown> | undefined,
+  headers: IncomingHttpHeaders | Record<string, string>,
+): Trace | undefined {
   const pick = (k: keyof Trace): string | undefined => {
     const m = meta?.[k];
     if (typeof m === 'string') return m;

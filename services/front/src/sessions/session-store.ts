@@ -1,8 +1,14 @@
 // Sessions live in Redis, never in a node's memory (DESIGN invariant 1): any node can serve any request.
 import type { Redis } from 'ioredis';
 import {
-  FleetKeys, sessionMember, standaloneStreamId, isLogLevel, randomId, touchSession,
-  type LogLevel, type SessionRef,
+  type FleetKeys,
+  sessionMember,
+  standaloneStreamId,
+  isLogLevel,
+  randomId,
+  touchSession,
+  type LogLevel,
+  type SessionRef,
 } from '@mcp-fleet/shared';
 
 /** The sessions index is refreshed at most this often per session (it only serves broadcasts and list_changed). */
@@ -53,7 +59,10 @@ export class SessionStore {
   }
 
   /** A legacy session learns its version and capabilities from initialize, after GET /sse created it. */
-  async initializeLegacy(s: SessionRef, init: Pick<Session, 'version' | 'clientCapabilities' | 'clientInfo'>): Promise<void> {
+  async initializeLegacy(
+    s: SessionRef,
+    init: Pick<Session, 'version' | 'clientCapabilities' | 'clientInfo'>,
+  ): Promise<void> {
     await this.redis.hset(this.keys.session(s), {
       v: init.version,
       caps: JSON.stringify(init.clientCapabilities),
@@ -116,7 +125,12 @@ export class SessionStore {
       .multi()
       .hvals(this.keys.inflight(s))
       .smembers(this.keys.sessionSubscriptions(s))
-      .del(this.keys.session(s), this.keys.inflight(s), this.keys.sessionSubscriptions(s), this.keys.pendingServerRequests(s))
+      .del(
+        this.keys.session(s),
+        this.keys.inflight(s),
+        this.keys.sessionSubscriptions(s),
+        this.keys.pendingServerRequests(s),
+      )
       .exec()) ?? []) as [Error | null, string[]][];
     const inflight = replies[0]?.[1] ?? [];
     const uris = replies[1]?.[1] ?? [];
@@ -126,7 +140,6 @@ export class SessionStore {
     return inflight;
   }
 }
-
 
 function safeJson(s: string | undefined): Record<string, unknown> {
   if (!s) return {};

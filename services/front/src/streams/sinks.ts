@@ -27,7 +27,11 @@ const HEADER_DELAY_MS = 100;
 export class SseSink implements EventSink {
   readonly pollable = true;
   private headerTimer?: NodeJS.Timeout;
-  constructor(readonly raw: ServerResponse, private readonly retryMs: number, extraHeaders: Record<string, string> = {}) {
+  constructor(
+    readonly raw: ServerResponse,
+    private readonly retryMs: number,
+    extraHeaders: Record<string, string> = {},
+  ) {
     raw.writeHead(200, { ...SSE_HEADERS, ...extraHeaders });
     // (No headersSent check: Node reports true right after writeHead, before anything reached the socket.)
     this.headerTimer = setTimeout(() => {
@@ -50,7 +54,8 @@ export class SseSink implements EventSink {
   deliver(streamId: string, ev: StreamEvent): boolean {
     if (ev.kind === 'e') return true;
     // Before the server closes a connection it names the point to resume from and when (SEP-1699).
-    if (ev.kind === 'c') return this.write(`id: ${formatEventId(streamId, ev.seq)}\nretry: ${this.retryMs}\ndata: \n\n`);
+    if (ev.kind === 'c')
+      return this.write(`id: ${formatEventId(streamId, ev.seq)}\nretry: ${this.retryMs}\ndata: \n\n`);
     return this.write(sseFrame(streamId, ev));
   }
   comment(text: string): void {
@@ -68,7 +73,10 @@ export class SseSink implements EventSink {
 /** JSON response mode: progress and logs have nowhere to go; the response is written when it arrives. */
 export class JsonSink implements EventSink {
   readonly pollable = false;
-  constructor(readonly raw: ServerResponse, private readonly headers: Record<string, string> = {}) {}
+  constructor(
+    readonly raw: ServerResponse,
+    private readonly headers: Record<string, string> = {},
+  ) {}
   deliver(_streamId: string, ev: StreamEvent): boolean {
     if (ev.kind === 'f' && !this.raw.headersSent) {
       this.raw.writeHead(200, { 'content-type': 'application/json', ...this.headers });

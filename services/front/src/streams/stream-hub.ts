@@ -60,7 +60,10 @@ export class StreamHub {
   prepare(opts: ViewOptions): StreamView {
     const view = new StreamView(this.redis, { ...opts, onClose: (v) => this.detach(v) }, this.log);
     let views = this.byStream.get(opts.streamKey);
-    if (!views) this.byStream.set(opts.streamKey, (views = new Set()));
+    if (!views) {
+      views = new Set();
+      this.byStream.set(opts.streamKey, views);
+    }
     views.add(view);
     return view;
   }

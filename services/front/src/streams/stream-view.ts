@@ -91,7 +91,11 @@ export class StreamView {
           this.dirty = false;
           const count = this.batch;
           const raw = (await this.redis.xrange(
-            this.opts.streamKey, entryId(this.lastSeq + 1), '+', 'COUNT', count,
+            this.opts.streamKey,
+            entryId(this.lastSeq + 1),
+            '+',
+            'COUNT',
+            count,
           )) as [string, string[]][];
           full = raw.length === count;
           this.unsent = decodeEntries(raw);
@@ -104,7 +108,10 @@ export class StreamView {
           if (ev.seq !== this.lastSeq + 1) {
             // Trimmed under a slow reader: never deliver a silent gap. Drop the connection; the client's resume
             // then gets a clear 410 for the missing range.
-            this.log.warn({ stream: this.opts.streamId, after: this.lastSeq, next: ev.seq }, 'stream trimmed under reader');
+            this.log.warn(
+              { stream: this.opts.streamId, after: this.lastSeq, next: ev.seq },
+              'stream trimmed under reader',
+            );
             this.abort();
             return;
           }
@@ -113,7 +120,10 @@ export class StreamView {
         }
       } while (!this.closed && (this.dirty || full));
     } catch (err) {
-      this.log.warn({ err: (err as Error).message, stream: this.opts.streamId }, 'stream read failed; dropping connection');
+      this.log.warn(
+        { err: (err as Error).message, stream: this.opts.streamId },
+        'stream read failed; dropping connection',
+      );
       this.abort();
     } finally {
       this.reading = false;

@@ -23,6 +23,9 @@ export async function callTool(job: CallJob, pack: Pack, ctx: HandlerContext): P
       throw new HandlerError(MISSING_CLIENT_CAPABILITY, err.message, { requiredCapabilities: err.capability });
     }
     // Errors from the tool are results the model can read, not protocol errors (spec, tools).
-    return { isError: true, content: [{ type: 'text', text: `Tool ${tool.name} failed: ${(err as Error)?.message ?? String(err)}` }] };
+    return {
+      isError: true,
+      content: [{ type: 'text', text: `Tool ${tool.name} failed: ${(err as Error)?.message ?? String(err)}` }],
+    };
   }
 }

@@ -8,7 +8,7 @@ const MAX_VALUES = 100; // spec: at most 100 values per response
 export async function complete(job: CallJob, pack: Pack) {
   const ref = job.params.ref as { type: string; name?: string; uri?: string };
   const argument = job.params.argument as { name: string; value: string };
-  const context = ((job.params.context as { arguments?: Record<string, string> } | undefined)?.arguments ?? {});
+  const context = (job.params.context as { arguments?: Record<string, string> } | undefined)?.arguments ?? {};
   const source =
     ref.type === 'ref/prompt'
       ? pack.prompts.find((p) => p.name === ref.name)

@@ -9,6 +9,7 @@ export async function getPrompt(job: CallJob, pack: Pack, ctx: HandlerContext) {
   if (!prompt) throw new HandlerError(-32602, `Unknown prompt: ${job.target}`);
   const args = (job.params.arguments ?? {}) as Record<string, string>;
   const missing = (prompt.arguments ?? []).filter((a) => a.required && args[a.name] === undefined).map((a) => a.name);
-  if (missing.length) throw new HandlerError(-32602, `Prompt ${prompt.name} needs the argument(s): ${missing.join(', ')}`);
+  if (missing.length)
+    throw new HandlerError(-32602, `Prompt ${prompt.name} needs the argument(s): ${missing.join(', ')}`);
   return prompt.get(args, ctx);
 }

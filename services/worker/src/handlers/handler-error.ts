@@ -1,6 +1,10 @@
 /** A JSON-RPC error answer from a worker-side handler (unknown resource, bad prompt arguments…). */
 export class HandlerError extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
     super(message);
   }
 }

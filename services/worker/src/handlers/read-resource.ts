@@ -6,7 +6,11 @@ import type { ResourceContents } from '../define-resource.ts';
 import type { Pack } from '../pack.ts';
 import { HandlerError } from './handler-error.ts';
 
-export async function readResource(job: CallJob, pack: Pack, ctx: HandlerContext): Promise<{ contents: ResourceContents[] }> {
+export async function readResource(
+  job: CallJob,
+  pack: Pack,
+  ctx: HandlerContext,
+): Promise<{ contents: ResourceContents[] }> {
   const uri = job.target;
   const res = pack.resources.find((r) => r.uri === uri);
   if (res) return { contents: asList(await res.read(uri, ctx), res.mimeType) };

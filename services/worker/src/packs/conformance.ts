@@ -33,7 +33,16 @@ export const tools: AnyTool[] = [
     description: 'Returns an embedded resource',
     inputSchema: NO_ARGS,
     run: () => ({
-      content: [{ type: 'resource', resource: { uri: 'test://embedded-resource', mimeType: 'text/plain', text: 'This is an embedded resource content.' } }],
+      content: [
+        {
+          type: 'resource',
+          resource: {
+            uri: 'test://embedded-resource',
+            mimeType: 'text/plain',
+            text: 'This is an embedded resource content.',
+          },
+        },
+      ],
     }),
   }),
   defineTool({
@@ -44,7 +53,14 @@ export const tools: AnyTool[] = [
       content: [
         { type: 'text', text: 'Multiple content types test:' },
         { type: 'image', data: PNG, mimeType: 'image/png' },
-        { type: 'resource', resource: { uri: 'test://mixed-content-resource', mimeType: 'application/json', text: '{"test":"data","value":123}' } },
+        {
+          type: 'resource',
+          resource: {
+            uri: 'test://mixed-content-resource',
+            mimeType: 'application/json',
+            text: '{"test":"data","value":123}',
+          },
+        },
       ],
     }),
   }),
@@ -77,14 +93,20 @@ export const tools: AnyTool[] = [
     name: 'test_error_handling',
     description: 'Always returns a tool error',
     inputSchema: NO_ARGS,
-    run: () => ({ isError: true, content: [{ type: 'text', text: 'This tool intentionally returns an error for testing' }] }),
+    run: () => ({
+      isError: true,
+      content: [{ type: 'text', text: 'This tool intentionally returns an error for testing' }],
+    }),
   }),
   defineTool<{ prompt: string }>({
     name: 'test_sampling',
     description: "Asks the client's model",
     inputSchema: { type: 'object', properties: { prompt: { type: 'string' } }, required: ['prompt'] },
     async run({ prompt }, ctx) {
-      const r = await ctx.sample({ messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 100 });
+      const r = await ctx.sample({
+        messages: [{ role: 'user', content: { type: 'text', text: prompt } }],
+        maxTokens: 100,
+      });
       return `LLM response: ${(r.content as { text?: string }).text ?? ''}`;
     },
   }),
@@ -147,7 +169,11 @@ export const tools: AnyTool[] = [
                 { const: 'value3', title: 'Third Option' },
               ],
             },
-            legacyEnum: { type: 'string', enum: ['opt1', 'opt2', 'opt3'], enumNames: ['Option One', 'Option Two', 'Option Three'] },
+            legacyEnum: {
+              type: 'string',
+              enum: ['opt1', 'opt2', 'opt3'],
+              enumNames: ['Option One', 'Option Two', 'Option Three'],
+            },
             untitledMulti: { type: 'array', items: { type: 'string', enum: ['option1', 'option2', 'option3'] } },
             titledMulti: {
               type: 'array',
@@ -231,7 +257,9 @@ export const prompts = [
   definePrompt({
     name: 'test_simple_prompt',
     description: 'A simple prompt',
-    get: () => ({ messages: [{ role: 'user', content: { type: 'text', text: 'This is a simple prompt for testing.' } }] }),
+    get: () => ({
+      messages: [{ role: 'user', content: { type: 'text', text: 'This is a simple prompt for testing.' } }],
+    }),
   }),
   definePrompt({
     name: 'test_prompt_with_arguments',
@@ -241,7 +269,9 @@ export const prompts = [
       { name: 'arg2', description: 'Second argument', required: true },
     ],
     get: ({ arg1, arg2 }) => ({
-      messages: [{ role: 'user', content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } }],
+      messages: [
+        { role: 'user', content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } },
+      ],
     }),
     complete: { arg1: (value) => ['test1', 'test2', 'test3'].filter((v) => v.startsWith(value)) },
   }),
@@ -251,7 +281,13 @@ export const prompts = [
     arguments: [{ name: 'resourceUri', description: 'URI of the resource', required: true }],
     get: ({ resourceUri }) => ({
       messages: [
-        { role: 'user', content: { type: 'resource', resource: { uri: resourceUri!, mimeType: 'text/plain', text: 'Embedded resource content for testing.' } } },
+        {
+          role: 'user',
+          content: {
+            type: 'resource',
+            resource: { uri: resourceUri!, mimeType: 'text/plain', text: 'Embedded resource content for testing.' },
+          },
+        },
         { role: 'user', content: { type: 'text', text: 'Please process the embedded resource above.' } },
       ],
     }),

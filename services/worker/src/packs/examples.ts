@@ -25,7 +25,11 @@ export const echo = defineTool<{ text: string }>({
   name: 'echo',
   title: 'Echo',
   description: 'Returns the text it is given.',
-  inputSchema: { type: 'object', properties: { text: { type: 'string', description: 'text to return' } }, required: ['text'] },
+  inputSchema: {
+    type: 'object',
+    properties: { text: { type: 'string', description: 'text to return' } },
+    required: ['text'],
+  },
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   run: ({ text }) => ({ content: [{ type: 'text', text }] }),
 });
@@ -80,7 +84,12 @@ export const add = defineTool<{ a: number; b: number }>({
   inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
   outputSchema: { type: 'object', properties: { sum: { type: 'number' } }, required: ['sum'] },
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-  icons: [{ src: 'data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=', mimeType: 'image/svg+xml' }],
+  icons: [
+    {
+      src: 'data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=',
+      mimeType: 'image/svg+xml',
+    },
+  ],
   run: ({ a, b }) => ({ content: [], structuredContent: { sum: a + b } }),
 });
 
@@ -109,9 +118,15 @@ export const askUser = defineTool<{ question: string }>({
   async run({ question }, ctx) {
     const answer = await ctx.elicit({
       message: question,
-      requestedSchema: { type: 'object', properties: { answer: { type: 'string', description: 'your answer' } }, required: ['answer'] },
+      requestedSchema: {
+        type: 'object',
+        properties: { answer: { type: 'string', description: 'your answer' } },
+        required: ['answer'],
+      },
     });
-    return answer.action === 'accept' ? `the user answered: ${String(answer.content?.answer)}` : `the user chose to ${answer.action}`;
+    return answer.action === 'accept'
+      ? `the user answered: ${String(answer.content?.answer)}`
+      : `the user chose to ${answer.action}`;
   },
 });
 
@@ -121,7 +136,10 @@ export const askModel = defineTool<{ prompt: string }>({
   description: "Sends a prompt to the client's model (sampling) and returns its reply.",
   inputSchema: { type: 'object', properties: { prompt: { type: 'string' } }, required: ['prompt'] },
   async run({ prompt }, ctx) {
-    const reply = await ctx.sample({ messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 200 });
+    const reply = await ctx.sample({
+      messages: [{ role: 'user', content: { type: 'text', text: prompt } }],
+      maxTokens: 200,
+    });
     const content = reply.content as { type: string; text?: string };
     return `the model said: ${content.text ?? JSON.stringify(content)}`;
   },
@@ -152,16 +170,38 @@ export const announce = defineTool<{ message: string }>({
 export const whoami = defineTool<Record<string, never>>({
   name: 'whoami',
   title: 'Who am I',
-  description: 'Returns what the tool sees of its caller: session, protocol version and the allow-listed request headers.',
+  description:
+    'Returns what the tool sees of its caller: session, protocol version and the allow-listed request headers.',
   inputSchema: { type: 'object', properties: {} },
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   run: (_args, ctx) => ({
-    content: [{ type: 'text', text: JSON.stringify({ session: ctx.session.id, protocolVersion: ctx.session.protocolVersion, headers: ctx.headers }) }],
+    content: [
+      {
+        type: 'text',
+        text: JSON.stringify({
+          session: ctx.session.id,
+          protocolVersion: ctx.session.protocolVersion,
+          headers: ctx.headers,
+        }),
+      },
+    ],
     structuredContent: { session: ctx.session.id, protocolVersion: ctx.session.protocolVersion, headers: ctx.headers },
   }),
 });
 
-export const tools: AnyTool[] = [echo, count, fail, logLevels, add, setNote, askUser, askModel, listRoots, announce, whoami];
+export const tools: AnyTool[] = [
+  echo,
+  count,
+  fail,
+  logLevels,
+  add,
+  setNote,
+  askUser,
+  askModel,
+  listRoots,
+  announce,
+  whoami,
+];
 
 export const resources = [
   defineResource({
@@ -209,7 +249,10 @@ export const prompts = [
     get: ({ text, style = 'brief' }) => ({
       messages: [
         { role: 'user', content: { type: 'text', text: `Summarize this (${style}):` } },
-        { role: 'user', content: { type: 'resource', resource: { uri: 'example://input', mimeType: 'text/plain', text } } },
+        {
+          role: 'user',
+          content: { type: 'resource', resource: { uri: 'example://input', mimeType: 'text/plain', text } },
+        },
       ],
     }),
     complete: { style: (value) => ['brief', 'detailed', 'bullet points'].filter((s) => s.startsWith(value)) },
