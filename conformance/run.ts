@@ -1,8 +1,11 @@
 // `npm run conformance`: the official MCP conformance suite against two front nodes behind a real round-robin
-// load balancer (haproxy, no affinity), with one worker serving the conformance fixtures.
+// load balancer (haproxy, no affinity), with one worker serving the conformance fixtures. Both spec revisions the
+// suite judges are run, each at its own wire: `--requirements 2025-11-25` and `--requirements 2026-07-28`.
 //
+// What must pass: every scenario a revision requires (the suite's scored part), and the unscored scenarios whose
+// rules are clear (UNSCORED_REQUIRED). The tasks extension's scenarios are run and reported, not yet required.
 // Installs what is missing: haproxy (apt) and the suite's CLI with the Node 22 it needs (npm, into .tmp/).
-// Prints the suite's report and ends with `N passed, M failed`; exits non-zero when a scenario fails.
+// Prints the suite's report, one line per revision, and ends with `N passed, M failed` (scenarios).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,8 +14,18 @@ import { startFleet } from '../integration-tests/harness/fleet.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TOOLS = join(ROOT, '.tmp', 'conformance-cli');
-const SUITE_VERSION = '0.1.16';
-const suite = process.argv.includes('--all') ? 'all' : 'active';
+const SUITE_VERSION = '0.2.0-alpha.12';
+const REVISIONS = ['2025-11-25', '2026-07-28'] as const;
+/** Unscored scenarios (pending or added after a release) that mcp-fleet holds itself to. */
+const UNSCORED_REQUIRED = new Set([
+  'json-schema-2020-12',
+  'server-sse-polling',
+  'server-session-lifecycle',
+  'http-header-validation',
+  'http-custom-header-server-validation',
+]);
+/** Run and reported, not required yet: the tasks extension (io.modelcontextprotocol/tasks). */
+const reportedOnly = (scenario: string) => scenario.startsWith('tasks-');
 
 function ensureHaproxy(): string {
   const have = spawnSync('sh', ['-c', 'command -v haproxy'], { encoding: 'utf8' }).stdout.trim();
@@ -32,7 +45,9 @@ function ensureHaproxy(): string {
 function ensureSuite(): { node: string; cli: string } {
   const node = join(TOOLS, 'node_modules', '.bin', 'node');
   const cli = join(TOOLS, 'node_modules', '@modelcontextprotocol', 'conformance', 'dist', 'index.js');
-  if (!existsSync(node) || !existsSync(cli)) {
+  const pkg = join(TOOLS, 'node_modules', '@modelcontextprotocol', 'conformance', 'package.json');
+  const installed = existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+  if (!existsSync(node) || !existsSync(cli) || installed !== SUITE_VERSION) {
     // Its own folder: the repo's node_modules/.bin would otherwise shadow the system node in npm scripts.
     mkdirSync(TOOLS, { recursive: true });
     writeFileSync(join(TOOLS, 'package.json'), JSON.stringify({ name: 'conformance-cli', private: true }));
@@ -40,10 +55,7 @@ function ensureSuite(): { node: string; cli: string } {
     const r = spawnSync(
       'npm',
       ['install', '--no-audit', '--no-fund', 'node@22', `@modelcontextprotocol/conformance@${SUITE_VERSION}`],
-      {
-        cwd: TOOLS,
-        stdio: 'inherit',
-      },
+      { cwd: TOOLS, stdio: 'inherit' },
     );
     if (r.status !== 0) throw new Error('could not install the conformance CLI');
   }
@@ -71,6 +83,43 @@ ${backends.map((p, i) => `  server front${i} 127.0.0.1:${p}`).join('\n')}
 `;
 }
 
+/** The server scenarios a revision scores, from the suite's own `list --requirements`. */
+function scoredScenarios(node: string, cli: string, revision: string): Set<string> {
+  const out = spawnSync(node, [cli, 'list', '--requirements', revision], { encoding: 'utf8' }).stdout;
+  const section = out.split(/\n\s*\n/).find((block) => block.startsWith('Server scenarios'));
+  if (!section) throw new Error(`conformance list --requirements ${revision} printed no server scenarios`);
+  return new Set([...section.matchAll(/^\s+- (\S+)$/gm)].map((m) => m[1]!));
+}
+
+interface Tally {
+  /** scored by the suite, and the unscored ones in UNSCORED_REQUIRED */
+  required: { passed: string[]; failed: string[] };
+  reported: { passed: string[]; failed: string[] };
+}
+
+/** A scenario passes when every check in its checks.json succeeded (INFO and SKIPPED included). */
+function tally(resultsDir: string, scored: Set<string>): Tally {
+  const t: Tally = { required: { passed: [], failed: [] }, reported: { passed: [], failed: [] } };
+  if (!existsSync(resultsDir)) return t;
+  for (const entry of readdirSync(resultsDir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const file = join(resultsDir, entry.name, 'checks.json');
+    if (!existsSync(file)) continue;
+    // Directory names are `server-<scenario>-<timestamp>`.
+    const scenario = entry.name.replace(/^server-/, '').replace(/-\d{4}-\d{2}-\d{2}T.*$/, '');
+    const checks = JSON.parse(readFileSync(file, 'utf8')) as { status: string }[];
+    const ok = checks.length > 0 && checks.every((c) => ['SUCCESS', 'INFO', 'SKIPPED'].includes(c.status));
+    const bucket =
+      scored.has(scenario) || UNSCORED_REQUIRED.has(scenario)
+        ? t.required
+        : reportedOnly(scenario)
+          ? t.reported
+          : t.required;
+    (ok ? bucket.passed : bucket.failed).push(scenario);
+  }
+  return t;
+}
+
 async function main(): Promise<number> {
   const haproxy = ensureHaproxy();
   const { node, cli } = ensureSuite();
@@ -87,46 +136,46 @@ async function main(): Promise<number> {
     ),
   );
   const lb = spawn(haproxy, ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const lines: string[] = [];
+  let passed = 0;
+  let failed = 0;
   try {
     await new Promise((r) => setTimeout(r, 300));
     const url = `http://127.0.0.1:${lbPort}/mcp`;
-    console.log(
-      `conformance: suite ${SUITE_VERSION} (${suite}) against ${url} → ${fleet.fronts.map((f) => f.url).join(', ')}`,
-    );
-    const run = spawnSync(node, [cli, 'server', '--url', url, '--suite', suite, '-o', join(dir, 'results')], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      encoding: 'utf8',
-      timeout: 600_000,
-    });
-    process.stdout.write(run.stdout ?? '');
-    const { passed, failed } = countScenarios(join(dir, 'results'));
-    console.log(`${passed} passed, ${failed} failed`);
-    return failed === 0 && passed > 0 ? 0 : 1;
+    for (const revision of REVISIONS) {
+      console.log(
+        `conformance: suite ${SUITE_VERSION}, --requirements ${revision}, against ${url} → ${fleet.fronts.map((f) => f.url).join(', ')}`,
+      );
+      const results = join(dir, `results-${revision}`);
+      const run = spawnSync(node, [cli, 'server', '--url', url, '--requirements', revision, '-o', results], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        encoding: 'utf8',
+        timeout: 600_000,
+      });
+      process.stdout.write((run.stdout ?? '').replace(/^Results saved to .*\n/gm, ''));
+      const scored = scoredScenarios(node, cli, revision);
+      const t = tally(results, scored);
+      const missing = [...scored].filter((s) => !t.required.passed.includes(s) && !t.required.failed.includes(s));
+      t.required.failed.push(...missing.map((s) => `${s} (not run)`));
+      passed += t.required.passed.length;
+      failed += t.required.failed.length;
+      const scoredPassed = t.required.passed.filter((s) => scored.has(s)).length;
+      const unscored = [...t.required.passed, ...t.required.failed].filter((s) => !scored.has(s)).length;
+      const unscoredPassed = t.required.passed.length - scoredPassed;
+      const all = (p: { passed: string[]; failed: string[] }) => p.passed.length + p.failed.length;
+      lines.push(
+        `conformance ${revision}: scored ${scoredPassed}/${scored.size}, unscored with clear rules ${unscoredPassed}/${unscored}` +
+          `, tasks extension (reported, not required) ${t.reported.passed.length}/${all(t.reported)}` +
+          (t.required.failed.length ? `; failed: ${t.required.failed.join(', ')}` : ''),
+      );
+    }
   } finally {
     lb.kill('SIGTERM');
     await fleet.stop();
   }
-}
-
-/** A scenario passes when every check in its checks.json succeeded. */
-function countScenarios(resultsDir: string): { passed: number; failed: number } {
-  let passed = 0;
-  let failed = 0;
-  if (!existsSync(resultsDir)) return { passed, failed: 1 };
-  const walk = (d: string): string[] =>
-    readdirSync(d, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? walk(join(d, e.name)) : e.name === 'checks.json' ? [join(d, e.name)] : [],
-    );
-  for (const file of walk(resultsDir)) {
-    const checks = JSON.parse(readFileSync(file, 'utf8')) as { status: string }[];
-    if (
-      checks.length > 0 &&
-      checks.every((c) => c.status === 'SUCCESS' || c.status === 'INFO' || c.status === 'SKIPPED')
-    )
-      passed++;
-    else failed++;
-  }
-  return { passed, failed };
+  for (const l of lines) console.log(l);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 && passed > 0 ? 0 : 1;
 }
 
 main().then(

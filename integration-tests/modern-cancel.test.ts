@@ -34,7 +34,8 @@ async function jobEvents(workerLog: LogEntry): Promise<StreamEvent[]> {
   return decodeEntries((await redis.xrange(key, '-', '+')) as [string, string[]][]);
 }
 const progressCount = (events: StreamEvent[]) =>
-  events.filter((e) => e.kind === 'm' && (JSON.parse(e.data) as JsonObject).method === 'notifications/progress').length;
+  events.filter((e) => e.kind === 'message' && (JSON.parse(e.data) as JsonObject).method === 'notifications/progress')
+    .length;
 
 /**
  * After a cancel: the front node logged it for `jobId`, the worker aborted that job, and its stream ended with no
@@ -56,8 +57,8 @@ async function assertJobStopped(
   const atCancel = await jobEvents(workerLog);
   assert.ok(atCancel.length > 0, 'the job wrote its progress to its stream');
   const lastEvent = atCancel[atCancel.length - 1]!;
-  assert.equal(lastEvent.kind, 'e', `the stream ends with no response: ${JSON.stringify(atCancel.slice(-3))}`);
-  assert.ok(!atCancel.some((e) => e.kind === 'f'), 'no response was written');
+  assert.equal(lastEvent.kind, 'end', `the stream ends with no response: ${JSON.stringify(atCancel.slice(-3))}`);
+  assert.ok(!atCancel.some((e) => e.kind === 'response'), 'no response was written');
   const n = progressCount(atCancel);
   assert.ok(
     n >= progressSeen && n < progressSeen + 10,

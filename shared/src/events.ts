@@ -6,25 +6,51 @@
 // (1, 2, 3…; 0 names "before the first event" and is used by the priming event). Contiguous numbers make a
 // trimmed gap detectable: if the first retained entry is past lastSeq + 1, events were lost.
 
+/**
+ * What one stream event means. Redis holds each kind as one letter (`KIND_LETTERS`; the Lua scripts in ./scripts
+ * compare those letters), so these names exist only in TypeScript.
+ */
 export type EventKind =
-  /** a JSON-RPC message (notification or server request) that does not end the stream */
-  | 'm'
+  /** a JSON-RPC message (notification or server→client request) that does not end the stream */
+  | 'message'
   /** the JSON-RPC response that answers the stream's request: delivered, then the stream ends */
-  | 'f'
+  | 'response'
   /** the stream ends with no message (the request was cancelled, or the session was deleted) */
-  | 'e'
+  | 'end'
   /** a response on a stream shared by the session (legacy HTTP+SSE): delivered, and the stream goes on */
-  | 'r'
+  | 'sharedResponse'
   /**
    * close the client's connection but not the stream (SEP-1699 polling, 2025-11-25 only): the client reconnects
    * with Last-Event-ID after the `retry` delay and the stream continues
    */
-  | 'c';
+  | 'closeConnection'
+  /**
+   * a 2026-07-28 call needs answers from the client (MRTR): `{"inputRequests":{key:{method,params}}}`; the front
+   * answers the call with `input_required` and the retry resumes the job
+   */
+  | 'inputRequests';
+
+export const KIND_LETTERS = {
+  message: 'm',
+  response: 'f',
+  end: 'e',
+  sharedResponse: 'r',
+  closeConnection: 'c',
+  inputRequests: 'i',
+} as const satisfies Record<EventKind, string>;
+
+const KIND_OF_LETTER: Record<string, EventKind> = Object.fromEntries(
+  Object.entries(KIND_LETTERS).map(([kind, letter]) => [letter, kind as EventKind]),
+);
+
+export function kindOfLetter(letter: string): EventKind | undefined {
+  return KIND_OF_LETTER[letter];
+}
 
 export interface StreamEvent {
   seq: number;
   kind: EventKind;
-  /** the JSON-RPC message as JSON text; empty for kind 'e' */
+  /** the message as JSON text; empty for `end` and `closeConnection` */
   data: string;
 }
 
@@ -33,7 +59,7 @@ export type Wake = Omit<StreamEvent, 'data'> & { data?: string };
 
 /** The stream ends after this event. */
 export function isTerminal(kind: EventKind): boolean {
-  return kind === 'f' || kind === 'e';
+  return kind === 'response' || kind === 'end';
 }
 
 const STREAM_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -63,10 +89,10 @@ export function entryId(seq: number): string {
 export function decodeEntries(entries: [string, string[]][]): StreamEvent[] {
   const out: StreamEvent[] = [];
   for (const [id, fields] of entries) {
-    let kind: EventKind = 'm';
+    let kind: EventKind = 'message';
     let data = '';
     for (let i = 0; i + 1 < fields.length; i += 2) {
-      if (fields[i] === 'k') kind = fields[i + 1] as EventKind;
+      if (fields[i] === 'k') kind = kindOfLetter(fields[i + 1]!) ?? 'message';
       else if (fields[i] === 'm') data = fields[i + 1]!;
     }
     out.push({ seq: Number.parseInt(id, 10), kind, data });
@@ -94,13 +120,14 @@ export function decodeWake(payload: string): Wake | undefined {
   if (a < 1 || payload.length < a + 2) return undefined;
   const seq = Number(payload.slice(0, a));
   if (!Number.isSafeInteger(seq)) return undefined;
-  const kind = payload[a + 1] as EventKind;
+  const kind = kindOfLetter(payload[a + 1]!);
+  if (!kind) return undefined;
   if (payload.length === a + 2) return { seq, kind };
   if (payload[a + 2] !== ' ') return undefined;
   return { seq, kind, data: payload.slice(a + 3) };
 }
 
-/** One SSE frame for an event; `data` holds no newline because JSON.stringify escapes them. */
-export function sseFrame(streamId: string, ev: StreamEvent): string {
-  return `id: ${formatEventId(streamId, ev.seq)}\nevent: message\ndata: ${ev.data}\n\n`;
+/** One SSE frame for a message; `data` holds no newline because JSON.stringify escapes them. */
+export function sseFrame(streamId: string, seq: number, data: string): string {
+  return `id: ${formatEventId(streamId, seq)}\nevent: message\ndata: ${data}\n\n`;
 }

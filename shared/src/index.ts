@@ -19,6 +19,8 @@ export {
   formatEventId,
   isStreamId,
   isTerminal,
+  kindOfLetter,
+  KIND_LETTERS,
   parseEventId,
   sseFrame,
   type EventKind,
@@ -36,7 +38,7 @@ export {
   isLogLevel,
   logLevelPasses,
   supportsPriming,
-  RESOURCE_NOT_FOUND,
+  eraOf,
   type StreamableVersion,
   type LogLevel,
   type JsonRpcId,
@@ -57,3 +59,14 @@ export {
   type StandaloneRetention,
 } from './notify.ts';
 export { templateMatcher } from './uri-template.ts';
+export {
+  ERRORS,
+  RPC_CODES,
+  FleetError,
+  errorBody,
+  entryValue,
+  type Era,
+  type ErrorEntry,
+  type ErrorName,
+  type FleetErrorOptions,
+} from './errors.ts';

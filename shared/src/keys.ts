@@ -98,7 +98,11 @@ export class FleetKeys {
   resourceSubscribers(uri: string): string {
     return `${this.prefix}:rsub:${createHash('sha256').update(uri).digest('base64url')}`;
   }
-  /** String set once per catalog transition (`<old>><new>`) and list kind: the list_changed fan-out for it was done. */
+  /** Counter: raised by every announced catalog write, so each change has a name of its own (list_changed dedupe). */
+  catalogRevision(): string {
+    return `${this.prefix}:catalog:rev`;
+  }
+  /** String set once per catalog change (`<revision>:<old>><new>`) and list kind: its list_changed fan-out was done. */
   catalogNotified(kind: string, transition: string): string {
     return `${this.prefix}:catalog:notified:${kind}:${transition}`;
   }

@@ -20,7 +20,7 @@ export async function appendToSessionStream(
   redis: Redis,
   keys: FleetKeys,
   session: SessionRef,
-  kind: 'm' | 'r',
+  kind: 'message' | 'sharedResponse',
   message: Record<string, unknown>,
   retention: StandaloneRetention,
   writer = randomId(9),
@@ -50,7 +50,7 @@ export function notifySession(
   retention: StandaloneRetention,
   writer = randomId(9),
 ): Promise<boolean> {
-  return appendToSessionStream(redis, keys, session, 'm', { jsonrpc: '2.0', ...message }, retention, writer);
+  return appendToSessionStream(redis, keys, session, 'message', { jsonrpc: '2.0', ...message }, retention, writer);
 }
 
 /** Sessions seen within their idle TTL, pruning the ones that expired (index entries outlive their sessions). */

@@ -1,4 +1,5 @@
 // Protocol constants both sides agree on.
+import type { Era } from './errors.ts';
 
 /** Streamable HTTP versions served with sessions (the legacy era), newest first. */
 export const STREAMABLE_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26'] as const;
@@ -36,5 +37,7 @@ export function logLevelPasses(level: LogLevel, threshold: LogLevel): boolean {
 
 export type JsonRpcId = string | number;
 
-/** MCP's "resource not found" for 2025-era clients (2026-07-28 answers -32602 instead). */
-export const RESOURCE_NOT_FOUND = -32002;
+/** The era a negotiated or requested version belongs to. */
+export function eraOf(version: string): Era {
+  return isModernVersion(version) ? 'modern' : 'session';
+}

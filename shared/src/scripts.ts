@@ -1,7 +1,7 @@
 // Typed wrappers over the Lua scripts in ./scripts (one script per file, named `verb-<keycount>.lua`).
 import { readFileSync } from 'node:fs';
 import type { Redis, ChainableCommander } from 'ioredis';
-import type { EventKind } from './events.ts';
+import { KIND_LETTERS, type EventKind } from './events.ts';
 
 const load = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
 
@@ -44,7 +44,7 @@ export async function appendEvent(redis: Redis, a: AppendArgs): Promise<number> 
     a.stream,
     a.meta,
     a.inflight,
-    a.kind,
+    KIND_LETTERS[a.kind],
     a.data,
     a.writer,
     a.writerSeq,

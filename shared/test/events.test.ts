@@ -78,30 +78,43 @@ test('request stream ids are unique and never equal the standalone stream id', (
   }
 });
 
-test('isTerminal: only m keeps the stream open', () => {
-  assert.equal(isTerminal('m'), false);
-  assert.equal(isTerminal('f'), true);
-  assert.equal(isTerminal('e'), true);
+test('isTerminal: a response or an end closes the stream; the other kinds keep it open', () => {
+  assert.equal(isTerminal('message'), false);
+  assert.equal(isTerminal('sharedResponse'), false);
+  assert.equal(isTerminal('closeConnection'), false);
+  assert.equal(isTerminal('inputRequests'), false);
+  assert.equal(isTerminal('response'), true);
+  assert.equal(isTerminal('end'), true);
 });
 
 test('decodeWake decodes `<seq> <kind> <json>` and keeps spaces in the data', () => {
   const msg = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/progress', params: { note: 'a b  c' } });
-  assert.deepEqual(decodeWake(`5 m ${msg}`), { seq: 5, kind: 'm', data: msg });
+  assert.deepEqual(decodeWake(`5 m ${msg}`), { seq: 5, kind: 'message', data: msg });
   assert.deepEqual(decodeWake('12 f {"jsonrpc":"2.0","id":1,"result":{}}'), {
     seq: 12,
-    kind: 'f',
+    kind: 'response',
     data: '{"jsonrpc":"2.0","id":1,"result":{}}',
   });
-  assert.deepEqual(decodeWake('3 e '), { seq: 3, kind: 'e', data: '' });
+  assert.deepEqual(decodeWake('3 e '), { seq: 3, kind: 'end', data: '' });
 });
 
 test('decodeWake: a wake-up for a large event carries no data (the node reads it)', () => {
-  assert.deepEqual(decodeWake('5 m'), { seq: 5, kind: 'm' });
-  assert.deepEqual(decodeWake('12 f'), { seq: 12, kind: 'f' });
+  assert.deepEqual(decodeWake('5 m'), { seq: 5, kind: 'message' });
+  assert.deepEqual(decodeWake('12 f'), { seq: 12, kind: 'response' });
 });
 
 test('decodeWake rejects malformed payloads', () => {
-  for (const p of ['', '5', ' m {}', 'x m {}', '5 mm {}', '5  {}', '1e400 m {}', '99999999999999999999 m {}']) {
+  for (const p of [
+    '',
+    '5',
+    ' m {}',
+    'x m {}',
+    '5 mm {}',
+    '5  {}',
+    '5 z {}',
+    '1e400 m {}',
+    '99999999999999999999 m {}',
+  ]) {
     assert.equal(decodeWake(p), undefined, `expected ${JSON.stringify(p)} to be rejected`);
   }
 });
@@ -116,10 +129,10 @@ test('decodeEntries turns an XRANGE reply into events in order', () => {
     ['10-0', ['m', a]], // no kind: a plain message
   ]);
   assert.deepEqual(events, [
-    { seq: 1, kind: 'm', data: a },
-    { seq: 2, kind: 'f', data: b },
-    { seq: 3, kind: 'e', data: '' },
-    { seq: 10, kind: 'm', data: a },
+    { seq: 1, kind: 'message', data: a },
+    { seq: 2, kind: 'response', data: b },
+    { seq: 3, kind: 'end', data: '' },
+    { seq: 10, kind: 'message', data: a },
   ]);
   assert.deepEqual(decodeEntries([]), []);
 });
@@ -138,7 +151,7 @@ test('sseFrame is one complete SSE event whose id is `<streamId>:<seq>` and whos
     id: 3,
     result: { content: [{ type: 'text', text: 'line1\nline2\r\n: not a comment' }] },
   });
-  const frame = sseFrame(streamId, { seq: 4, kind: 'm', data });
+  const frame = sseFrame(streamId, 4, data);
   assert.ok(frame.endsWith('\n\n'), 'a frame ends with a blank line');
   assert.equal(frame.slice(0, -2).includes('\n\n'), false, 'a frame holds no blank line before its end');
   assert.equal(frame.split('\n').filter((l) => l.startsWith('data:')).length, 1, 'one data line');
@@ -153,7 +166,7 @@ test('sseFrame is one complete SSE event whose id is `<streamId>:<seq>` and whos
 
 test('consecutive sseFrames parse as separate events in order', () => {
   const s = randomId();
-  const text = [1, 2, 3].map((seq) => sseFrame(s, { seq, kind: 'm', data: JSON.stringify({ seq }) })).join('');
+  const text = [1, 2, 3].map((seq) => sseFrame(s, seq, JSON.stringify({ seq }))).join('');
   const { events } = parseSse(text);
   assert.deepEqual(
     events.map((e) => [e.id, JSON.parse(e.data).seq]),
@@ -169,7 +182,7 @@ test('decodeNodeWake: a wake-up or a takeover, for the stream key before the new
   const key = 'mcpf:{anon:s1}:stream:abc';
   assert.deepEqual(decodeNodeWake(`${key}\n7 m {"a":"b c"}`), {
     streamKey: key,
-    event: { seq: 7, kind: 'm', data: '{"a":"b c"}' },
+    event: { seq: 7, kind: 'message', data: '{"a":"b c"}' },
   });
   assert.deepEqual(decodeNodeWake(`${key}\ntakeover tok123`), { streamKey: key, takeover: 'tok123' });
   assert.equal(decodeNodeWake('no newline here'), undefined);

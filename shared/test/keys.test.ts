@@ -38,6 +38,7 @@ const GLOBAL_KEYS: Record<string, (k: FleetKeys) => string> = {
   sessionsIndex: (k) => k.sessionsIndex(),
   resourceSubscribers: (k) => k.resourceSubscribers('file:///a/b.txt'),
   catalogNotified: (k) => k.catalogNotified('tools', 'v1'),
+  catalogRevision: (k) => k.catalogRevision(),
   eventsChannel: (k) => k.eventsChannel(),
   requestStateKey: (k) => k.requestStateKey(),
   cancelChannel: (k) => k.cancelChannel(),

@@ -69,7 +69,8 @@ export interface RunningFront {
   close(): Promise<void>;
 }
 
-export async function startFront(config: FleetConfig): Promise<RunningFront> {
+/** A front node's parts, connected to Redis and started, without an HTTP server (tests inject into buildApp). */
+export async function createFrontDeps(config: FleetConfig): Promise<{ deps: FrontDeps; close(): Promise<void> }> {
   if (!config.REDIS_URL) throw new Error('REDIS_URL is required for a front node');
   const nodeId = config.NODE_ID ?? `front-${randomId(4)}`;
   const log = createLogger('front', config.LOG_LEVEL, nodeId);
@@ -92,10 +93,27 @@ export async function startFront(config: FleetConfig): Promise<RunningFront> {
     hub,
     catalog,
     sessions: new SessionStore(redis, keys, config.SESSION_TTL_SECONDS * 1000),
-    dispatcher: new Dispatcher(redis, keys, nodeId),
+    // A client's answer outlives the job's own wait, so a late one is dropped by the job, not lost in between.
+    dispatcher: new Dispatcher(redis, keys, nodeId, config.SERVER_REQUEST_TIMEOUT_MS + 60_000),
   };
   await Promise.all([catalog.start(), hub.start()]);
   deps.modern = await createModernDoor(deps, subscriber);
+  return {
+    deps,
+    async close() {
+      catalog.stop();
+      hub.closeAll();
+      await deps.modern?.close();
+      await deps.dispatcher.close();
+      redis.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
+
+export async function startFront(config: FleetConfig): Promise<RunningFront> {
+  const { deps, close } = await createFrontDeps(config);
+  const { log, catalog } = deps;
   const app = buildApp(deps);
   const connections = trackConnections(app.server);
   await app.listen({ host: config.HOST, port: config.PORT });
@@ -119,11 +137,8 @@ export async function startFront(config: FleetConfig): Promise<RunningFront> {
       clearTimeout(force);
       clearInterval(idle);
       const httpMs = performance.now() - started;
-      await deps.modern?.close();
-      await deps.dispatcher.close();
+      await close();
       log.info({ httpMs: Math.round(httpMs), totalMs: Math.round(performance.now() - started) }, 'front closed');
-      redis.disconnect();
-      subscriber.disconnect();
     },
   };
 }

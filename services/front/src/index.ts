@@ -1,1 +1,1 @@
-export { buildApp, startFront, type RunningFront } from './app.ts';
+export { buildApp, createFrontDeps, startFront, type RunningFront } from './app.ts';

@@ -1,7 +1,8 @@
-// Publishes this worker's catalog to Redis, announces changes, and keeps it alive with a heartbeat (DESIGN
-// invariant 6). Front nodes drop the entry of a worker whose heartbeat stopped (killed without a clean shutdown).
+// Publishes this worker's catalog to Redis, announces changes, and keeps it alive with a heartbeat. Front nodes drop
+// the entry of a worker whose heartbeat stopped (killed without a clean shutdown); see docs/architecture.md.
 import type { Redis } from 'ioredis';
 import type { FleetKeys } from '@mcp-fleet/shared';
+import { publishedSchema } from './define-tool.ts';
 import type { Pack } from './pack.ts';
 
 const omitFns = <T extends object>(o: T) =>
@@ -12,7 +13,11 @@ export function catalogEntry(workerId: string, queue: string, pack: Pack) {
     workerId,
     queue,
     seenAt: Date.now(),
-    tools: pack.tools.map(omitFns),
+    tools: pack.tools.map((t) => ({
+      ...omitFns(t),
+      inputSchema: publishedSchema(t.inputSchema, 'input'),
+      ...(t.outputSchema && { outputSchema: publishedSchema(t.outputSchema, 'output') }),
+    })),
     resources: pack.resources.map(omitFns),
     resourceTemplates: pack.resourceTemplates.map(({ complete, ...t }) => ({
       ...omitFns(t),
@@ -40,11 +45,16 @@ export class CatalogPublisher {
     this.timer.unref();
   }
 
+  /** The pack changed at run time: publish it and tell the front nodes. */
+  async changed(): Promise<void> {
+    this.pack.refresh();
+    await this.write(true);
+  }
+
   private async write(announce: boolean): Promise<void> {
-    const m = this.redis
-      .multi()
-      .hset(this.keys.catalog(), this.workerId, JSON.stringify(catalogEntry(this.workerId, this.queue, this.pack)));
-    if (announce) m.publish(this.keys.catalogChannel(), this.workerId);
+    const entry = JSON.stringify(catalogEntry(this.workerId, this.queue, this.pack));
+    const m = this.redis.multi().hset(this.keys.catalog(), this.workerId, entry);
+    if (announce) m.incr(this.keys.catalogRevision()).publish(this.keys.catalogChannel(), this.workerId);
     await m.exec();
   }
 
@@ -53,6 +63,7 @@ export class CatalogPublisher {
     await this.redis
       .multi()
       .hdel(this.keys.catalog(), this.workerId)
+      .incr(this.keys.catalogRevision())
       .publish(this.keys.catalogChannel(), this.workerId)
       .exec();
   }

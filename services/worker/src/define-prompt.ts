@@ -1,5 +1,9 @@
-// Prompts: named message templates with arguments.
-import type { ContentBlock, HandlerContext, Icon } from './define-tool.ts';
+// Prompts: named message templates with arguments. The arguments `get` receives are typed from the declared list:
+// required ones are strings, the others may be absent.
+import type { GetPromptResult, Icon, PromptMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { HandlerContext } from './handler-api.ts';
+
+export type { PromptMessage };
 
 export interface PromptArgument {
   name: string;
@@ -8,27 +12,26 @@ export interface PromptArgument {
   required?: boolean;
 }
 
-export interface PromptMessage {
-  role: 'user' | 'assistant';
-  content: ContentBlock;
-}
+export type PromptArgs<A extends readonly PromptArgument[]> = {
+  [K in A[number] as K extends { required: true } ? K['name'] : never]: string;
+} & { [K in A[number] as K extends { required: true } ? never : K['name']]?: string };
 
-export interface PromptDefinition {
+export interface PromptDefinition<A extends readonly PromptArgument[] = readonly PromptArgument[]> {
   name: string;
   title?: string;
   description: string;
-  arguments?: PromptArgument[];
+  arguments?: A;
   icons?: Icon[];
-  get(
-    args: Record<string, string>,
-    ctx: HandlerContext,
-  ): Promise<{ description?: string; messages: PromptMessage[] }> | { description?: string; messages: PromptMessage[] };
+  get(args: PromptArgs<A>, ctx: HandlerContext): Promise<GetPromptResult> | GetPromptResult;
   /** completion/complete for an argument: candidate values for what the user typed so far */
   complete?: Record<string, (value: string, context: Record<string, string>) => Promise<string[]> | string[]>;
 }
 
-export function definePrompt(def: PromptDefinition): PromptDefinition {
-  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(def.name))
+export function definePrompt<const A extends readonly PromptArgument[] = []>(
+  def: PromptDefinition<A>,
+): PromptDefinition<A> {
+  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(def.name)) {
     throw new Error(`prompt name ${JSON.stringify(def.name)} is not valid`);
+  }
   return def;
 }

@@ -1,10 +1,10 @@
 // Resources: static ones by URI, and templates (RFC 6570 `{var}` placeholders) read by a handler.
+import type { Icon, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { templateMatcher } from '@mcp-fleet/shared';
-import type { HandlerContext, Icon } from './define-tool.ts';
+import type { HandlerContext } from './handler-api.ts';
 
-export type ResourceContents =
-  | { uri: string; mimeType?: string; text: string; _meta?: Record<string, unknown> }
-  | { uri: string; mimeType?: string; blob: string; _meta?: Record<string, unknown> };
+/** One item of a resources/read result: `{ uri, text }` or `{ uri, blob }` (base64), with an optional mimeType. */
+export type ResourceContents = ReadResourceResult['contents'][number];
 
 interface ResourceMetadata {
   name: string;

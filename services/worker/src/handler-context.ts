@@ -1,6 +1,13 @@
 // Builds the `ctx` a tool, resource or prompt handler receives for one job.
 import type { Redis } from 'ioredis';
 import {
+  CreateMessageResultSchema,
+  ElicitResultSchema,
+  ListRootsResultSchema,
+  type ClientCapabilities,
+} from '@modelcontextprotocol/sdk/types.js';
+import {
+  eraOf,
   fanOut,
   liveSessions,
   logLevelPasses,
@@ -11,17 +18,26 @@ import {
   type FleetKeys,
   type LogLevel,
 } from '@mcp-fleet/shared';
-import type { HandlerContext } from './define-tool.ts';
-import { MissingCapabilityError, type ServerRequests } from './server-requests.ts';
+import type { HandlerContext, InputRequest, InputResult } from './handler-api.ts';
+import { MissingCapabilityError, ServerRequestError, type ServerRequests } from './server-requests.ts';
 import type { StreamWriter } from './stream-writer.ts';
 
 /** Without logging/setLevel the server may choose (spec); we send info and above. */
 const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 
+/** How each kind of answer is checked before the handler sees it (the SDK's schemas). */
+const ANSWER_SCHEMAS = {
+  'elicitation/create': ElicitResultSchema,
+  'sampling/createMessage': CreateMessageResultSchema,
+  'roots/list': ListRootsResultSchema,
+} as const;
+
 export interface ContextDeps {
   redis: Redis;
   keys: FleetKeys;
   requests: ServerRequests;
+  /** republishes this worker's catalog (the pack changed at run time) */
+  catalogChanged(): Promise<void>;
 }
 
 export function handlerContext(
@@ -30,14 +46,62 @@ export function handlerContext(
   signal: AbortSignal,
   deps: ContextDeps,
 ): HandlerContext {
-  let lastProgress = -Infinity;
-  const caps = job.clientCapabilities;
+  let lastProgress = Number.NEGATIVE_INFINITY;
+  const caps = job.clientCapabilities as ClientCapabilities;
   const standalone = { sessionTtlMs: job.retention.sessionTtlMs, maxEvents: job.retention.maxEvents };
-  const need = (ok: boolean, what: string, capability: Record<string, unknown>) => {
-    if (!ok) throw new MissingCapabilityError(capability, what);
+  // A 2026-07-28 client may send answers with the call itself (inputResponses without a round first): a question
+  // whose key it already answered is not asked again. Each answer is used once.
+  const preset = new Map(Object.entries(presetAnswers(job)));
+
+  /** Throws when the client did not declare what the question needs (its version counts too). */
+  const checkCapability = (req: InputRequest): void => {
+    const elicitation = caps.elicitation as { form?: unknown; url?: unknown } | undefined;
+    if (req.method === 'elicitation/create') {
+      if (req.params.mode === 'url') {
+        if (!elicitation?.url || job.protocolVersion < '2025-11-25') {
+          throw new MissingCapabilityError({ elicitation: { url: {} } }, 'elicitation.url');
+        }
+        // `elicitation: {}` (2025-06-18) means form mode. Elicitation exists from 2025-06-18 on: an older session
+        // only uses what its version negotiated, whatever capabilities the client listed.
+      } else if (
+        !elicitation ||
+        (elicitation.form === undefined && elicitation.url !== undefined) ||
+        job.protocolVersion < '2025-06-18'
+      ) {
+        throw new MissingCapabilityError({ elicitation: { form: {} } }, 'elicitation (form)');
+      }
+    } else if (req.method === 'sampling/createMessage') {
+      if (!caps.sampling) throw new MissingCapabilityError({ sampling: {} }, 'sampling');
+    } else if (!caps.roots) throw new MissingCapabilityError({ roots: {} }, 'roots');
   };
-  const ask = (method: string, params: Record<string, unknown>) =>
-    deps.requests.send(job, writer, method, params, signal);
+
+  /** Asks one round of questions (a key each, or none: the server names it) and checks every answer. */
+  const ask = async (questions: [string | undefined, InputRequest][]): Promise<unknown[]> => {
+    for (const [, req] of questions) checkCapability(req);
+    const unanswered = questions.filter(([key]) => key === undefined || !preset.has(key));
+    const asked = await deps.requests.ask(
+      job,
+      writer,
+      unanswered.map(([key, req]) => ({ key, method: req.method, params: req.params ?? {} })),
+      signal,
+    );
+    const results = questions.map(([key]) => {
+      if (key !== undefined && preset.has(key)) {
+        const answer = preset.get(key);
+        preset.delete(key);
+        return answer;
+      }
+      return asked.shift();
+    });
+    return questions.map(([, req], i) => {
+      const parsed = ANSWER_SCHEMAS[req.method].safeParse(results[i]);
+      if (!parsed.success) {
+        throw new ServerRequestError(`the client's answer to ${req.method} is not valid: ${parsed.error.message}`);
+      }
+      return parsed.data;
+    });
+  };
+  const one = async <R extends InputRequest>(req: R, key?: string) => (await ask([[key, req]]))[0] as InputResult<R>;
 
   return {
     signal,
@@ -83,34 +147,23 @@ export function handlerContext(
     },
     async closeConnection() {
       if (job.sharedStream || !supportsPriming(job.protocolVersion) || signal.aborted) return;
-      await writer.append('c', undefined);
+      await writer.append('closeConnection', undefined);
     },
-    async elicit(params) {
-      const elicitation = caps.elicitation as Record<string, unknown> | undefined;
-      if (params.mode === 'url') {
-        need(Boolean(elicitation?.url) && job.protocolVersion >= '2025-11-25', 'elicitation.url', {
-          elicitation: { url: {} },
-        });
-      } else {
-        // `elicitation: {}` (2025-06-18) means form mode. Elicitation exists from 2025-06-18 on: an older session
-        // only uses what its version negotiated, whatever capabilities the client listed.
-        need(
-          Boolean(elicitation) &&
-            (elicitation!.form !== undefined || elicitation!.url === undefined) &&
-            job.protocolVersion >= '2025-06-18',
-          'elicitation (form)',
-          { elicitation: { form: {} } },
-        );
-      }
-      return (await ask('elicitation/create', params)) as Awaited<ReturnType<HandlerContext['elicit']>>;
-    },
-    async sample(params) {
-      need(Boolean(caps.sampling), 'sampling', { sampling: {} });
-      return (await ask('sampling/createMessage', params)) as Record<string, unknown>;
-    },
-    async listRoots() {
-      need(Boolean(caps.roots), 'roots', { roots: {} });
-      return (await ask('roots/list', {})) as Awaited<ReturnType<HandlerContext['listRoots']>>;
+    catalogChanged: () => deps.catalogChanged(),
+    elicit: (params, options) => one({ method: 'elicitation/create', params }, options?.key),
+    sample: (params, options) => one({ method: 'sampling/createMessage', params }, options?.key),
+    listRoots: (options) => one({ method: 'roots/list' }, options?.key),
+    async inputs<T extends Record<string, InputRequest>>(requests: T) {
+      const entries = Object.entries(requests);
+      const answers = await ask(entries);
+      return Object.fromEntries(entries.map(([key], i) => [key, answers[i]])) as { [K in keyof T]: InputResult<T[K]> };
     },
   };
+}
+
+/** The answers a 2026-07-28 call carried in its own params (`inputResponses`), by question key. */
+function presetAnswers(job: CallJob): Record<string, unknown> {
+  if (eraOf(job.protocolVersion) !== 'modern') return {};
+  const r = job.params.inputResponses;
+  return typeof r === 'object' && r !== null && !Array.isArray(r) ? (r as Record<string, unknown>) : {};
 }

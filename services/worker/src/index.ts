@@ -1,12 +1,14 @@
+// The worker package's public surface: the tool-author API and startWorker.
 export {
   defineTool,
-  type ToolDefinition,
-  type HandlerContext,
-  type ToolContext,
-  type ToolResult,
   type AnyTool,
-  type Icon,
+  type ArgsOf,
+  type JsonObjectSchema,
+  type ObjectSchema,
+  type ToolDefinition,
+  type ToolResult,
 } from './define-tool.ts';
+export type { HandlerContext, InputOptions, InputRequest, InputResult } from './handler-api.ts';
 export {
   defineResource,
   defineResourceTemplate,

@@ -1,9 +1,9 @@
 // A tool pack: what one module contributes to a worker. Built-in packs by name, others by module path.
-import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import type { AnyTool } from './define-tool.ts';
-import type { ResourceDefinition, ResourceTemplateDefinition } from './define-resource.ts';
+import { pathToFileURL } from 'node:url';
 import type { PromptDefinition } from './define-prompt.ts';
+import type { ResourceDefinition, ResourceTemplateDefinition } from './define-resource.ts';
+import type { AnyTool } from './define-tool.ts';
 
 export interface ToolPack {
   tools?: AnyTool[];
@@ -12,11 +12,14 @@ export interface ToolPack {
   prompts?: PromptDefinition[];
 }
 
+/** Everything a worker serves, merged from its packs. */
 export interface Pack {
   tools: AnyTool[];
   resources: ResourceDefinition[];
   resourceTemplates: ResourceTemplateDefinition[];
   prompts: PromptDefinition[];
+  /** Merges the packs' exported arrays again (a pack may change them at run time; see ctx.catalogChanged). */
+  refresh(): void;
 }
 
 const BUILT_IN: Record<string, () => Promise<ToolPack>> = {
@@ -25,7 +28,6 @@ const BUILT_IN: Record<string, () => Promise<ToolPack>> = {
 };
 
 export async function loadPacks(names: string[], extra: ToolPack[] = []): Promise<Pack> {
-  const pack: Pack = { tools: [], resources: [], resourceTemplates: [], prompts: [] };
   const mods: ToolPack[] = [];
   for (const name of names) {
     const load = BUILT_IN[name] ?? (() => import(pathToFileURL(resolve(name)).href) as Promise<ToolPack>);
@@ -35,28 +37,36 @@ export async function loadPacks(names: string[], extra: ToolPack[] = []): Promis
     }
     mods.push(mod);
   }
-  for (const mod of [...mods, ...extra]) {
-    pack.tools.push(...(mod.tools ?? []));
-    pack.resources.push(...(mod.resources ?? []));
-    pack.resourceTemplates.push(...(mod.resourceTemplates ?? []));
-    pack.prompts.push(...(mod.prompts ?? []));
-  }
-  unique(
-    'tool',
-    pack.tools.map((t) => t.name),
-  );
-  unique(
-    'resource',
-    pack.resources.map((r) => r.uri),
-  );
-  unique(
-    'resource template',
-    pack.resourceTemplates.map((r) => r.uriTemplate),
-  );
-  unique(
-    'prompt',
-    pack.prompts.map((p) => p.name),
-  );
+  mods.push(...extra);
+  const pack: Pack = {
+    tools: [],
+    resources: [],
+    resourceTemplates: [],
+    prompts: [],
+    refresh() {
+      pack.tools = mods.flatMap((m) => m.tools ?? []);
+      pack.resources = mods.flatMap((m) => m.resources ?? []);
+      pack.resourceTemplates = mods.flatMap((m) => m.resourceTemplates ?? []);
+      pack.prompts = mods.flatMap((m) => m.prompts ?? []);
+      unique(
+        'tool',
+        pack.tools.map((t) => t.name),
+      );
+      unique(
+        'resource',
+        pack.resources.map((r) => r.uri),
+      );
+      unique(
+        'resource template',
+        pack.resourceTemplates.map((r) => r.uriTemplate),
+      );
+      unique(
+        'prompt',
+        pack.prompts.map((p) => p.name),
+      );
+    },
+  };
+  pack.refresh();
   return pack;
 }
 

@@ -1,9 +1,12 @@
-// Server→client requests from running handlers (elicitation, sampling, roots; DESIGN invariant 8).
+// Questions a running handler asks the client (elicitation, sampling, roots; docs/architecture.md, "Server→client
+// requests").
 //
-// The request is a message on the call's stream. The client's answer is a POST that lands on any front node, which
-// stores it under a per-request key and announces it on one channel every worker listens to. The waiting worker
-// takes it with GETDEL. Answers are kept in Redis, not only published, so a worker whose subscriber reconnects
-// re-checks every request it waits for and nothing is lost.
+// 2025 era: each question is a JSON-RPC request on the call's stream; the client's answer is a POST that lands on any
+// front node. 2026-07-28: the questions of one round go out as one `inputRequests` event, which the front turns into
+// an `input_required` result; the client's retry (on any node) carries the answers. Either way the answer is stored
+// in Redis under a per-question key and announced on one channel every worker listens to; the waiting worker takes
+// it with GETDEL. Answers are kept in Redis, not only published, so a worker whose subscriber reconnects re-checks
+// every question it waits for and nothing is lost.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { parseSessionMember, type CallJob, type FleetKeys } from '@mcp-fleet/shared';
@@ -25,18 +28,26 @@ export class MissingCapabilityError extends ServerRequestError {
   override name = 'MissingCapabilityError';
   constructor(
     readonly capability: Record<string, unknown>,
-    what: string,
+    readonly what: string,
   ) {
     super(`the client did not declare the ${what} capability, so it cannot be asked`);
   }
 }
 
-interface Waiter {
-  resolve(answer: { result?: unknown; error?: { code: number; message: string; data?: unknown } }): void;
+/** One question of a round: its wire name (2026-07-28 key) when the handler chose one. */
+export interface Question {
+  key?: string;
+  method: string;
+  params: Record<string, unknown>;
+}
+
+interface Answer {
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
 }
 
 export class ServerRequests {
-  private readonly waiting = new Map<string, Waiter>();
+  private readonly waiting = new Map<string, (answer: Answer) => void>();
   private counter = 0;
 
   constructor(
@@ -62,59 +73,77 @@ export class ServerRequests {
     await subscriber.subscribe(this.keys.replyChannel());
   }
 
-  async send(
-    job: CallJob,
-    writer: StreamWriter,
-    method: string,
-    params: Record<string, unknown>,
-    signal: AbortSignal,
-  ): Promise<unknown> {
-    // Unique per session across every node: the job id is globally unique.
-    const id = `srv-${job.jobId}-${++this.counter}`;
-    const key = this.keys.serverRequestReply(job.session, id);
+  /** Asks the questions of one round and resolves every answer's result, in order. */
+  async ask(job: CallJob, writer: StreamWriter, questions: Question[], signal: AbortSignal): Promise<unknown[]> {
+    if (questions.length === 0) return [];
+    const modern = writer.era === 'modern';
+    // 2025 era: ids unique per session across every node (the job id is globally unique). 2026-07-28: the key the
+    // handler chose, unique within the call (a call's keys live in a namespace of its own).
+    const ids = questions.map((q) => {
+      const n = ++this.counter;
+      return modern ? (q.key ?? `${q.method.split('/')[0]}-${n}`) : `srv-${job.jobId}-${n}`;
+    });
+    if (new Set(ids).size !== ids.length)
+      throw new ServerRequestError(`two questions of one round share a key: ${ids}`);
+    const replyKeys = ids.map((id) => this.keys.serverRequestReply(job.session, id));
+    if (replyKeys.some((k) => this.waiting.has(k))) {
+      throw new ServerRequestError(`a question with one of the keys ${ids.join(', ')} is already waiting`);
+    }
     const pending = this.keys.pendingServerRequests(job.session);
     const timeoutMs = job.retention.serverRequestTimeoutMs;
+    const what = questions.map((q) => q.method).join(', ');
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
-    const answer = new Promise<{ result?: unknown; error?: { code: number; message: string; data?: unknown } }>(
-      (resolve, reject) => {
-        this.waiting.set(key, { resolve });
-        timer = setTimeout(
-          () => reject(new ServerRequestError(`the client did not answer ${method} within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        onAbort = () => reject(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-      },
+    const answers = Promise.all(
+      replyKeys.map((key) => new Promise<Answer>((resolve) => this.waiting.set(key, resolve))),
     );
+    const stop = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ServerRequestError(`the client did not answer ${what} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    stop.catch(() => {}); // it may reject while the questions are still being written; the race below reports it
     try {
-      await this.redis.multi().hset(pending, id, job.jobId).pexpire(pending, job.retention.sessionTtlMs).exec();
-      await writer.request(id, method, params);
-      void this.collect(key); // an answer that raced ahead of the wait
-      const a = await answer;
-      if (a.error)
-        throw new ServerRequestError(
-          `the client answered ${method} with an error: ${a.error.message}`,
-          a.error.code,
-          a.error.data,
+      const m = this.redis.multi();
+      for (const id of ids) m.hset(pending, id, job.jobId);
+      await m.pexpire(pending, job.retention.sessionTtlMs).exec();
+      if (modern) {
+        await writer.inputRequests(
+          Object.fromEntries(questions.map((q, i) => [ids[i]!, { method: q.method, params: q.params }])),
         );
-      return a.result;
+      } else {
+        for (const [i, q] of questions.entries()) await writer.request(ids[i]!, q.method, q.params);
+      }
+      for (const key of replyKeys) void this.collect(key); // answers that raced ahead of the wait
+      const got = await Promise.race([answers, stop]);
+      return got.map((a, i) => {
+        if (a.error) {
+          throw new ServerRequestError(
+            `the client answered ${questions[i]!.method} with an error: ${a.error.message}`,
+            a.error.code,
+            a.error.data,
+          );
+        }
+        return a.result;
+      });
     } catch (err) {
-      if (err instanceof ServerRequestError && err.code === undefined && !signal.aborted) {
-        // Timed out: tell the client to stop (spec, lifecycle timeouts).
-        await writer.notification('notifications/cancelled', { requestId: id, reason: err.message }).catch(() => {});
+      if (err instanceof ServerRequestError && err.code === undefined && !signal.aborted && !modern) {
+        // Timed out: tell the client to stop (spec, lifecycle timeouts). A 2026-07-28 client holds no open request.
+        for (const id of ids) {
+          await writer.notification('notifications/cancelled', { requestId: id, reason: err.message }).catch(() => {});
+        }
       }
       throw err;
     } finally {
       clearTimeout(timer);
       if (onAbort) signal.removeEventListener('abort', onAbort);
-      this.waiting.delete(key);
-      await this.redis
-        .multi()
-        .hdel(pending, id)
-        .del(key)
-        .exec()
-        .catch(() => {});
+      for (const key of replyKeys) this.waiting.delete(key);
+      const m = this.redis.multi();
+      for (const [i, id] of ids.entries()) m.hdel(pending, id).del(replyKeys[i]!);
+      await m.exec().catch(() => {});
     }
   }
 
@@ -122,10 +151,9 @@ export class ServerRequests {
     try {
       const raw = await this.redis.getdel(key);
       if (raw === null) return;
-      const waiter = this.waiting.get(key);
-      if (!waiter) return;
-      const msg = JSON.parse(raw) as { result?: unknown; error?: { code: number; message: string } };
-      waiter.resolve(msg);
+      const resolve = this.waiting.get(key);
+      if (!resolve) return;
+      resolve(JSON.parse(raw) as Answer);
     } catch (err) {
       this.log.warn({ key, err: (err as Error).message }, 'reading a client answer failed');
     }

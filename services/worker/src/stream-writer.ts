@@ -1,7 +1,16 @@
 // Appends one job's messages to its stream. Each append carries this writer's id and a sequence number, so a
 // command that ioredis resends after a reconnect is applied once (see append-event-3.lua).
 import type { Redis } from 'ioredis';
-import { appendEvent, randomId, requestField, type CallJob, type EventKind, type FleetKeys } from '@mcp-fleet/shared';
+import {
+  appendEvent,
+  eraOf,
+  randomId,
+  requestField,
+  type CallJob,
+  type EventKind,
+  type FleetError,
+  type FleetKeys,
+} from '@mcp-fleet/shared';
 
 export class StreamWriter {
   private seq = 0;
@@ -36,12 +45,17 @@ export class StreamWriter {
   }
 
   notification(method: string, params: Record<string, unknown>, progress?: number): Promise<boolean> {
-    return this.append('m', { jsonrpc: '2.0', method, params }, progress);
+    return this.append('message', { jsonrpc: '2.0', method, params }, progress);
   }
 
-  /** A server→client request, on the call's stream (it relates to the call). */
+  /** A server→client request (2025 era), on the call's stream: it relates to the call. */
   request(id: string, method: string, params: Record<string, unknown>): Promise<boolean> {
-    return this.append('m', { jsonrpc: '2.0', id, method, params });
+    return this.append('message', { jsonrpc: '2.0', id, method, params });
+  }
+
+  /** Questions for a 2026-07-28 client, answered by its retry (MRTR). */
+  inputRequests(requests: Record<string, { method: string; params: Record<string, unknown> }>): Promise<boolean> {
+    return this.append('inputRequests', { inputRequests: requests });
   }
 
   /** The response to the call; a request's own stream ends after it. */
@@ -49,10 +63,9 @@ export class StreamWriter {
     return this.append(this.responseKind(), { jsonrpc: '2.0', id: this.job.requestId, result });
   }
 
-  /** A JSON-RPC error response to the call. */
-  error(code: number, message: string, data?: unknown): Promise<boolean> {
-    const error = data === undefined ? { code, message } : { code, message, data };
-    return this.append(this.responseKind(), { jsonrpc: '2.0', id: this.job.requestId, error });
+  /** A JSON-RPC error response to the call, from the catalogue (in the call's era). */
+  error(err: FleetError): Promise<boolean> {
+    return this.append(this.responseKind(), err.toJsonRpc(this.job.requestId));
   }
 
   /** Ends the call with no response (cancelled): a request's own stream ends; a shared stream goes on. */
@@ -61,10 +74,14 @@ export class StreamWriter {
       await this.redis.hdel(this.keys.inflight(this.job.session), requestField(this.job.requestId));
       return;
     }
-    await this.append('e', undefined);
+    await this.append('end', undefined);
+  }
+
+  get era() {
+    return eraOf(this.job.protocolVersion);
   }
 
   private responseKind(): EventKind {
-    return this.job.sharedStream ? 'r' : 'f';
+    return this.job.sharedStream ? 'sharedResponse' : 'response';
   }
 }

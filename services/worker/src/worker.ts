@@ -3,10 +3,10 @@
 // this process's jobs).
 import { Job, Worker } from 'bullmq';
 import {
+  FleetError,
   FleetKeys,
   createLogger,
   createRedis,
-  isModernVersion,
   randomId,
   type CallJob,
   type FleetConfig,
@@ -16,10 +16,10 @@ import { handlerContext } from './handler-context.ts';
 import { callTool } from './handlers/call-tool.ts';
 import { complete } from './handlers/complete.ts';
 import { getPrompt } from './handlers/get-prompt.ts';
-import { HandlerError, MISSING_CLIENT_CAPABILITY } from './handlers/handler-error.ts';
+import { protocolErrorOf } from './handlers/protocol-error.ts';
 import { readResource } from './handlers/read-resource.ts';
 import { loadPacks, type Pack, type ToolPack } from './pack.ts';
-import { MissingCapabilityError, ServerRequests } from './server-requests.ts';
+import { ServerRequests } from './server-requests.ts';
 import { StreamWriter } from './stream-writer.ts';
 import { withJobSpan } from './tracing.ts';
 
@@ -38,6 +38,8 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
   const redis = createRedis(config.REDIS_URL, 'command', `worker:${workerId}:cmd`, log);
   const subscriber = createRedis(config.REDIS_URL, 'subscriber', `worker:${workerId}:sub`, log);
   const requests = new ServerRequests(redis, subscriber, keys, log);
+  const catalog = new CatalogPublisher(redis, keys, workerId, config.QUEUE, pack, config.CATALOG_HEARTBEAT_MS);
+  const contextDeps = { redis, keys, requests, catalogChanged: () => catalog.changed() };
 
   const processor = async (job: Job<CallJob>, _token?: string, signal?: AbortSignal) => {
     const data = job.data;
@@ -46,7 +48,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     const fields = { jobId: job.id, method: data.method, target: data.target, session: data.session.sessionId };
     if ((job.attemptsStarted ?? 1) > 1 && !isIdempotent(pack, data)) {
       // A re-run after the first worker died (BullMQ stalled job). Running a non-idempotent tool twice could do its
-      // side effects twice, so the caller gets a clear error instead (DESIGN invariant 11).
+      // side effects twice, so the caller gets a clear error instead (docs/architecture.md, "Failures").
       log.warn(fields, 'stalled call not retried: tool is not idempotent');
       await writer.result(
         errorResult(
@@ -57,7 +59,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     }
     try {
       await withJobSpan(data, async (span) => {
-        const ctx = handlerContext(data, writer, abort, { redis, keys, requests });
+        const ctx = handlerContext(data, writer, abort, contextDeps);
         const result = await run(data, pack, ctx);
         if (abort.aborted) throw abort.reason;
         await writer.result(result);
@@ -70,16 +72,16 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
         log.info({ ...fields, jobId: job.id, tool: data.target }, 'tool call cancelled');
         return;
       }
-      if (err instanceof HandlerError) {
-        await writer.error(err.code, err.message, err.data);
-        return;
-      }
-      if (err instanceof MissingCapabilityError && isModernVersion(data.protocolVersion)) {
-        await writer.error(MISSING_CLIENT_CAPABILITY, err.message, { requiredCapabilities: err.capability });
+      const protocolError = protocolErrorOf(err, data);
+      if (protocolError) {
+        await writer.error(protocolError);
         return;
       }
       log.warn({ ...fields, err: (err as Error)?.message }, 'handler threw');
-      await writer.error(-32603, `${data.method} ${data.target} failed: ${(err as Error)?.message ?? String(err)}`);
+      const what = `${data.method} ${data.target}`;
+      await writer.error(
+        new FleetError('HANDLER_FAILED', { args: [what, (err as Error)?.message ?? String(err)], era: writer.era }),
+      );
     }
   };
 
@@ -112,7 +114,6 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
   });
   await subscriber.subscribe(keys.cancelChannel());
   await requests.subscribe(subscriber);
-  const catalog = new CatalogPublisher(redis, keys, workerId, config.QUEUE, pack, config.CATALOG_HEARTBEAT_MS);
   await catalog.start();
   void worker.run();
   await worker.waitUntilReady();

@@ -1,7 +1,7 @@
 --[[
   Appends one event to a session stream, exactly once, and wakes the node holding the stream's connection.
   KEYS[1] stream   KEYS[2] stream meta hash   KEYS[3] session inflight hash
-  ARGV[1] kind (m|f|e|r|c)   ARGV[2] JSON message ('' for e, c)   ARGV[3] writer id   ARGV[4] writer sequence
+  ARGV[1] kind letter (m|f|e|r|c|i: the EventKind names in events.ts)   ARGV[2] JSON message ('' for e, c)   ARGV[3] writer id   ARGV[4] writer sequence
   ARGV[5] progress value or ''   ARGV[6] max entries   ARGV[7] ttl ms
   ARGV[8] request id field to clear from inflight when the event answers or ends the request ('' for none)
   ARGV[9] now (ms, the writer's clock; only paces TTL refreshes)

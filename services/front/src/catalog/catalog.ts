@@ -1,13 +1,12 @@
-// The catalog as the worker fleet publishes it (DESIGN invariant 6): tools, resources, resource templates and
+// The catalog as the worker fleet publishes it (docs/architecture.md, "Catalog"): tools, resources, resource templates and
 // prompts, cached in memory and rebuilt from Redis whenever a worker announces a change or a worker's heartbeat
-// stops. Arguments are validated here, before a job is enqueued (invariant 5).
+// stops. Arguments are validated here, before a job is enqueued, so a bad call never costs a worker.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { templateMatcher, type FleetKeys } from '@mcp-fleet/shared';
-import { RpcError, JSONRPC } from '../errors.ts';
+import { FleetError, templateMatcher, type FleetKeys } from '@mcp-fleet/shared';
 
 export type Item = Record<string, unknown> & { name: string };
 export interface CatalogTool extends Item {
@@ -38,6 +37,14 @@ export interface WorkerCatalog {
 
 export const LIST_KINDS = ['tools', 'resources', 'prompts'] as const;
 export type ListKind = (typeof LIST_KINDS)[number];
+
+/** A change of the lists, as one node saw it: `revision` is the catalog's write counter when it was read. */
+export interface CatalogChange {
+  kinds: ListKind[];
+  versions: Record<ListKind, string>;
+  previous: Record<ListKind, string>;
+  revision: string;
+}
 
 interface Entry<T> {
   item: T;
@@ -78,7 +85,7 @@ export class Catalog {
   private readonly ajv = new Ajv2020({ allErrors: true, strict: false });
   private timer?: NodeJS.Timeout;
   /** called with the list kinds whose content changed (not on the first load) */
-  onChange?: (kinds: ListKind[], versions: Record<ListKind, string>, previous: Record<ListKind, string>) => void;
+  onChange?: (change: CatalogChange) => void;
 
   constructor(
     private readonly redis: Redis,
@@ -112,8 +119,14 @@ export class Catalog {
 
   async reload(): Promise<void> {
     let raw: Record<string, string>;
+    let revision: string;
     try {
-      raw = await this.redis.hgetall(this.keys.catalog());
+      // One MULTI: the revision names the catalog state read with it.
+      const replies =
+        (await this.redis.multi().hgetall(this.keys.catalog()).get(this.keys.catalogRevision()).exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+      raw = (replies[0]?.[1] ?? {}) as Record<string, string>;
+      revision = String(replies[1]?.[1] ?? '0');
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'catalog reload failed; keeping the last one');
       return;
@@ -163,7 +176,7 @@ export class Catalog {
         { tools: tools.sorted.length, resources: resources.sorted.length, prompts: prompts.sorted.length, changed },
         'catalog loaded',
       );
-      if (!first) this.onChange?.(changed, versions, previous);
+      if (!first) this.onChange?.({ kinds: changed, versions, previous, revision });
     }
   }
 
@@ -211,8 +224,7 @@ export class Catalog {
     let offset = 0;
     if (cursor !== undefined) {
       const decoded = decodeCursor(cursor);
-      if (decoded === undefined)
-        throw new RpcError(JSONRPC.INVALID_PARAMS, `Invalid cursor: ${JSON.stringify(cursor)}`);
+      if (decoded === undefined) throw new FleetError('INVALID_CURSOR', { args: [JSON.stringify(cursor)] });
       offset = decoded;
     }
     const items = all.slice(offset, offset + pageSize).map(({ completable: _c, ...rest }) => rest);

@@ -1,4 +1,4 @@
-// Turns calls into BullMQ jobs, and cancellations into messages to whichever worker runs the job.
+// Turns calls into BullMQ jobs, and cancellations and client answers into messages to whichever worker runs the job.
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
@@ -7,6 +7,7 @@ import {
   openStream,
   randomId,
   requestField,
+  sessionMember,
   type CallJob,
   type FleetKeys,
   type JsonRpcId,
@@ -20,6 +21,8 @@ export class Dispatcher {
     private readonly redis: Redis,
     private readonly keys: FleetKeys,
     private readonly nodeId: string,
+    /** how long a client's answer waits for its job to take it */
+    private readonly answerTtlMs: number,
   ) {}
 
   private queue(name: string): Queue {
@@ -63,6 +66,21 @@ export class Dispatcher {
     return true;
   }
 
+  /**
+   * The client answered a question of a running job (elicitation, sampling, roots; by POST or an MRTR retry): store
+   * the answer where the waiting job takes it, whichever worker runs it, and wake the workers. False when nothing
+   * waits for it (timed out, unknown id).
+   */
+  async deliverAnswer(session: SessionRef, id: string, message: unknown): Promise<boolean> {
+    if (!(await this.redis.hexists(this.keys.pendingServerRequests(session), id))) return false;
+    await this.redis
+      .multi()
+      .set(this.keys.serverRequestReply(session, id), JSON.stringify(message), 'PX', this.answerTtlMs)
+      .publish(this.keys.replyChannel(), `${sessionMember(session)} ${id}`)
+      .exec();
+    return true;
+  }
+
   /** Tells every worker to abort a job (a no-op where it does not run). */
   async cancelJob(jobId: string): Promise<void> {
     await this.redis.publish(this.keys.cancelChannel(), jobId);
@@ -85,7 +103,7 @@ export class Dispatcher {
           stream: this.keys.stream(session, streamId),
           meta: this.keys.streamMeta(session, streamId),
           inflight: this.keys.inflight(session),
-          kind: 'e',
+          kind: 'end',
           data: '',
           writer,
           writerSeq: 1,

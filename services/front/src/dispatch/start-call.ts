@@ -2,7 +2,7 @@
 // from the first, with no initial read), then the stream is opened naming this node and the job is enqueued.
 import { newRequestStreamId, type CallJob } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
-import type { JobRequest } from '../protocol/exchange.ts';
+import type { JobRequest } from '../protocol/planner.ts';
 import type { StreamView } from '../streams/stream-view.ts';
 
 export async function startCall(
@@ -16,7 +16,6 @@ export async function startCall(
     streamKey: deps.keys.stream(job.session, streamId),
     streamId,
     afterSeq: 0,
-    endOnTerminal: true,
   });
   try {
     await deps.dispatcher.enqueue(queue, job, deps.hub.channel);

@@ -3,11 +3,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { startCall } from '../dispatch/start-call.ts';
 import type { FrontDeps } from '../deps.ts';
-import { FleetError } from '../errors.ts';
-import type { Exchange, JobRequest, JsonRpcResponse } from '../protocol/exchange.ts';
+import { FleetError } from '@mcp-fleet/shared';
+import { serveRequest, type Exchange, type JsonRpcResponse } from '../protocol/exchange.ts';
 import { classify, type RpcMessage } from '../protocol/jsonrpc.ts';
-import { errorResponse } from '../protocol/messages.ts';
-import { handleRequest } from '../protocol/requests.ts';
+import { sessionOrigin } from '../protocol/origin.ts';
+import type { JobRequest } from '../protocol/planner.ts';
 import { onClientResponse, onNotification } from '../protocol/session-methods.ts';
 import type { Session } from '../sessions/session-store.ts';
 import { CollectSink } from '../streams/collect.ts';
@@ -28,7 +28,7 @@ class CollectExchange implements Exchange {
     view.start(sink);
     // A cancelled request has no answer: it is left out of the array.
     this.answers.push(
-      sink.done.then((data) => (data === undefined ? undefined : (JSON.parse(data) as JsonRpcResponse))),
+      sink.outcome.then((data) => (data === undefined ? undefined : (JSON.parse(data) as JsonRpcResponse))),
     );
   }
 }
@@ -41,22 +41,22 @@ export async function handleBatch(
   reply: FastifyReply,
 ) {
   if (session.version !== BATCH_VERSION) throw new FleetError('BATCH_NOT_SUPPORTED');
-  if (items.length === 0) throw new FleetError('INVALID_REQUEST', ['an empty batch']);
+  if (items.length === 0) throw new FleetError('INVALID_REQUEST', { args: ['an empty batch'] });
   const ex = new CollectExchange(deps);
+  const origin = sessionOrigin(deps, session, request.headers);
   for (const item of items) {
     let msg: RpcMessage;
     try {
       msg = classify(item);
     } catch (err) {
       if (!(err instanceof FleetError)) throw err;
-      await ex.reply(errorResponse(err.id, err.code, err.message));
+      await ex.reply(err.toJsonRpc());
       continue;
     }
     if (msg.kind === 'notification') await onNotification(deps, session, msg);
     else if (msg.kind === 'response') await onClientResponse(deps, session, msg);
-    else if (msg.method === 'initialize')
-      await ex.reply(errorResponse(msg.id, -32600, 'Invalid Request: initialize must not be part of a batch'));
-    else await handleRequest(deps, session, msg, ex, request.headers);
+    else if (msg.method === 'initialize') await ex.reply(new FleetError('INITIALIZE_IN_BATCH').toJsonRpc(msg.id));
+    else await serveRequest(deps, origin, msg, ex);
   }
   const answers = (await Promise.all(ex.answers)).filter((a): a is JsonRpcResponse => a !== undefined);
   if (answers.length === 0) return reply.code(202).send();

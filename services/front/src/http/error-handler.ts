@@ -1,8 +1,9 @@
-// The one place where errors become HTTP responses: every body is a JSON-RPC error a person can read.
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { ERRORS, FleetError, errorBody, type ErrorName } from '../errors.ts';
+// The one place where errors become HTTP responses: every body is a JSON-RPC error a person can read, carrying the
+// request's id whenever the body had a readable one (routes remember it as soon as the body is parsed).
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { FleetError, type ErrorName, type JsonRpcId } from '@mcp-fleet/shared';
 
-/** fastify's own errors, mapped onto our table. */
+/** fastify's own errors, mapped onto the catalogue. */
 const FASTIFY_CODES: Record<string, ErrorName> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
@@ -10,23 +11,32 @@ const FASTIFY_CODES: Record<string, ErrorName> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'PARSE_ERROR',
 };
 
+const requestIds = new WeakMap<FastifyRequest, JsonRpcId>();
+
+/** Remembers the JSON-RPC id of the request's body, for any error answered later. */
+export function rememberRequestId(request: FastifyRequest, id: JsonRpcId | null): void {
+  if (id !== null) requestIds.set(request, id);
+}
+
 export function isRedisDown(err: unknown): boolean {
   const m = (err as Error)?.message ?? '';
   return /Connection is closed|ECONNREFUSED|Stream isn't writeable|MaxRetriesPerRequest|ETIMEDOUT|ENOTCONN/i.test(m);
 }
 
+/** Any error as a catalogued one: ours as they are, fastify's and Redis outages mapped, the rest INTERNAL. */
+export function asFleetError(err: unknown, maxBodyBytes: number): FleetError {
+  if (err instanceof FleetError) return err;
+  const code = (err as FastifyError)?.code;
+  const name = code ? FASTIFY_CODES[code] : undefined;
+  if (name) return new FleetError(name, { args: [name === 'BODY_TOO_LARGE' ? maxBodyBytes : (err as Error).message] });
+  if (isRedisDown(err)) return new FleetError('REDIS_UNAVAILABLE');
+  return new FleetError('INTERNAL');
+}
+
 export function installErrorHandler(app: FastifyInstance, maxBodyBytes: number): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    let e: FleetError;
-    if (err instanceof FleetError) e = err;
-    else if (err.code && FASTIFY_CODES[err.code]) {
-      const name = FASTIFY_CODES[err.code]!;
-      e = new FleetError(name, name === 'BODY_TOO_LARGE' ? [String(maxBodyBytes)] : [err.message]);
-    } else if (isRedisDown(err)) e = new FleetError('REDIS_UNAVAILABLE');
-    else {
-      request.log.error({ err }, 'unhandled error');
-      e = new FleetError('INTERNAL', ['the server failed to handle this request; see the server log']);
-    }
+    const e = asFleetError(err, maxBodyBytes);
+    if (e.errorName === 'INTERNAL') request.log.error({ err }, 'unhandled error');
     if (reply.sent || reply.raw.headersSent) {
       reply.raw.destroy();
       return;
@@ -37,19 +47,10 @@ export function installErrorHandler(app: FastifyInstance, maxBodyBytes: number):
       .code(e.status)
       .headers(headers)
       .type('application/json')
-      .send(errorBody(e.id, e.code, e.message));
+      .send(e.toJsonRpc(e.id ?? requestIds.get(request) ?? null));
   });
   app.setNotFoundHandler((request, reply) => {
-    const e = ERRORS.METHOD_NOT_ALLOWED;
-    return reply
-      .code(404)
-      .type('application/json')
-      .send(
-        errorBody(
-          null,
-          e.code,
-          `Not Found: ${request.method} ${request.url.split('?')[0]} (the MCP endpoint is elsewhere)`,
-        ),
-      );
+    const e = new FleetError('NOT_FOUND', { args: [`${request.method} ${request.url.split('?')[0]}`] });
+    return reply.code(e.status).type('application/json').send(e.toJsonRpc());
   });
 }

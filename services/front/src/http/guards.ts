@@ -1,25 +1,26 @@
-// HTTP-level checks that run before the body is read: Origin, Accept and the protocol-version header.
+// HTTP-level checks of the MCP transports: Origin (DNS-rebinding protection) and Accept. They run on a POST once its
+// body is parsed (so the error carries the request's id), and on a GET or DELETE before anything else.
 import type { IncomingHttpHeaders } from 'node:http';
-import { FleetError } from '../errors.ts';
+import { FleetError, type JsonRpcId } from '@mcp-fleet/shared';
 
 /**
- * Origin allow-list (DNS-rebinding protection): entries are `scheme://host` (any port) or `*`. A request without
- * an Origin header is a non-browser client and is allowed (spec: reject only a present, invalid Origin).
+ * Origin allow-list: entries are `scheme://host` (any port) or `*`. A request without an Origin header is a
+ * non-browser client and is allowed (spec: reject only a present, invalid Origin).
  */
-export function makeOriginCheck(allowed: string[]): (origin: string | undefined) => void {
+export function makeOriginCheck(allowed: string[]): (origin: string | undefined, id?: JsonRpcId | null) => void {
   const any = allowed.includes('*');
   const set = new Set(allowed.map((o) => o.toLowerCase().replace(/\/$/, '')));
-  return (origin) => {
+  return (origin, id = null) => {
     if (origin === undefined || any) return;
-    let url: URL;
+    let url: URL | undefined;
     try {
       url = new URL(origin);
     } catch {
-      throw new FleetError('ORIGIN_FORBIDDEN', [JSON.stringify(origin)]);
+      url = undefined;
     }
-    const withoutPort = `${url.protocol}//${url.hostname}`.toLowerCase();
-    if (!set.has(withoutPort) && !set.has(url.origin.toLowerCase())) {
-      throw new FleetError('ORIGIN_FORBIDDEN', [JSON.stringify(origin)]);
+    const withoutPort = url && `${url.protocol}//${url.hostname}`.toLowerCase();
+    if (!url || !withoutPort || (!set.has(withoutPort) && !set.has(url.origin.toLowerCase()))) {
+      throw new FleetError('ORIGIN_FORBIDDEN', { args: [JSON.stringify(origin)], id });
     }
   };
 }
@@ -36,6 +37,17 @@ export function accepts(headers: IncomingHttpHeaders): Accepts {
   const types = h.split(',').map((t) => t.split(';')[0]!.trim().toLowerCase());
   const has = (t: string) => types.includes(t) || types.includes('*/*') || types.includes(`${t.split('/')[0]}/*`);
   return { json: has('application/json'), sse: has('text/event-stream') };
+}
+
+/** Origin and Accept of one request to an MCP path. */
+export function makeTransportGuard(allowedOrigins: string[]) {
+  const checkOrigin = makeOriginCheck(allowedOrigins);
+  return (request: { method: string; headers: IncomingHttpHeaders }, id: JsonRpcId | null = null): void => {
+    checkOrigin(header(request.headers, 'origin'), id);
+    const a = accepts(request.headers);
+    if (request.method === 'POST' && !a.json) throw new FleetError('NOT_ACCEPTABLE_POST', { id });
+    if (request.method === 'GET' && !a.sse) throw new FleetError('NOT_ACCEPTABLE_GET', { id });
+  };
 }
 
 export function header(headers: IncomingHttpHeaders, name: string): string | undefined {

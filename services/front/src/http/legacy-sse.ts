@@ -2,44 +2,19 @@
 // endpoint for POSTs; POST /messages?sessionId=… is accepted (202) on any node and its answer travels on that one
 // stream, wherever it is held. Both are views over the same Redis streams as Streamable HTTP.
 import type { FastifyInstance } from 'fastify';
-import type { ServerResponse } from 'node:http';
-import { appendToSessionStream, randomId, standaloneStreamId, type StreamEvent } from '@mcp-fleet/shared';
+import { FleetError, appendToSessionStream, randomId, standaloneStreamId } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
-import { FleetError } from '../errors.ts';
-import type { Exchange, JobRequest, JsonRpcResponse } from '../protocol/exchange.ts';
-import { classify, parseJson } from '../protocol/jsonrpc.ts';
-import { errorResponse, resultResponse } from '../protocol/messages.ts';
-import { handleRequest } from '../protocol/requests.ts';
+import { serveRequest, type Exchange, type JsonRpcResponse } from '../protocol/exchange.ts';
+import { classify, parseJson, readableId } from '../protocol/jsonrpc.ts';
+import { resultResponse } from '../protocol/messages.ts';
+import { sessionOrigin } from '../protocol/origin.ts';
+import type { JobRequest } from '../protocol/planner.ts';
 import { initializeParams, initializeResult, onClientResponse, onNotification } from '../protocol/session-methods.ts';
+import { deleteSession } from '../sessions/session-ops.ts';
 import type { Session } from '../sessions/session-store.ts';
-import { SSE_HEADERS, type EventSink } from '../streams/sinks.ts';
-import { RpcError } from '../errors.ts';
-import { deleteSession } from './mcp-route.ts';
-
-/** 2024-11-05 frames: `event: message` with the JSON, no ids (that transport has no resumption). */
-class LegacySseSink implements EventSink {
-  readonly pollable = false;
-  constructor(
-    readonly raw: ServerResponse,
-    endpoint: string,
-  ) {
-    raw.writeHead(200, SSE_HEADERS);
-    raw.write(`event: endpoint\ndata: ${endpoint}\n\n`);
-  }
-  deliver(_streamId: string, ev: StreamEvent): boolean {
-    if (ev.kind !== 'm' && ev.kind !== 'r') return true;
-    return this.raw.write(`event: message\ndata: ${ev.data}\n\n`);
-  }
-  comment(text: string): void {
-    this.raw.write(`: ${text}\n\n`);
-  }
-  end(): void {
-    if (!this.raw.writableEnded) this.raw.end();
-  }
-  abort(): void {
-    this.raw.destroy();
-  }
-}
+import { LegacySseSink } from '../streams/sinks.ts';
+import { rememberRequestId } from './error-handler.ts';
+import { makeTransportGuard } from './guards.ts';
 
 class LegacyExchange implements Exchange {
   constructor(
@@ -50,7 +25,7 @@ class LegacyExchange implements Exchange {
   /** Front answers are one more message on the session's stream. */
   async reply(response: JsonRpcResponse): Promise<void> {
     const { redis, keys, config } = this.deps;
-    await appendToSessionStream(redis, keys, this.session, 'r', response, {
+    await appendToSessionStream(redis, keys, this.session, 'sharedResponse', response, {
       maxEvents: config.STREAM_MAX_EVENTS,
       sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
     });
@@ -71,8 +46,10 @@ export function legacyPaths(deps: FrontDeps) {
 
 export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
   const paths = legacyPaths(deps);
+  const guard = makeTransportGuard(deps.config.ALLOWED_ORIGINS);
 
-  app.get(paths.sse, async (_request, reply) => {
+  app.get(paths.sse, async (request, reply) => {
+    guard(request);
     const session = await deps.sessions.create({ version: '', clientCapabilities: {}, clientInfo: {}, legacy: true });
     const streamId = standaloneStreamId(session.sessionId);
     reply.hijack();
@@ -86,7 +63,6 @@ export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
         metaKey: deps.keys.streamMeta(session, streamId),
         streamId,
         afterSeq: 0,
-        endOnTerminal: true,
       },
       sink,
     );
@@ -94,11 +70,14 @@ export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
   });
 
   app.post(paths.messages, async (request, reply) => {
-    const sessionId = (request.query as Record<string, string | undefined>).sessionId;
-    if (!sessionId) throw new FleetError('SESSION_REQUIRED');
-    const session = await deps.sessions.touch(sessionId);
-    if (!session?.legacy) throw new FleetError('SESSION_NOT_FOUND');
     const body = parseJson(request.body as string);
+    const id = readableId(body);
+    rememberRequestId(request, id);
+    guard(request, id);
+    const sessionId = (request.query as Record<string, string | undefined>).sessionId;
+    if (!sessionId) throw new FleetError('SESSION_REQUIRED', { id });
+    const session = await deps.sessions.touch(sessionId);
+    if (!session?.legacy) throw new FleetError('SESSION_NOT_FOUND', { id });
     if (Array.isArray(body)) throw new FleetError('BATCH_NOT_SUPPORTED');
     const msg = classify(body);
     const ex = new LegacyExchange(deps, session);
@@ -110,10 +89,10 @@ export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
         await deps.sessions.initializeLegacy(session, init);
         await ex.reply(resultResponse(msg.id, initializeResult(init.version)));
       } catch (err) {
-        if (!(err instanceof RpcError)) throw err;
-        await ex.reply(errorResponse(msg.id, err.code, err.message));
+        if (!(err instanceof FleetError && err.inBand)) throw err;
+        await ex.reply(err.toJsonRpc(msg.id));
       }
-    } else await handleRequest(deps, session, msg, ex, request.headers);
+    } else await serveRequest(deps, sessionOrigin(deps, session, request.headers), msg, ex);
     return reply.code(202).type('text/plain').send('Accepted');
   });
 }

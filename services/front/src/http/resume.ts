@@ -1,8 +1,8 @@
 // GET on the MCP endpoint: the session's standalone stream, or a resume of any of its streams (Last-Event-ID).
 import type { FastifyReply } from 'fastify';
 import { entryId, parseEventId, standaloneStreamId, streamBelongsTo, supportsPriming } from '@mcp-fleet/shared';
+import { FleetError } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
-import { FleetError } from '../errors.ts';
 import type { Session } from '../sessions/session-store.ts';
 import { SseSink } from '../streams/sinks.ts';
 
@@ -17,7 +17,7 @@ export async function openGetStream(
   if (lastEventId !== undefined) {
     const parsed = parseEventId(lastEventId);
     if (!parsed || !streamBelongsTo(parsed.streamId, session.sessionId)) {
-      throw new FleetError('LAST_EVENT_ID_INVALID', [JSON.stringify(lastEventId)]);
+      throw new FleetError('LAST_EVENT_ID_INVALID', { args: [JSON.stringify(lastEventId)] });
     }
     streamId = parsed.streamId;
     afterSeq = parsed.seq;
@@ -34,7 +34,7 @@ export async function openGetStream(
   const done = replies[1]?.[1];
   const next = (replies[2]?.[1] ?? []) as [string, string[]][];
   if (seqNow === null || seqNow === undefined) {
-    throw new FleetError('STREAM_GONE', [JSON.stringify(lastEventId ?? streamId)]);
+    throw new FleetError('STREAM_GONE', { args: [JSON.stringify(lastEventId ?? streamId)] });
   }
   const current = Number(seqNow);
   if (afterSeq !== undefined) {
@@ -46,13 +46,12 @@ export async function openGetStream(
       (firstSeq !== undefined && firstSeq > afterSeq + 1) ||
       (firstSeq === undefined && current > afterSeq)
     ) {
-      throw new FleetError('STREAM_GONE', [JSON.stringify(lastEventId)]);
+      throw new FleetError('STREAM_GONE', { args: [JSON.stringify(lastEventId)] });
     }
   }
 
   reply.hijack();
   const sink = new SseSink(reply.raw, deps.config.SSE_RETRY_MS);
-  if (afterSeq === undefined && supportsPriming(session.version)) sink.prime(streamId, current);
   if (done && afterSeq !== undefined && afterSeq >= current) {
     // Everything, including the end, was delivered before: nothing left to send.
     sink.end();
@@ -64,8 +63,8 @@ export async function openGetStream(
       metaKey: deps.keys.streamMeta(session, streamId),
       streamId,
       afterSeq: afterSeq ?? current,
-      endOnTerminal: true,
     },
     sink,
+    { prime: afterSeq === undefined && supportsPriming(session.version) },
   );
 }

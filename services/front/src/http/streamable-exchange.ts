@@ -4,7 +4,8 @@ import type { FastifyReply } from 'fastify';
 import { supportsPriming } from '@mcp-fleet/shared';
 import { startCall } from '../dispatch/start-call.ts';
 import type { FrontDeps } from '../deps.ts';
-import type { Exchange, JobRequest, JsonRpcResponse } from '../protocol/exchange.ts';
+import type { Exchange, JsonRpcResponse } from '../protocol/exchange.ts';
+import type { JobRequest } from '../protocol/planner.ts';
 import { JsonSink, SseSink, type EventSink } from '../streams/sinks.ts';
 
 export class StreamableExchange implements Exchange {
@@ -19,15 +20,10 @@ export class StreamableExchange implements Exchange {
   }
 
   async run(request: JobRequest, queue: string): Promise<void> {
-    const { job, view } = await startCall(this.deps, request, queue);
+    const { view } = await startCall(this.deps, request, queue);
     this.reply_.hijack();
     const raw = this.reply_.raw;
-    let sink: EventSink;
-    if (this.wantsSse) {
-      const sse = new SseSink(raw, this.deps.config.SSE_RETRY_MS);
-      if (supportsPriming(request.protocolVersion)) sse.prime(job.streamId, 0);
-      sink = sse;
-    } else sink = new JsonSink(raw);
-    view.start(sink);
+    const sink: EventSink = this.wantsSse ? new SseSink(raw, this.deps.config.SSE_RETRY_MS) : new JsonSink(raw);
+    view.start(sink, { prime: this.wantsSse && supportsPriming(request.protocolVersion) });
   }
 }

@@ -1,68 +1,64 @@
 // Runs a 2026-07-28 call's job (or continues a parked one) and follows its stream until there is something to
-// answer: the response, or a server→client request the client must fulfil by MRTR (input_required).
-import { PassThrough } from 'node:stream';
-import type { ServerResponse } from 'node:http';
-import type { SessionRef, StreamEvent } from '@mcp-fleet/shared';
+// answer: the response, or questions the client must answer by MRTR (input_required).
+import type { SessionRef } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
-import type { EventSink } from '../streams/sinks.ts';
+import { SettlingSink } from '../streams/settling-sink.ts';
+import type { SinkEvent } from '../streams/sinks.ts';
 import type { StreamView } from '../streams/stream-view.ts';
+
+export type Questions = Record<string, { method: string; params?: Record<string, unknown> }>;
 
 export type Outcome =
   | { kind: 'response'; message: { result?: unknown; error?: { code: number; message: string; data?: unknown } } }
   /** the job asked the client something (elicitation, sampling, roots): the call parks until the retry */
-  | { kind: 'input'; requests: Record<string, { method: string; params?: Record<string, unknown> }>; seq: number }
+  | { kind: 'input'; questions: Questions; seq: number }
   /** the stream ended without a response (cancelled) or the client went away */
   | { kind: 'ended' };
 
-type JsonRpc = {
-  id?: string | number;
-  method?: string;
+/** The call a request follows: its job, and the stream the job writes. */
+export interface FollowedCall {
+  session: SessionRef;
+  streamId: string;
+  jobId: string;
+}
+
+/** Where following starts: the view prepared before a fresh call's job was enqueued, or a seq of a parked call. */
+export type FollowFrom = { prepared: StreamView } | { afterSeq: number };
+
+/** A notification of the job, for the current request (progress, logs). */
+export interface Notice {
+  method: string;
   params?: Record<string, unknown>;
-  result?: unknown;
-  error?: never;
-};
+}
 
-/** A sink with no socket: events go to callbacks; the first outcome settles it. */
-class OutcomeSink implements EventSink {
-  readonly pollable = false;
-  readonly raw = new PassThrough() as unknown as ServerResponse;
-  readonly outcome: Promise<Outcome>;
-  private settle!: (o: Outcome) => void;
-  private settled = false;
-
-  constructor(private readonly forward: (notification: JsonRpc) => void) {
-    this.outcome = new Promise((r) => (this.settle = r));
+/** The outcome of a call's stream; its notifications go to `forward` as they come. */
+class OutcomeSink extends SettlingSink<Outcome> {
+  constructor(private readonly forward: (n: Notice) => void) {
+    super({ kind: 'ended' });
   }
-  private finish(o: Outcome): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.settle(o);
-    (this.raw as unknown as PassThrough).destroy(); // closes the view: nothing more is read
-  }
-  deliver(_streamId: string, ev: StreamEvent): boolean {
-    if (this.settled) return true;
-    if (ev.kind === 'e') this.finish({ kind: 'ended' });
-    else if (ev.kind === 'f' || ev.kind === 'r')
-      this.finish({ kind: 'response', message: JSON.parse(ev.data) as Outcome & never });
-    else if (ev.kind === 'm') {
-      const msg = JSON.parse(ev.data) as JsonRpc;
-      if (msg.id !== undefined && msg.method) {
-        // MRTR: a 2026-07-28 server never sends requests on the stream; the call answers input_required instead.
-        this.finish({
+  protected take(event: SinkEvent): Outcome | undefined {
+    switch (event.type) {
+      case 'response':
+        return {
+          kind: 'response',
+          message: JSON.parse(event.data) as Extract<Outcome, { kind: 'response' }>['message'],
+        };
+      case 'inputRequests':
+        return {
           kind: 'input',
-          requests: { [String(msg.id)]: { method: msg.method, params: msg.params } },
-          seq: ev.seq,
-        });
-      } else this.forward(msg);
+          questions: (JSON.parse(event.data) as { inputRequests: Questions }).inputRequests,
+          seq: event.seq,
+        };
+      case 'message': {
+        const msg = JSON.parse(event.data) as Partial<Notice> & { id?: unknown };
+        // 2026-07-28 jobs ask by inputRequests events; a stray request is never sent on the stream.
+        if (msg.id === undefined && typeof msg.method === 'string')
+          this.forward({ method: msg.method, params: msg.params });
+        return undefined;
+      }
+      default:
+        return undefined;
     }
-    return true;
-  }
-  comment(): void {}
-  end(): void {
-    this.finish({ kind: 'ended' });
-  }
-  abort(): void {
-    this.finish({ kind: 'ended' });
   }
 }
 
@@ -72,16 +68,16 @@ class OutcomeSink implements EventSink {
  */
 export async function followJob(
   deps: FrontDeps,
-  call: { session: SessionRef; streamId: string },
-  from: { prepared: StreamView } | { afterSeq: number },
-  forward: (notification: JsonRpc) => void,
+  call: FollowedCall,
+  from: FollowFrom,
+  forward: (n: Notice) => void,
   signal: AbortSignal,
 ): Promise<{ outcome: Outcome; aborted: boolean }> {
   const sink = new OutcomeSink(forward);
   let aborted = false;
   const onAbort = () => {
     aborted = true;
-    sink.abort();
+    sink.end();
   };
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();
@@ -90,13 +86,9 @@ export async function followJob(
     else {
       const streamKey = deps.keys.stream(call.session, call.streamId);
       const metaKey = deps.keys.streamMeta(call.session, call.streamId);
-      await deps.hub.attach(
-        { streamKey, metaKey, streamId: call.streamId, afterSeq: from.afterSeq, endOnTerminal: true },
-        sink,
-      );
+      await deps.hub.attach({ streamKey, metaKey, streamId: call.streamId, afterSeq: from.afterSeq }, sink);
     }
-    const outcome = await sink.outcome;
-    return { outcome, aborted };
+    return { outcome: await sink.outcome, aborted };
   } finally {
     signal.removeEventListener('abort', onAbort);
   }

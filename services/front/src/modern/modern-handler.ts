@@ -8,6 +8,8 @@ import type { FrontDeps } from '../deps.ts';
 import { modernServerFactory } from './modern-server.ts';
 import { RedisEventBus } from './redis-event-bus.ts';
 import { requestStateCodec } from './request-state.ts';
+import { checkParamHeaders } from './param-headers.ts';
+import { readableId } from '../protocol/jsonrpc.ts';
 import type { Redis } from 'ioredis';
 
 export interface ModernDoor {
@@ -51,6 +53,7 @@ export async function createModernDoor(deps: FrontDeps, subscriber: Redis): Prom
       return !(await isLegacyRequest(toWeb(request), parsedBody, { maxRequestBodySize: deps.config.MAX_BODY_BYTES }));
     },
     async serve(request, reply, parsedBody) {
+      checkCustomHeaders(deps, request, parsedBody);
       const abort = new AbortController();
       const raw = reply.raw;
       raw.on('close', () => {
@@ -74,4 +77,12 @@ export async function createModernDoor(deps: FrontDeps, subscriber: Redis): Prom
     },
     close: () => handler.close(),
   };
+}
+
+/** A tools/call whose tool declares `x-mcp-header` arguments must carry them as headers too (400 -32020 if not). */
+function checkCustomHeaders(deps: FrontDeps, request: FastifyRequest, body: unknown): void {
+  const msg = body as { method?: unknown; params?: { name?: unknown; arguments?: unknown } } | null;
+  if (msg?.method !== 'tools/call' || typeof msg.params?.name !== 'string') return;
+  const tool = deps.catalog.tool(msg.params.name);
+  if (tool) checkParamHeaders(tool.item.inputSchema, msg.params.arguments, request.headers, readableId(body));
 }

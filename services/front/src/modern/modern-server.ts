@@ -1,30 +1,64 @@
-// The 2026-07-28 front door: the official SDK's low-level Server, one per request (createMcpHandler's model), whose
-// handlers read the catalog and dispatch calls to BullMQ exactly as the session era does. The SDK owns the wire
-// rules (envelope validation, header checks, server/discover, resultType, cache fields, subscriptions/listen).
+// The 2026-07-28 front door: the official SDK's low-level Server, one per request (createMcpHandler's model). The SDK
+// owns the wire rules (envelope validation, header checks, server/discover, resultType, cache fields,
+// subscriptions/listen); its handlers are thin adapters over the one request planner (protocol/planner.ts), which
+// the session era uses too. What is this era's own lives here: answering through the SDK, and MRTR.
 import {
-  Server,
   ProtocolError,
+  Server,
   inputRequired,
+  specTypeSchemas,
+  type InputRequiredResult,
+  type InputRequests,
   type McpServerFactory,
   type RequestStateCodec,
   type ServerContext,
+  type SpecTypeName,
+  type SpecTypes,
 } from '@modelcontextprotocol/server';
-import { isLogLevel, randomId, type JobMethod, type LogLevel } from '@mcp-fleet/shared';
-import { jobRetention, type FrontDeps } from '../deps.ts';
-import { JSONRPC, RpcError } from '../errors.ts';
-import { SERVER_CAPABILITIES, SERVER_INFO, INSTRUCTIONS } from '../protocol/server-info.ts';
-import { deliverAnswer } from '../protocol/session-methods.ts';
-import { allowedHeaders } from '../protocol/requests.ts';
-import { traceOf } from '../protocol/trace.ts';
-import { followJob } from './follow-job.ts';
+import { FleetError } from '@mcp-fleet/shared';
+import type { FrontDeps } from '../deps.ts';
+import { asFleetError } from '../http/error-handler.ts';
+import { modernOrigin } from '../protocol/origin.ts';
+import { planRequest } from '../protocol/planner.ts';
+import { INSTRUCTIONS, SERVER_CAPABILITIES, SERVER_INFO } from '../protocol/server-info.ts';
 import { startCall } from '../dispatch/start-call.ts';
+import { followJob, type FollowFrom, type FollowedCall, type Outcome, type Questions } from './follow-job.ts';
+import { continueParked } from './mrtr.ts';
 import { requestDigest, type ParkedCall } from './request-state.ts';
 
-const META = 'io.modelcontextprotocol/';
-const RESOURCE_NOT_FOUND = JSONRPC.INVALID_PARAMS; // 2026-07-28: a missing resource is -32602
+/** A request as the SDK hands it to a handler. */
+interface ModernRequest {
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+/** What a request came to: a result to check and send, or questions for the client. */
+type Served = { kind: 'result'; value: unknown } | { kind: 'input'; value: InputRequiredResult };
+
+/** A value checked against the SDK's schema of a spec type (and typed by it); undefined when it is not one. */
+function specValue<K extends SpecTypeName>(name: K, value: unknown): SpecTypes[K] | undefined {
+  const r = specTypeSchemas[name]['~standard'].validate(value);
+  return r.issues ? undefined : r.value;
+}
 
 export function modernServerFactory(deps: FrontDeps, codec: RequestStateCodec<ParkedCall>): McpServerFactory {
-  const pageSize = deps.config.TOOLS_PAGE_SIZE;
+  const serve = (req: ModernRequest, ctx: ServerContext) => serveModern(deps, codec, req, ctx);
+  /** For methods whose answer is never input_required (lists, completion). */
+  const resultOf =
+    <K extends SpecTypeName>(type: K) =>
+    async (req: ModernRequest, ctx: ServerContext): Promise<SpecTypes[K]> => {
+      const served = await serve(req, ctx);
+      if (served.kind === 'input') throw internal(req, 'a handler asked the client something');
+      return checked(req, served.value, type);
+    };
+  /** For tools/call, resources/read and prompts/get, which may answer input_required (MRTR). */
+  const resultOrInput =
+    <K extends SpecTypeName>(type: K) =>
+    async (req: ModernRequest, ctx: ServerContext): Promise<SpecTypes[K] | InputRequiredResult> => {
+      const served = await serve(req, ctx);
+      return served.kind === 'input' ? served.value : checked(req, served.value, type);
+    };
+
   return () => {
     const server = new Server(SERVER_INFO, {
       capabilities: SERVER_CAPABILITIES,
@@ -40,163 +74,169 @@ export function modernServerFactory(deps: FrontDeps, codec: RequestStateCodec<Pa
         'server/discover': { ttlMs: 60_000, cacheScope: 'public' },
       },
     });
-    const list = (kind: 'tools' | 'resources' | 'resourceTemplates' | 'prompts', cursor: string | undefined) =>
-      rpc(() => deps.catalog.page(kind, cursor, pageSize));
-    server.setRequestHandler('tools/list', (req) => list('tools', req.params?.cursor) as never);
-    server.setRequestHandler('resources/list', (req) => list('resources', req.params?.cursor) as never);
-    server.setRequestHandler(
-      'resources/templates/list',
-      (req) => list('resourceTemplates', req.params?.cursor) as never,
-    );
-    server.setRequestHandler('prompts/list', (req) => list('prompts', req.params?.cursor) as never);
-
-    server.setRequestHandler('tools/call', async (req, ctx) => {
-      const { name, arguments: args = {} } = req.params;
-      const entry = deps.catalog.tool(name);
-      if (!entry) throw new ProtocolError(JSONRPC.INVALID_PARAMS, `Unknown tool: ${name}`);
-      const invalid = deps.catalog.validationError(name, args);
-      if (invalid)
-        return { isError: true, content: [{ type: 'text', text: `Invalid arguments for tool ${name}: ${invalid}` }] };
-      return (await call(deps, codec, ctx, 'tools/call', name, req.params, entry.queue)) as never;
-    });
-    server.setRequestHandler('resources/read', async (req, ctx) => {
-      const queue = deps.catalog.resourceQueue(req.params.uri);
-      if (!queue)
-        throw new ProtocolError(RESOURCE_NOT_FOUND, `Resource not found: ${req.params.uri}`, { uri: req.params.uri });
-      return (await call(deps, codec, ctx, 'resources/read', req.params.uri, req.params, queue)) as never;
-    });
-    server.setRequestHandler('prompts/get', async (req, ctx) => {
-      const entry = deps.catalog.prompt(req.params.name);
-      if (!entry) throw new ProtocolError(JSONRPC.INVALID_PARAMS, `Unknown prompt: ${req.params.name}`);
-      return (await call(deps, codec, ctx, 'prompts/get', req.params.name, req.params, entry.queue)) as never;
-    });
-    server.setRequestHandler('completion/complete', async (req, ctx) => {
-      const { ref, argument } = req.params;
-      const entry = ref.type === 'ref/prompt' ? deps.catalog.prompt(ref.name) : deps.catalog.template(ref.uri);
-      if (!entry)
-        throw new ProtocolError(JSONRPC.INVALID_PARAMS, `Unknown completion reference: ${JSON.stringify(ref)}`);
-      if (!entry.item.completable?.includes(argument.name))
-        return { completion: { values: [], total: 0, hasMore: false } };
-      const target = ref.type === 'ref/prompt' ? ref.name : ref.uri;
-      return (await call(deps, codec, ctx, 'completion/complete', target, req.params, entry.queue)) as never;
-    });
+    server.setRequestHandler('tools/list', resultOf('ListToolsResult'));
+    server.setRequestHandler('resources/list', resultOf('ListResourcesResult'));
+    server.setRequestHandler('resources/templates/list', resultOf('ListResourceTemplatesResult'));
+    server.setRequestHandler('prompts/list', resultOf('ListPromptsResult'));
+    server.setRequestHandler('completion/complete', resultOf('CompleteResult'));
+    server.setRequestHandler('tools/call', resultOrInput('CallToolResult'));
+    server.setRequestHandler('resources/read', resultOrInput('ReadResourceResult'));
+    server.setRequestHandler('prompts/get', resultOrInput('GetPromptResult'));
     return server;
   };
 }
 
-/** Catalog errors (a bad cursor) as the SDK's protocol errors. */
-function rpc<T>(fn: () => T): T {
+/** The methods registered above: the planner's 2026-07-28 methods (a unit test holds the two to each other). */
+export const MODERN_HANDLED = [
+  'tools/list',
+  'resources/list',
+  'resources/templates/list',
+  'prompts/list',
+  'completion/complete',
+  'tools/call',
+  'resources/read',
+  'prompts/get',
+] as const;
+
+/** Plans the request (or continues a parked one) and follows its job to an answer. */
+async function serveModern(
+  deps: FrontDeps,
+  codec: RequestStateCodec<ParkedCall>,
+  req: ModernRequest,
+  ctx: ServerContext,
+): Promise<Served> {
+  const id = ctx.mcpReq.id;
+  const params = req.params ?? {};
   try {
-    return fn();
+    const target = targetOf(req.method, params);
+    const digest = requestDigest(req.method, target, params.arguments ?? params.argument ?? {});
+    const parked = ctx.mcpReq.requestState<ParkedCall | string>();
+    let run: { call: FollowedCall; from: FollowFrom };
+    if (parked !== undefined) {
+      if (typeof parked === 'string') throw new FleetError('REQUEST_STATE_MISMATCH', { era: 'modern', id });
+      const next = await continueParked(deps, parked, digest, ctx.mcpReq.inputResponses ?? {}, id);
+      if (next.kind === 'ask-again') {
+        return { kind: 'input', value: await askClient(codec, ctx, next.questions, next.parked) };
+      }
+      run = { call: next.call, from: { afterSeq: next.afterSeq } };
+    } else {
+      const origin = modernOrigin(deps, ctx.mcpReq.envelope ?? {}, headersOf(ctx));
+      // Answers sent with a fresh call (no round yet) travel with its job: the tool finds them when it asks.
+      const answers = ctx.mcpReq.inputResponses;
+      const plan = await planRequest(deps, origin, {
+        id,
+        method: req.method,
+        params: answers ? { ...params, inputResponses: answers } : params,
+      });
+      if (plan.kind === 'answer') return { kind: 'result', value: plan.result };
+      const started = await startCall(deps, plan.job, plan.queue);
+      run = { call: started.job, from: { prepared: started.view } };
+    }
+    const outcome = await follow(deps, run.call, run.from, ctx, req.method, target);
+    switch (outcome.kind) {
+      case 'response': {
+        const { error, result } = outcome.message;
+        if (error) throw new ProtocolError(error.code, error.message, error.data);
+        return { kind: 'result', value: result };
+      }
+      case 'input': {
+        const state = {
+          n: run.call.session.sessionId,
+          j: run.call.jobId,
+          q: outcome.seq,
+          r: Object.keys(outcome.questions),
+          d: digest,
+        };
+        return { kind: 'input', value: await askClient(codec, ctx, outcome.questions, state) };
+      }
+      case 'ended':
+        throw new FleetError('CALL_NOT_ANSWERED', { args: [req.method, 'it was cancelled'], era: 'modern', id });
+    }
   } catch (err) {
-    if (err instanceof RpcError) throw new ProtocolError(err.code, err.message, err.data);
-    throw err;
+    throw asProtocolError(deps, err, req);
   }
 }
 
-/**
- * Runs a call on a worker, or continues a parked one (MRTR retry). How a call waits for input: the job stays
- * parked on its worker, waiting for answers exactly like a 2025-era server→client request; the first round
- * answers input_required with a signed requestState naming the job and how far the client has seen; the retry —
- * on any node — hands the answers to the job through Redis and follows its stream from there.
- */
-async function call(
+/** Follows the job's stream; the request's own progress token and the client's disconnect apply to it. */
+async function follow(
   deps: FrontDeps,
-  codec: RequestStateCodec<ParkedCall>,
+  call: FollowedCall,
+  from: FollowFrom,
   ctx: ServerContext,
-  method: JobMethod,
+  method: string,
   target: string,
-  params: Record<string, unknown>,
-  queue: string,
-): Promise<unknown> {
-  const args = (params.arguments ?? params.argument ?? {}) as Record<string, unknown>;
-  const digest = requestDigest(method, target, args);
-  const parked = ctx.mcpReq.requestState<ParkedCall | string>();
-  let call: { session: { principal: string; sessionId: string }; streamId: string; jobId: string };
-  let from: Parameters<typeof followJob>[2];
-
-  if (parked !== undefined) {
-    if (typeof parked === 'string' || parked.d !== digest) {
-      throw new ProtocolError(
-        JSONRPC.INVALID_PARAMS,
-        'requestState does not belong to this request (different method, target or arguments)',
-      );
-    }
-    const responses = ctx.mcpReq.inputResponses ?? {};
-    const missing = parked.r.filter((id) => !(id in responses));
-    if (missing.length)
-      throw new ProtocolError(JSONRPC.INVALID_PARAMS, `inputResponses lacks an answer for: ${missing.join(', ')}`);
-    call = { session: { principal: 'anon', sessionId: parked.n }, streamId: parked.j, jobId: parked.j };
-    for (const id of parked.r)
-      await deliverAnswer(deps, call.session, id, { jsonrpc: '2.0', id, result: responses[id] });
-    from = { afterSeq: parked.q };
-  } else {
-    const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
-    const level = envelope[`${META}logLevel`];
-    const namespace = randomId(12);
-    const meta = ctx.mcpReq._meta as Record<string, unknown> | undefined;
-    const token = meta?.progressToken;
-    const started = await startCall(
-      deps,
-      {
-        v: 1,
-        method,
-        session: { principal: 'anon', sessionId: namespace },
-        requestId: ctx.mcpReq.id,
-        protocolVersion: String(envelope[`${META}protocolVersion`] ?? '2026-07-28'),
-        clientCapabilities: (envelope[`${META}clientCapabilities`] ?? {}) as Record<string, unknown>,
-        target,
-        params,
-        progressToken: typeof token === 'string' || typeof token === 'number' ? token : undefined,
-        // 2026-07-28: no notifications/message unless the request asked for a level.
-        logLevel: isLogLevel(level) ? (level as LogLevel) : 'none',
-        trace: traceOf(meta, headersOf(ctx)),
-        headers: allowedHeaders(deps.config.HEADERS_TO_TOOLS, headersOf(ctx)),
-        retention: jobRetention(deps.config, deps.config.STREAM_TTL_SECONDS * 1000),
-      },
-      queue,
-    );
-    call = { session: started.job.session, streamId: started.job.streamId, jobId: started.job.jobId };
-    from = { prepared: started.view };
-  }
-
+): Promise<Outcome> {
   const progressToken = (ctx.mcpReq._meta as Record<string, unknown> | undefined)?.progressToken;
   const { outcome, aborted } = await followJob(
     deps,
     call,
     from,
     (n) => {
+      let notice = n;
       if (n.method === 'notifications/progress') {
         // A retry is a new request with its own progressToken: progress of the parked job follows the current one.
         if (progressToken === undefined) return;
-        n = { ...n, params: { ...n.params, progressToken } };
+        notice = { ...n, params: { ...n.params, progressToken } };
       }
-      void ctx.mcpReq.notify(n as never).catch(() => {});
+      void ctx.mcpReq.notify(notice).catch(() => {});
     },
     ctx.mcpReq.signal,
   );
-
   if (aborted) {
     // 2026-07-28: closing the response stream cancels the request, on whichever worker runs it.
     await deps.dispatcher.cancelJob(call.jobId);
     deps.log.info({ jobId: call.jobId, method, target }, 'modern call cancelled by disconnect');
-    throw new ProtocolError(JSONRPC.INTERNAL_ERROR, 'cancelled: the client closed the response stream');
+    return { kind: 'ended' };
   }
-  switch (outcome.kind) {
-    case 'response':
-      if (outcome.message.error)
-        throw new ProtocolError(outcome.message.error.code, outcome.message.error.message, outcome.message.error.data);
-      return outcome.message.result;
-    case 'input': {
-      const state = await codec.mint(
-        { n: call.session.sessionId, j: call.jobId, q: outcome.seq, r: Object.keys(outcome.requests), d: digest },
-        ctx,
-      );
-      return inputRequired({ inputRequests: outcome.requests as never, requestState: state });
-    }
-    case 'ended':
-      throw new ProtocolError(JSONRPC.INTERNAL_ERROR, 'the call ended without a response (it was cancelled)');
+  return outcome;
+}
+
+async function askClient(
+  codec: RequestStateCodec<ParkedCall>,
+  ctx: ServerContext,
+  questions: Questions,
+  parked: ParkedCall,
+): Promise<InputRequiredResult> {
+  const inputRequests: InputRequests = {};
+  for (const [key, q] of Object.entries(questions)) {
+    const request = { method: q.method, params: q.params ?? {} };
+    const checkedRequest =
+      specValue('ElicitRequest', request) ??
+      specValue('CreateMessageRequest', request) ??
+      specValue('ListRootsRequest', request);
+    if (!checkedRequest) throw new Error(`a job asked a question the client cannot be sent: ${q.method}`);
+    inputRequests[key] = checkedRequest;
   }
+  return inputRequired({ inputRequests, requestState: await codec.mint(parked, ctx) });
+}
+
+/** The tool or prompt name, or the resource URI or completion reference, a request is about. */
+function targetOf(method: string, params: Record<string, unknown>): string {
+  if (method === 'resources/read') return String(params.uri ?? '');
+  if (method === 'completion/complete') {
+    const ref = params.ref as { name?: string; uri?: string } | undefined;
+    return String(ref?.name ?? ref?.uri ?? '');
+  }
+  return String(params.name ?? '');
+}
+
+function checked<K extends SpecTypeName>(req: ModernRequest, value: unknown, type: K): SpecTypes[K] {
+  const v = specValue(type, value);
+  if (v === undefined) throw internal(req, `the worker's answer is not a valid ${type}`);
+  return v;
+}
+
+function internal(req: ModernRequest, why: string): ProtocolError {
+  const e = new FleetError('HANDLER_FAILED', { args: [req.method, why], era: 'modern' });
+  return new ProtocolError(e.code, e.message);
+}
+
+/** Errors as the SDK sends them: catalogued ones with their code and data; others logged, never their text. */
+function asProtocolError(deps: FrontDeps, err: unknown, req: ModernRequest): unknown {
+  if (err instanceof ProtocolError) return err;
+  const e = asFleetError(err, deps.config.MAX_BODY_BYTES);
+  if (e.errorName === 'INTERNAL') deps.log.error({ err, method: req.method }, 'modern request failed');
+  return new ProtocolError(e.code, e.message, e.data);
 }
 
 function headersOf(ctx: ServerContext): Record<string, string> {

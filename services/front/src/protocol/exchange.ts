@@ -1,10 +1,12 @@
-// The contract between the protocol core and a transport: how one client request gets its answer back.
-// Streamable HTTP answers on the POST (JSON or the request's own SSE stream); the legacy HTTP+SSE transport answers
-// on the session's one SSE stream; a 2025-03-26 batch collects answers into one array.
-import type { CallJob, JsonRpcId } from '@mcp-fleet/shared';
-
-/** A job as the core builds it; the exchange decides which stream it writes to. */
-export type JobRequest = Omit<CallJob, 'streamId' | 'jobId' | 'sharedStream'>;
+// The contract between the protocol core and a session-era transport: how one client request gets its answer
+// back. Streamable HTTP answers on the POST (JSON or the request's own SSE stream); the legacy HTTP+SSE transport
+// answers on the session's one SSE stream; a 2025-03-26 batch collects answers into one array. (The 2026-07-28
+// leg answers through the SDK's handler: modern/modern-server.ts.)
+import { FleetError, type JsonRpcId } from '@mcp-fleet/shared';
+import type { FrontDeps } from '../deps.ts';
+import { resultResponse } from './messages.ts';
+import type { RequestOrigin } from './origin.ts';
+import { planRequest, type JobRequest, type Plan, type PlannedRequest } from './planner.ts';
 
 export type JsonRpcResponse =
   | { jsonrpc: '2.0'; id: JsonRpcId; result: unknown }
@@ -15,4 +17,20 @@ export interface Exchange {
   reply(response: JsonRpcResponse): Promise<void>;
   /** The request runs on a worker: enqueue it on `queue` and deliver what it writes. */
   run(job: JobRequest, queue: string): Promise<void>;
+}
+
+/**
+ * Plans a request and carries the plan out through the exchange. A catalogued error that answers the request
+ * (unknown tool, bad params…) becomes its JSON-RPC response; any other error propagates to the HTTP layer.
+ */
+export async function serveRequest(deps: FrontDeps, origin: RequestOrigin, req: PlannedRequest, ex: Exchange) {
+  let plan: Plan;
+  try {
+    plan = await planRequest(deps, origin, req);
+  } catch (err) {
+    if (err instanceof FleetError && err.inBand) return ex.reply(err.toJsonRpc(req.id));
+    throw err;
+  }
+  if (plan.kind === 'answer') return ex.reply(resultResponse(req.id, plan.result));
+  return ex.run(plan.job, plan.queue);
 }

@@ -5,8 +5,7 @@ import {
   JSONRPCResultResponseSchema,
   JSONRPCErrorResponseSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { JsonRpcId } from '@mcp-fleet/shared';
-import { FleetError } from '../errors.ts';
+import { FleetError, type JsonRpcId } from '@mcp-fleet/shared';
 
 export interface RpcRequest {
   kind: 'request';
@@ -31,21 +30,22 @@ export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new FleetError('PARSE_ERROR', [(err as Error).message]);
+    throw new FleetError('PARSE_ERROR', { args: [(err as Error).message] });
   }
 }
 
 /** Classifies one JSON value as a JSON-RPC message, or throws -32600 saying what is wrong with it. */
 export function classify(value: unknown): RpcMessage {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new FleetError('INVALID_REQUEST', ['expected a JSON-RPC 2.0 object']);
+    throw new FleetError('INVALID_REQUEST', { args: ['expected a JSON-RPC 2.0 object'] });
   }
   const obj = value as Record<string, unknown>;
-  if (obj.jsonrpc !== '2.0') throw new FleetError('INVALID_REQUEST', ['"jsonrpc" must be "2.0"']);
+  if (obj.jsonrpc !== '2.0')
+    throw new FleetError('INVALID_REQUEST', { args: ['"jsonrpc" must be "2.0"'], id: idOf(obj) });
   if ('method' in obj) {
     if ('id' in obj) {
       const r = JSONRPCRequestSchema.safeParse(obj);
-      if (!r.success) throw new FleetError('INVALID_REQUEST', [describe(r.error)], idOf(obj));
+      if (!r.success) throw new FleetError('INVALID_REQUEST', { args: [describe(r.error)], id: idOf(obj) });
       return {
         kind: 'request',
         id: r.data.id,
@@ -54,27 +54,31 @@ export function classify(value: unknown): RpcMessage {
       };
     }
     const n = JSONRPCNotificationSchema.safeParse(obj);
-    if (!n.success) throw new FleetError('INVALID_REQUEST', [describe(n.error)]);
+    if (!n.success) throw new FleetError('INVALID_REQUEST', { args: [describe(n.error)] });
     return { kind: 'notification', method: n.data.method, params: (n.data.params ?? {}) as Record<string, unknown> };
   }
   if ('result' in obj || 'error' in obj) {
     const r = 'result' in obj ? JSONRPCResultResponseSchema.safeParse(obj) : JSONRPCErrorResponseSchema.safeParse(obj);
-    if (!r.success) throw new FleetError('INVALID_REQUEST', [describe(r.error)]);
+    if (!r.success) throw new FleetError('INVALID_REQUEST', { args: [describe(r.error)], id: idOf(obj) });
     return { kind: 'response', id: (obj.id ?? null) as JsonRpcId, raw: obj };
   }
-  throw new FleetError('INVALID_REQUEST', [
-    'a JSON-RPC message needs "method" (request or notification) or "result"/"error"',
-  ]);
+  throw new FleetError('INVALID_REQUEST', {
+    args: ['a JSON-RPC message needs "method" (request or notification) or "result"/"error"'],
+    id: idOf(obj),
+  });
 }
 
 function idOf(obj: Record<string, unknown>): JsonRpcId | null {
   return typeof obj.id === 'string' || typeof obj.id === 'number' ? obj.id : null;
 }
 
-function describe(err: { issues: { path: PropertyKey[]; message: string }[] }): string {
-  return err.issues.map((i) => `${i.path.map(String).join('.') || 'message'}: ${i.message}`).join('; ');
+/** The id of a parsed body when it has a readable one (a single message with a string or number id). */
+export function readableId(body: unknown): JsonRpcId | null {
+  return typeof body === 'object' && body !== null && !Array.isArray(body)
+    ? idOf(body as Record<string, unknown>)
+    : null;
 }
 
-export function resultBody(id: JsonRpcId, result: unknown) {
-  return { jsonrpc: '2.0' as const, id, result };
+function describe(err: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  return err.issues.map((i) => `${i.path.map(String).join('.') || 'message'}: ${i.message}`).join('; ');
 }

@@ -1,9 +1,14 @@
 // Version negotiation and the MCP-Protocol-Version header rules for the session (legacy) era.
-import { LATEST_VERSION, STREAMABLE_VERSIONS, isStreamableVersion } from '@mcp-fleet/shared';
+import {
+  FleetError,
+  LATEST_VERSION,
+  STREAMABLE_VERSIONS,
+  isStreamableVersion,
+  type JsonRpcId,
+} from '@mcp-fleet/shared';
 
 /** The version of the HTTP+SSE transport (GET /sse + POST /messages). */
 export const LEGACY_SSE_VERSION = '2024-11-05';
-import { FleetError } from '../errors.ts';
 
 /**
  * initialize: echo the client's version when we speak it, else offer our latest (the client decides). The legacy
@@ -15,9 +20,12 @@ export function negotiateVersion(requested: string, legacyTransport: boolean): s
 }
 
 /** Checks an MCP-Protocol-Version header; absent is fine (the session's version applies). */
-export function checkVersionHeader(value: string | undefined): void {
+export function checkVersionHeader(value: string | undefined, id: JsonRpcId | null = null): void {
   if (value === undefined) return;
   if (!isStreamableVersion(value)) {
-    throw new FleetError('UNSUPPORTED_PROTOCOL_VERSION', [JSON.stringify(value), STREAMABLE_VERSIONS.join(', ')]);
+    throw new FleetError('UNSUPPORTED_PROTOCOL_VERSION', {
+      args: [JSON.stringify(value), STREAMABLE_VERSIONS.join(', ')],
+      id,
+    });
   }
 }

@@ -1,7 +1,6 @@
 // What happens outside the method table: initialize, client notifications, and the client's answers to
 // server→client requests.
 import { CancelledNotificationSchema, InitializeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { SessionRef } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import type { Session } from '../sessions/session-store.ts';
 import type { RpcNotification, RpcRequest, RpcResponse } from './jsonrpc.ts';
@@ -9,8 +8,9 @@ import { paramsOf } from './messages.ts';
 import { negotiateVersion } from './negotiate.ts';
 import { INSTRUCTIONS, SERVER_CAPABILITIES, SERVER_INFO } from './server-info.ts';
 
+/** An invalid initialize is the answer to it on the legacy transport's stream, an HTTP 400 on Streamable HTTP. */
 export function initializeParams(req: RpcRequest, legacyTransport: boolean) {
-  const { params } = paramsOf(InitializeRequestSchema, req);
+  const { params } = paramsOf(InitializeRequestSchema, req, legacyTransport ? 'INVALID_PARAMS' : 'INITIALIZE_INVALID');
   return {
     version: negotiateVersion(params.protocolVersion, legacyTransport),
     clientCapabilities: params.capabilities as Record<string, unknown>,
@@ -52,30 +52,7 @@ export async function onNotification(deps: FrontDeps, session: Session, n: RpcNo
  */
 export async function onClientResponse(deps: FrontDeps, session: Session, r: RpcResponse): Promise<void> {
   if (typeof r.id !== 'string') return;
-  await deliverAnswer(deps, session, r.id, r.raw);
-}
-
-/** Stores a client's answer where the waiting job (any worker) takes it, and wakes the workers. */
-export async function deliverAnswer(
-  deps: FrontDeps,
-  session: SessionRef,
-  id: string,
-  message: unknown,
-): Promise<boolean> {
-  const { keys, redis } = deps;
-  if (!(await redis.hexists(keys.pendingServerRequests(session), id))) {
-    deps.log.info({ session: session.sessionId, id }, 'answer to no pending request dropped');
-    return false;
+  if (!(await deps.dispatcher.deliverAnswer(session, r.id, r.raw))) {
+    deps.log.info({ session: session.sessionId, id: r.id }, 'answer to no pending request dropped');
   }
-  await redis
-    .multi()
-    .set(
-      keys.serverRequestReply(session, id),
-      JSON.stringify(message),
-      'PX',
-      deps.config.SERVER_REQUEST_TIMEOUT_MS + 60_000,
-    )
-    .publish(keys.replyChannel(), `${session.principal} ${session.sessionId} ${id}`)
-    .exec();
-  return true;
 }

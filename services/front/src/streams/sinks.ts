@@ -1,17 +1,32 @@
-// Where a stream view delivers events: an SSE response, or (JSON response mode) one JSON object at the end.
+// Where a stream view delivers events. The view decides what each stored event means (which ones end the
+// response, when a connection may be closed for polling); a sink only formats what it is handed and says whether
+// there is room for more. Sinks over an HTTP response share ResponseSink; others (a batch, a 2026-07-28 call's
+// outcome) have no socket at all.
 import type { ServerResponse } from 'node:http';
-import { formatEventId, sseFrame, type StreamEvent } from '@mcp-fleet/shared';
+import { formatEventId, sseFrame } from '@mcp-fleet/shared';
+
+/** One thing to write, as the view hands it over. */
+export type SinkEvent =
+  /** a notification or server→client request */
+  | { type: 'message'; streamId: string; seq: number; data: string }
+  /** the answer to a request */
+  | { type: 'response'; streamId: string; seq: number; data: string }
+  /** questions for a 2026-07-28 client (only its calls write them) */
+  | { type: 'inputRequests'; streamId: string; seq: number; data: string }
+  /** an id to resume from, with no message: the priming event, or the last word before the server closes */
+  | { type: 'resumePoint'; streamId: string; seq: number }
+  | { type: 'keepalive' };
 
 export interface EventSink {
-  /** Delivers one event; returns false when the socket's buffer is full (wait for drain before the next). */
-  deliver(streamId: string, ev: StreamEvent): boolean;
-  comment(text: string): void;
-  end(): void;
-  /** Ends the connection abruptly (the client may resume elsewhere). */
-  abort(): void;
-  readonly raw: ServerResponse;
-  /** the connection may be closed mid-stream for the client to reconnect (SSE only) */
-  readonly pollable: boolean;
+  /** Writes one event; false when the buffer is full (wait for onDrain before the next). */
+  write(event: SinkEvent): boolean;
+  onDrain(listener: () => void): void;
+  /** The other side went away, or the sink has what it needed: the view stops reading. */
+  onClose(listener: () => void): void;
+  /** Ends the response; `abrupt` drops the connection instead (the client may resume elsewhere). */
+  end(abrupt?: boolean): void;
+  /** The client can resume from the events' ids (SSE), so the view may close the connection mid-stream. */
+  readonly resumable: boolean;
 }
 
 export const SSE_HEADERS = {
@@ -21,18 +36,36 @@ export const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 } as const;
 
+/** A sink writing to an HTTP response: drain, close and end are the socket's. */
+abstract class ResponseSink implements EventSink {
+  abstract readonly resumable: boolean;
+  constructor(protected readonly raw: ServerResponse) {}
+  abstract write(event: SinkEvent): boolean;
+  onDrain(listener: () => void): void {
+    this.raw.once('drain', listener);
+  }
+  onClose(listener: () => void): void {
+    this.raw.once('close', listener);
+  }
+  end(abrupt = false): void {
+    if (abrupt) this.raw.destroy();
+    else if (!this.raw.writableEnded) this.raw.end();
+  }
+}
+
 /** Headers wait for the first event (one write instead of two for a quick call), but no longer than this. */
 const HEADER_DELAY_MS = 100;
 
-export class SseSink implements EventSink {
-  readonly pollable = true;
+/** Streamable HTTP: resumable SSE, event id `<streamId>:<seq>`. */
+export class SseSink extends ResponseSink {
+  readonly resumable = true;
   private headerTimer?: NodeJS.Timeout;
   constructor(
-    readonly raw: ServerResponse,
+    raw: ServerResponse,
     private readonly retryMs: number,
-    extraHeaders: Record<string, string> = {},
   ) {
-    raw.writeHead(200, { ...SSE_HEADERS, ...extraHeaders });
+    super(raw);
+    raw.writeHead(200, SSE_HEADERS);
     // (No headersSent check: Node reports true right after writeHead, before anything reached the socket.)
     this.headerTimer = setTimeout(() => {
       this.headerTimer = undefined;
@@ -40,59 +73,61 @@ export class SseSink implements EventSink {
     }, HEADER_DELAY_MS);
     raw.once('close', () => clearTimeout(this.headerTimer));
   }
-  private write(chunk: string): boolean {
+  write(event: SinkEvent): boolean {
     if (this.headerTimer) {
       clearTimeout(this.headerTimer);
       this.headerTimer = undefined;
     }
-    return this.raw.write(chunk);
+    switch (event.type) {
+      case 'message':
+      case 'response':
+        return this.raw.write(sseFrame(event.streamId, event.seq, event.data));
+      case 'resumePoint':
+        // SEP-1699: an id to resume from and the reconnect delay, with empty data.
+        return this.raw.write(`id: ${formatEventId(event.streamId, event.seq)}\nretry: ${this.retryMs}\ndata: \n\n`);
+      case 'keepalive':
+        return this.raw.write(': keep-alive\n\n');
+      case 'inputRequests':
+        return true;
+    }
   }
-  /** 2025-11-25 priming event: an id to resume from and the reconnect delay, with empty data (SEP-1699). */
-  prime(streamId: string, seq: number): void {
-    this.write(`id: ${formatEventId(streamId, seq)}\nretry: ${this.retryMs}\ndata: \n\n`);
-  }
-  deliver(streamId: string, ev: StreamEvent): boolean {
-    if (ev.kind === 'e') return true;
-    // Before the server closes a connection it names the point to resume from and when (SEP-1699).
-    if (ev.kind === 'c')
-      return this.write(`id: ${formatEventId(streamId, ev.seq)}\nretry: ${this.retryMs}\ndata: \n\n`);
-    return this.write(sseFrame(streamId, ev));
-  }
-  comment(text: string): void {
-    this.write(`: ${text}\n\n`);
-  }
-  end(): void {
+  override end(abrupt = false): void {
     clearTimeout(this.headerTimer);
-    if (!this.raw.writableEnded) this.raw.end();
-  }
-  abort(): void {
-    this.raw.destroy();
+    super.end(abrupt);
   }
 }
 
 /** JSON response mode: progress and logs have nowhere to go; the response is written when it arrives. */
-export class JsonSink implements EventSink {
-  readonly pollable = false;
-  constructor(
-    readonly raw: ServerResponse,
-    private readonly headers: Record<string, string> = {},
-  ) {}
-  deliver(_streamId: string, ev: StreamEvent): boolean {
-    if (ev.kind === 'f' && !this.raw.headersSent) {
-      this.raw.writeHead(200, { 'content-type': 'application/json', ...this.headers });
-      this.raw.end(ev.data);
+export class JsonSink extends ResponseSink {
+  readonly resumable = false;
+  write(event: SinkEvent): boolean {
+    if (event.type === 'response' && !this.raw.headersSent) {
+      this.raw.writeHead(200, { 'content-type': 'application/json' });
+      this.raw.end(event.data);
     }
     return true;
   }
-  comment(): void {}
-  end(): void {
+  override end(abrupt = false): void {
     // Ended without a response (the request was cancelled): nothing to say, and no JSON-RPC response may be sent.
-    if (!this.raw.headersSent) {
-      this.raw.writeHead(204, this.headers);
+    if (!abrupt && !this.raw.headersSent) {
+      this.raw.writeHead(204);
       this.raw.end();
-    } else if (!this.raw.writableEnded) this.raw.end();
+    } else super.end(abrupt);
   }
-  abort(): void {
-    this.raw.destroy();
+}
+
+/** The 2024-11-05 HTTP+SSE transport: `event: message` frames without ids (that transport has no resumption). */
+export class LegacySseSink extends ResponseSink {
+  readonly resumable = false;
+  constructor(raw: ServerResponse, endpoint: string) {
+    super(raw);
+    raw.writeHead(200, SSE_HEADERS);
+    raw.write(`event: endpoint\ndata: ${endpoint}\n\n`);
+  }
+  write(event: SinkEvent): boolean {
+    if (event.type === 'message' || event.type === 'response')
+      return this.raw.write(`event: message\ndata: ${event.data}\n\n`);
+    if (event.type === 'keepalive') return this.raw.write(': keep-alive\n\n');
+    return true;
   }
 }

@@ -1,5 +1,5 @@
 // Fan-in: every open SSE stream of this node shares two Redis connections — the command connection for reads and
-// one subscriber (DESIGN invariant 4). The subscriber listens on ONE channel, this node's: each stream's meta names
+// one subscriber (docs/architecture.md, "Fan-in"). The subscriber listens on ONE channel, this node's: each stream's meta names
 // the node serving it, so appends wake that node only, and a stream costs no subscription at all.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -72,12 +72,16 @@ export class StreamHub {
    * Serves an existing stream from this node (a GET, a resume, the legacy SSE stream): registers the view, makes
    * this node the one woken for the stream (closing any other connection that held it), then reads what is there.
    */
-  async attach(opts: ViewOptions & { metaKey: string }, sink: EventSink): Promise<StreamView> {
+  async attach(
+    opts: ViewOptions & { metaKey: string },
+    sink: EventSink,
+    start: { prime?: boolean } = {},
+  ): Promise<StreamView> {
     const view = this.prepare(opts);
     view.owner = randomId(9);
     try {
       await claimStream(this.redis, opts.metaKey, this.channel, opts.streamKey, view.owner);
-      view.start(sink);
+      view.start(sink, start);
       await view.pull();
     } catch (err) {
       view.end();

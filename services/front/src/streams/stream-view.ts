@@ -1,4 +1,5 @@
-// A view of one Redis stream written to one HTTP response (DESIGN invariants 2–4).
+// A view of one Redis stream written to one sink (docs/architecture.md, "Streams"): events are appended to Redis before
+// any client sees them, and a view reads them as fast as its sink drains.
 //
 // Events reach the view two ways: the wake-up published with each append carries the event itself, and a view
 // that is caught up and whose socket has room delivers it at once (no read). Otherwise (a gap, a full socket, a
@@ -9,7 +10,7 @@
 // wake-up is missed): until start(), wake-ups are kept, up to one batch, and beyond that re-read from Redis.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { decodeEntries, entryId, isTerminal, type StreamEvent, type Wake } from '@mcp-fleet/shared';
+import { decodeEntries, entryId, type StreamEvent, type Wake } from '@mcp-fleet/shared';
 import type { EventSink } from './sinks.ts';
 
 /** Events per read at most, and the bytes a read should hold: the count adapts to the stream's event size. */
@@ -21,8 +22,6 @@ export interface StreamViewOptions {
   streamId: string;
   /** the last seq the client already has; delivery starts after it */
   afterSeq: number;
-  /** end the response after the stream's terminal event (request streams) */
-  endOnTerminal: boolean;
   onClose: (view: StreamView) => void;
 }
 
@@ -52,11 +51,15 @@ export class StreamView {
     return this.closed;
   }
 
-  /** Connects the view to its response and delivers what arrived before. */
-  start(sink: EventSink): void {
+  /**
+   * Connects the view to its sink and delivers what arrived before. `prime`: first hand the client the point it
+   * resumes from (2025-11-25's priming event, SEP-1699), before any message.
+   */
+  start(sink: EventSink, opts: { prime?: boolean } = {}): void {
     if (this.closed) return;
     this.sink = sink;
-    sink.raw.on('close', () => this.close());
+    sink.onClose(() => this.close());
+    if (opts.prime) sink.write({ type: 'resumePoint', streamId: this.opts.streamId, seq: this.lastSeq });
     const early = this.early;
     this.early = [];
     for (const ev of early) this.onWake(ev);
@@ -137,18 +140,38 @@ export class StreamView {
     this.batch = Math.max(1, Math.min(READ_BATCH, Math.floor((BATCH_BYTES * events.length) / Math.max(bytes, 1))));
   }
 
+  /** Hands one event to the sink; what each kind means for the response is decided here, not in the sinks. */
   private deliver(ev: StreamEvent): void {
     const sink = this.sink!;
+    const { streamId } = this.opts;
     this.lastSeq = ev.seq;
-    const room = sink.deliver(this.opts.streamId, ev);
-    if ((isTerminal(ev.kind) && this.opts.endOnTerminal) || (ev.kind === 'c' && sink.pollable)) {
-      sink.end();
-      this.close();
-      return;
+    let room = true;
+    switch (ev.kind) {
+      case 'message':
+      case 'inputRequests':
+        room = sink.write({ type: ev.kind, streamId, seq: ev.seq, data: ev.data });
+        break;
+      case 'sharedResponse':
+        // A response on the session's shared stream (HTTP+SSE): the stream goes on.
+        room = sink.write({ type: 'response', streamId, seq: ev.seq, data: ev.data });
+        break;
+      case 'response':
+        sink.write({ type: 'response', streamId, seq: ev.seq, data: ev.data });
+        this.end();
+        return;
+      case 'end':
+        this.end();
+        return;
+      case 'closeConnection':
+        // SEP-1699 polling: name the point to resume from, then close; a sink that cannot resume ignores it.
+        if (!sink.resumable) break;
+        sink.write({ type: 'resumePoint', streamId, seq: ev.seq });
+        this.end();
+        return;
     }
-    if (!room) {
+    if (!room && !this.closed) {
       this.waitingDrain = true;
-      sink.raw.once('drain', () => {
+      sink.onDrain(() => {
         this.waitingDrain = false;
         this.dirty = true;
         void this.pull();
@@ -157,7 +180,7 @@ export class StreamView {
   }
 
   keepalive(): void {
-    if (this.sink && !this.closed && !this.waitingDrain) this.sink.comment('keep-alive');
+    if (this.sink && !this.closed && !this.waitingDrain) this.sink.write({ type: 'keepalive' });
   }
 
   /** Ends the response normally (shutdown, session deleted, another connection took the stream over). */
@@ -167,7 +190,7 @@ export class StreamView {
   }
 
   private abort(): void {
-    this.sink?.abort();
+    this.sink?.end(true);
     this.close();
   }
 

@@ -1,11 +1,11 @@
 // completion/complete on a worker: asks the prompt's or template's `complete` function for candidates.
-import type { CallJob } from '@mcp-fleet/shared';
+import { FleetError, eraOf, type CallJob } from '@mcp-fleet/shared';
+import type { CompleteResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Pack } from '../pack.ts';
-import { HandlerError } from './handler-error.ts';
 
 const MAX_VALUES = 100; // spec: at most 100 values per response
 
-export async function complete(job: CallJob, pack: Pack) {
+export async function complete(job: CallJob, pack: Pack): Promise<CompleteResult> {
   const ref = job.params.ref as { type: string; name?: string; uri?: string };
   const argument = job.params.argument as { name: string; value: string };
   const context = (job.params.context as { arguments?: Record<string, string> } | undefined)?.arguments ?? {};
@@ -13,7 +13,9 @@ export async function complete(job: CallJob, pack: Pack) {
     ref.type === 'ref/prompt'
       ? pack.prompts.find((p) => p.name === ref.name)
       : pack.resourceTemplates.find((t) => t.uriTemplate === ref.uri);
-  if (!source) throw new HandlerError(-32602, `Unknown completion reference: ${JSON.stringify(ref)}`);
+  if (!source) {
+    throw new FleetError('UNKNOWN_COMPLETION_REF', { args: [JSON.stringify(ref)], era: eraOf(job.protocolVersion) });
+  }
   const fn = source.complete?.[argument.name];
   const all = fn ? await fn(argument.value, context) : [];
   return { completion: { values: all.slice(0, MAX_VALUES), total: all.length, hasMore: all.length > MAX_VALUES } };

@@ -1,12 +1,15 @@
-// Fixtures the official MCP conformance suite calls by name (see the handbook's CONFORMANCE-FIXTURES.md).
-// Loaded only when TOOL_PACKS names it (`npm run conformance` does); never part of a production catalog.
+// Fixtures the official MCP conformance suite (@modelcontextprotocol/conformance, src/scenarios/server/) calls by
+// name, for both revisions it judges (2025-11-25 and 2026-07-28). Loaded only when TOOL_PACKS names it
+// (`npm run conformance` does); never part of a production catalog.
+import { z } from 'zod';
 import { defineTool, type AnyTool } from '../define-tool.ts';
+import type { InputRequest } from '../handler-api.ts';
 import { defineResource, defineResourceTemplate } from '../define-resource.ts';
 import { definePrompt } from '../define-prompt.ts';
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
 const WAV = 'UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=';
-const NO_ARGS = { type: 'object', properties: {} } as const;
+const NO_ARGS = z.object({});
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const tools: AnyTool[] = [
@@ -98,22 +101,22 @@ export const tools: AnyTool[] = [
       content: [{ type: 'text', text: 'This tool intentionally returns an error for testing' }],
     }),
   }),
-  defineTool<{ prompt: string }>({
+  defineTool({
     name: 'test_sampling',
     description: "Asks the client's model",
-    inputSchema: { type: 'object', properties: { prompt: { type: 'string' } }, required: ['prompt'] },
+    inputSchema: z.object({ prompt: z.string() }),
     async run({ prompt }, ctx) {
       const r = await ctx.sample({
         messages: [{ role: 'user', content: { type: 'text', text: prompt } }],
         maxTokens: 100,
       });
-      return `LLM response: ${(r.content as { text?: string }).text ?? ''}`;
+      return `LLM response: ${textOf(r.content)}`;
     },
   }),
-  defineTool<{ message: string }>({
+  defineTool({
     name: 'test_elicitation',
     description: 'Asks the user for a username and email',
-    inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
+    inputSchema: z.object({ message: z.string() }),
     async run({ message }, ctx) {
       const r = await ctx.elicit({
         message,
@@ -203,16 +206,35 @@ export const tools: AnyTool[] = [
   }),
   defineTool({
     name: 'json_schema_2020_12_tool',
-    description: 'A tool whose input schema uses JSON Schema 2020-12 features',
+    description: 'Tool with JSON Schema 2020-12 features',
+    // Plain JSON Schema, published as written: every 2020-12 keyword must reach tools/list untouched.
     inputSchema: {
       $schema: 'https://json-schema.org/draft/2020-12/schema',
       type: 'object',
-      $defs: { address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
-      properties: { name: { type: 'string' }, address: { $ref: '#/$defs/address' } },
+      $defs: {
+        address: {
+          $anchor: 'addressDef',
+          type: 'object',
+          properties: { street: { type: 'string' }, city: { type: 'string' } },
+        },
+      },
+      properties: {
+        name: { type: 'string' },
+        address: { $ref: '#/$defs/address' },
+        contactMethod: { type: 'string', enum: ['phone', 'email'] },
+        phone: { type: 'string' },
+        email: { type: 'string' },
+      },
+      allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+      if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+      // biome-ignore lint/suspicious/noThenProperty: `then` is a JSON Schema keyword here, not a thenable
+      then: { required: ['phone'] },
+      else: { required: ['email'] },
       additionalProperties: false,
     },
     run: (args) => `received ${JSON.stringify(args)}`,
   }),
+  ...modernFixtures(),
 ];
 
 export const resources = [
@@ -285,7 +307,7 @@ export const prompts = [
           role: 'user',
           content: {
             type: 'resource',
-            resource: { uri: resourceUri!, mimeType: 'text/plain', text: 'Embedded resource content for testing.' },
+            resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' },
           },
         },
         { role: 'user', content: { type: 'text', text: 'Please process the embedded resource above.' } },
@@ -302,4 +324,228 @@ export const prompts = [
       ],
     }),
   }),
+  definePrompt({
+    name: 'test_input_required_result_prompt',
+    description: 'A prompt that asks the user for context first (2026-07-28: input_required on prompts/get)',
+    async get(_args, ctx) {
+      const r = await ctx.elicit(
+        { message: 'What context should the prompt use?', requestedSchema: schemaOf('context') },
+        { key: 'user_context' },
+      );
+      return {
+        messages: [
+          { role: 'user', content: { type: 'text', text: `Use this context: ${String(r.content?.context)}` } },
+        ],
+      };
+    },
+  }),
 ];
+
+/** A prompt the trigger tool adds and removes (a list change for `subscriptions/listen`). */
+const dynamicPrompt = definePrompt({
+  name: 'test_dynamic_prompt',
+  description: 'A prompt that test_trigger_prompt_change adds and removes',
+  get: () => ({ messages: [{ role: 'user', content: { type: 'text', text: 'A dynamic prompt.' } }] }),
+});
+
+/** A one-field elicitation form. */
+function schemaOf(field: string, type: 'string' | 'boolean' = 'string') {
+  const property = type === 'string' ? { type: 'string' as const } : { type: 'boolean' as const };
+  return { type: 'object' as const, properties: { [field]: property }, required: [field] };
+}
+
+function textOf(content: { type: string; text?: string } | { type: string }[]): string {
+  const first = Array.isArray(content) ? content[0] : content;
+  return first && 'text' in first ? String(first.text) : JSON.stringify(content);
+}
+
+/** Adds `item` to `list` when it is absent, else removes it: each call changes the list. */
+function toggle<T>(list: T[], item: T): boolean {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+  else list.push(item);
+  return i < 0;
+}
+
+/** Fixtures of the 2026-07-28 scenarios (MRTR, envelope rules, list changes, custom headers). */
+function modernFixtures(): AnyTool[] {
+  const ask = (key: string, message: string, field: string) => ({
+    key,
+    request: { method: 'elicitation/create' as const, params: { message, requestedSchema: schemaOf(field) } },
+  });
+  return [
+    defineTool({
+      name: 'test_input_required_result_elicitation',
+      description: 'Asks the user for their name (input_required with one elicitation)',
+      inputSchema: NO_ARGS,
+      async run(_a, ctx) {
+        const q = ask('user_name', 'What is your name?', 'name');
+        const r = await ctx.elicit(q.request.params, { key: q.key });
+        return `Hello, ${String(r.content?.name)}!`;
+      },
+    }),
+    defineTool({
+      name: 'test_input_required_result_sampling',
+      description: "Asks the client's model a question (input_required with one sampling request)",
+      inputSchema: NO_ARGS,
+      async run(_a, ctx) {
+        const r = await ctx.sample(
+          {
+            messages: [{ role: 'user', content: { type: 'text', text: 'What is the capital of France?' } }],
+            maxTokens: 100,
+          },
+          { key: 'capital_question' },
+        );
+        return `The model answered: ${textOf(r.content)}`;
+      },
+    }),
+    defineTool({
+      name: 'test_input_required_result_list_roots',
+      description: "Asks for the client's roots (input_required with roots/list)",
+      inputSchema: NO_ARGS,
+      async run(_a, ctx) {
+        const { roots } = await ctx.listRoots({ key: 'client_roots' });
+        return `The client has ${roots.length} root(s): ${roots.map((r) => r.uri).join(', ')}`;
+      },
+    }),
+    defineTool({
+      name: 'test_input_required_result_request_state',
+      description: 'Asks for a confirmation; the retry must echo the signed requestState',
+      inputSchema: NO_ARGS,
+      async run(_a, ctx) {
+        // The front verified the requestState (HMAC, expiry, digest) before this job got the answer.
+        const r = await ctx.elicit(
+          { message: 'Please confirm', requestedSchema: schemaOf('ok', 'boolean') },
+          { key: 'confirm' },
+        );
+        return `state-ok: confirmed=${String(r.content?.ok)}`;
+      },
+    }),
+    defineTool({
+      name: 'test_input_required_result_multiple_inputs',
+      description: 'Asks three questions at once: elicitation, sampling and roots',
+      inputSchema: NO_ARGS,
+      async run(_a, ctx) {
+        const a = await ctx.inputs({
+          user_name: ask('user_name', 'What is your name?', 'name').request,
+          greeting: {
+            method: 'sampling/createMessage',
+            params: {
+              messages: [{ role: 'user', content: { type: 'text', text: 'Generate a greeting' } }],
+              maxTokens: 50,
+            },
+          },
+          client_roots: { method: 'roots/list' },
+        });
+        return `name=${String(a.user_name.content?.name)}; greeting=${textOf(a.greeting.content)}; roots=${a.client_roots.roots.length}`;
+      },
+    }),
+    defineTool({
+      name: 'test_input_required_result_multi_round',
+      description: 'Asks two questions, one round after the other',
+      inputSchema: NO_ARGS,
+      async run(_a, ctx) {
+        const s1 = ask('step1', 'Step 1: What is your name?', 'name');
+        const name = (await ctx.elicit(s1.request.params, { key: s1.key })).content?.name;
+        const s2 = ask('step2', 'Step 2: What is your favorite color?', 'color');
+        const color = (await ctx.elicit(s2.request.params, { key: s2.key })).content?.color;
+        return `${String(name)} likes ${String(color)}`;
+      },
+    }),
+    defineTool({
+      name: 'test_input_required_result_tampered_state',
+      description: 'Asks for a confirmation; a retry with an altered requestState is refused',
+      inputSchema: NO_ARGS,
+      async run(_a, ctx) {
+        const r = await ctx.elicit({ message: 'Please confirm', requestedSchema: schemaOf('ok', 'boolean') });
+        return `confirmed=${String(r.content?.ok)}`;
+      },
+    }),
+    defineTool({
+      name: 'test_input_required_result_capabilities',
+      description: 'Asks only what the client declared it can answer',
+      inputSchema: NO_ARGS,
+      async run(_a, ctx) {
+        const caps = ctx.session.clientCapabilities;
+        const questions: Record<string, InputRequest> = {};
+        if (caps.elicitation) questions.user_name = ask('user_name', 'What is your name?', 'name').request;
+        if (caps.sampling) {
+          questions.greeting = {
+            method: 'sampling/createMessage',
+            params: { messages: [{ role: 'user', content: { type: 'text', text: 'Say hello' } }], maxTokens: 50 },
+          };
+        }
+        if (caps.roots) questions.client_roots = { method: 'roots/list' };
+        const asked = await ctx.inputs(questions);
+        return `answered: ${Object.keys(asked).join(', ') || 'nothing (no capability declared)'}`;
+      },
+    }),
+    defineTool({
+      name: 'test_missing_capability',
+      description:
+        "Needs the client's sampling capability (2026-07-28: MissingRequiredClientCapabilityError without it)",
+      inputSchema: NO_ARGS,
+      async run(_a, ctx) {
+        const r = await ctx.sample({
+          messages: [{ role: 'user', content: { type: 'text', text: 'ping' } }],
+          maxTokens: 10,
+        });
+        return textOf(r.content);
+      },
+    }),
+    defineTool({
+      name: 'test_streaming_elicitation',
+      description: 'Reports progress and logs, then asks the user: 2026-07-28 answers input_required, never a request',
+      inputSchema: NO_ARGS,
+      async run(_a, ctx) {
+        await ctx.progress(1, 2, 'asking');
+        await ctx.log('info', 'about to ask the user');
+        const r = await ctx.elicit({ message: 'Continue?', requestedSchema: schemaOf('ok', 'boolean') });
+        return `continued=${String(r.content?.ok)}`;
+      },
+    }),
+    defineTool({
+      name: 'test_logging_tool',
+      description: 'Logs at info; a 2026-07-28 request without a logLevel hears nothing',
+      inputSchema: NO_ARGS,
+      async run(_a, ctx) {
+        await ctx.log('info', 'Tool execution started');
+        await ctx.log('info', 'Tool execution completed');
+        return 'Logging tool completed';
+      },
+    }),
+    defineTool({
+      name: 'test_trigger_tool_change',
+      description: 'Adds or removes test_dynamic_tool (every call changes the tool list)',
+      inputSchema: NO_ARGS,
+      async run(_a, ctx) {
+        const added = toggle(tools, dynamicTool);
+        await ctx.catalogChanged();
+        return `test_dynamic_tool ${added ? 'added' : 'removed'}`;
+      },
+    }),
+    defineTool({
+      name: 'test_trigger_prompt_change',
+      description: 'Adds or removes test_dynamic_prompt (every call changes the prompt list)',
+      inputSchema: NO_ARGS,
+      async run(_a, ctx) {
+        const added = toggle(prompts, dynamicPrompt);
+        await ctx.catalogChanged();
+        return `test_dynamic_prompt ${added ? 'added' : 'removed'}`;
+      },
+    }),
+    defineTool({
+      name: 'test_custom_header',
+      description: 'Echoes a region that 2026-07-28 clients also send as the Mcp-Param-Region header',
+      inputSchema: z.object({ region: z.string().meta({ 'x-mcp-header': 'Region' }), note: z.string().optional() }),
+      run: ({ region }) => `region=${region}`,
+    }),
+  ];
+}
+
+const dynamicTool = defineTool({
+  name: 'test_dynamic_tool',
+  description: 'A tool that test_trigger_tool_change adds and removes',
+  inputSchema: NO_ARGS,
+  run: () => 'A dynamic tool.',
+});

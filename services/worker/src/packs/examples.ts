@@ -1,5 +1,6 @@
 // The example tools the dev stack serves: small, but each shows one part of the tool-author API.
 import { LOG_LEVELS } from '@mcp-fleet/shared';
+import { z } from 'zod';
 import { defineTool, type AnyTool } from '../define-tool.ts';
 import { defineResource, defineResourceTemplate } from '../define-resource.ts';
 import { definePrompt } from '../define-prompt.ts';
@@ -21,33 +22,27 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
-export const echo = defineTool<{ text: string }>({
+const readOnly = { readOnlyHint: true, idempotentHint: true, openWorldHint: false } as const;
+
+export const echo = defineTool({
   name: 'echo',
   title: 'Echo',
   description: 'Returns the text it is given.',
-  inputSchema: {
-    type: 'object',
-    properties: { text: { type: 'string', description: 'text to return' } },
-    required: ['text'],
-  },
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  inputSchema: z.object({ text: z.string().describe('text to return') }),
+  annotations: readOnly,
   run: ({ text }) => ({ content: [{ type: 'text', text }] }),
 });
 
-export const count = defineTool<{ to: number; intervalMs?: number }>({
+export const count = defineTool({
   name: 'count',
   title: 'Count',
   description: 'Counts from 1 to `to`, reporting progress every `intervalMs` (default 100); honours cancellation.',
-  inputSchema: {
-    type: 'object',
-    properties: {
-      to: { type: 'integer', minimum: 1, maximum: 100000 },
-      intervalMs: { type: 'integer', minimum: 0, maximum: 60000, default: 100 },
-    },
-    required: ['to'],
-  },
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-  async run({ to, intervalMs = 100 }, ctx) {
+  inputSchema: z.object({
+    to: z.number().int().min(1).max(100_000),
+    intervalMs: z.number().int().min(0).max(60_000).default(100),
+  }),
+  annotations: readOnly,
+  async run({ to, intervalMs }, ctx) {
     for (let i = 1; i <= to; i++) {
       await sleep(intervalMs, ctx.signal);
       await ctx.progress(i, to, `${i}/${to}`);
@@ -56,34 +51,34 @@ export const count = defineTool<{ to: number; intervalMs?: number }>({
   },
 });
 
-export const fail = defineTool<{ message: string }>({
+export const fail = defineTool({
   name: 'fail',
   title: 'Fail',
   description: 'Returns a tool error (isError) carrying the given message.',
-  inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  inputSchema: z.object({ message: z.string() }),
+  annotations: readOnly,
   run: ({ message }) => ({ isError: true, content: [{ type: 'text', text: message }] }),
 });
 
-export const logLevels = defineTool<Record<string, never>>({
+export const logLevels = defineTool({
   name: 'log_levels',
   title: 'Log at every level',
   description: 'Logs one message at each level, debug to emergency; the session level (logging/setLevel) filters them.',
-  inputSchema: { type: 'object', properties: {} },
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  inputSchema: z.object({}),
+  annotations: readOnly,
   async run(_args, ctx) {
     for (const level of LOG_LEVELS) await ctx.log(level, `a ${level} message`, 'log_levels');
     return `logged ${LOG_LEVELS.length} messages`;
   },
 });
 
-export const add = defineTool<{ a: number; b: number }>({
+export const add = defineTool({
   name: 'add',
   title: 'Add',
   description: 'Adds two numbers; returns structured output (with a text fallback).',
-  inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
-  outputSchema: { type: 'object', properties: { sum: { type: 'number' } }, required: ['sum'] },
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  inputSchema: z.object({ a: z.number(), b: z.number() }),
+  outputSchema: z.object({ sum: z.number() }),
+  annotations: readOnly,
   icons: [
     {
       src: 'data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=',
@@ -97,11 +92,11 @@ export const add = defineTool<{ a: number; b: number }>({
 let note = 'nothing yet';
 const NOTE_URI = 'note://current';
 
-export const setNote = defineTool<{ text: string }>({
+export const setNote = defineTool({
   name: 'set_note',
   title: 'Set the note',
   description: `Replaces the text of ${NOTE_URI}; sessions subscribed to it are told it changed.`,
-  inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+  inputSchema: z.object({ text: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run({ text }, ctx) {
     note = text;
@@ -110,11 +105,11 @@ export const setNote = defineTool<{ text: string }>({
   },
 });
 
-export const askUser = defineTool<{ question: string }>({
+export const askUser = defineTool({
   name: 'ask_user',
   title: 'Ask the user',
   description: 'Asks the user a question through the client (elicitation) and returns the answer.',
-  inputSchema: { type: 'object', properties: { question: { type: 'string' } }, required: ['question'] },
+  inputSchema: z.object({ question: z.string() }),
   async run({ question }, ctx) {
     const answer = await ctx.elicit({
       message: question,
@@ -130,63 +125,58 @@ export const askUser = defineTool<{ question: string }>({
   },
 });
 
-export const askModel = defineTool<{ prompt: string }>({
+export const askModel = defineTool({
   name: 'ask_model',
   title: "Ask the client's model",
   description: "Sends a prompt to the client's model (sampling) and returns its reply.",
-  inputSchema: { type: 'object', properties: { prompt: { type: 'string' } }, required: ['prompt'] },
+  inputSchema: z.object({ prompt: z.string() }),
   async run({ prompt }, ctx) {
     const reply = await ctx.sample({
       messages: [{ role: 'user', content: { type: 'text', text: prompt } }],
       maxTokens: 200,
     });
-    const content = reply.content as { type: string; text?: string };
-    return `the model said: ${content.text ?? JSON.stringify(content)}`;
+    return `the model said: ${reply.content.type === 'text' ? reply.content.text : JSON.stringify(reply.content)}`;
   },
 });
 
-export const listRoots = defineTool<Record<string, never>>({
+export const listRoots = defineTool({
   name: 'list_roots',
   title: 'List roots',
   description: "Lists the client's roots (roots/list).",
-  inputSchema: { type: 'object', properties: {} },
+  inputSchema: z.object({}),
   async run(_args, ctx) {
     const { roots } = await ctx.listRoots();
     return roots.map((r) => r.uri).join('\n') || 'no roots';
   },
 });
 
-export const announce = defineTool<{ message: string }>({
+export const announce = defineTool({
   name: 'announce',
   title: 'Announce',
   description: 'Sends a notification to every live session (each receives it once, on its GET stream).',
-  inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
+  inputSchema: z.object({ message: z.string() }),
   async run({ message }, ctx) {
     const n = await ctx.broadcast('notifications/message', { level: 'notice', logger: 'announce', data: message });
     return `announced to ${n} session(s)`;
   },
 });
 
-export const whoami = defineTool<Record<string, never>>({
+export const whoami = defineTool({
   name: 'whoami',
   title: 'Who am I',
   description:
     'Returns what the tool sees of its caller: session, protocol version and the allow-listed request headers.',
-  inputSchema: { type: 'object', properties: {} },
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-  run: (_args, ctx) => ({
-    content: [
-      {
-        type: 'text',
-        text: JSON.stringify({
-          session: ctx.session.id,
-          protocolVersion: ctx.session.protocolVersion,
-          headers: ctx.headers,
-        }),
-      },
-    ],
-    structuredContent: { session: ctx.session.id, protocolVersion: ctx.session.protocolVersion, headers: ctx.headers },
+  inputSchema: z.object({}),
+  outputSchema: z.object({
+    session: z.string(),
+    protocolVersion: z.string(),
+    headers: z.record(z.string(), z.string()),
   }),
+  annotations: readOnly,
+  run: (_args, ctx) => {
+    const who = { session: ctx.session.id, protocolVersion: ctx.session.protocolVersion, headers: ctx.headers };
+    return { content: [{ type: 'text', text: JSON.stringify(who) }], structuredContent: who };
+  },
 });
 
 export const tools: AnyTool[] = [

@@ -1,0 +1,30 @@
+// Session operations the HTTP routes share: finding the session a request names, and ending one.
+import { FleetError, standaloneStreamId, type JsonRpcId } from '@mcp-fleet/shared';
+import { retention, type FrontDeps } from '../deps.ts';
+import type { Session } from './session-store.ts';
+
+/** The session a request names (and its idle TTL slides); 400 without an id, 404 for an unknown or expired one. */
+export async function requireSession(
+  deps: FrontDeps,
+  sessionId: string | undefined,
+  id: JsonRpcId | null,
+): Promise<Session> {
+  if (sessionId === undefined) throw new FleetError('SESSION_REQUIRED', { id });
+  const session = await deps.sessions.touch(sessionId);
+  if (!session) throw new FleetError('SESSION_NOT_FOUND', { id });
+  return session;
+}
+
+/** Ends a session: running calls are cancelled, their streams and the standalone stream end, later requests 404. */
+export async function deleteSession(deps: FrontDeps, session: Session): Promise<void> {
+  const jobIds = await deps.sessions.delete(session);
+  // Jobs on their own stream have the stream's id; jobs on the shared stream end with it.
+  const ownStreams = jobIds.filter((id) => !id.includes('.'));
+  await deps.dispatcher.endSession(
+    session,
+    jobIds,
+    [...ownStreams, standaloneStreamId(session.sessionId)],
+    retention(deps.config),
+  );
+  deps.log.info({ session: session.sessionId, cancelled: jobIds.length }, 'session deleted');
+}

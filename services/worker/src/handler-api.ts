@@ -1,0 +1,81 @@
+// What any handler (tool, resource, prompt) may do while it runs: the `ctx` it receives. Requests to the client and
+// their answers use the official SDK's types.
+import type {
+  ClientCapabilities,
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitRequestParams,
+  ElicitResult,
+  ListRootsResult,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { LogLevel } from '@mcp-fleet/shared';
+
+/** One question for the client: elicitation, sampling or roots. */
+export type InputRequest =
+  | { method: 'elicitation/create'; params: ElicitRequestParams }
+  | { method: 'sampling/createMessage'; params: CreateMessageRequestParams }
+  | { method: 'roots/list'; params?: Record<string, never> };
+
+/** The answer type of each kind of question. */
+export type InputResult<R extends InputRequest> = R extends { method: 'elicitation/create' }
+  ? ElicitResult
+  : R extends { method: 'sampling/createMessage' }
+    ? CreateMessageResult
+    : ListRootsResult;
+
+export interface InputOptions {
+  /**
+   * The name of the question. A 2026-07-28 client sees it as the key of `inputRequests` (and answers under it);
+   * 2025-era clients get a server→client request with an id of the server's choosing. Default: a generated name.
+   */
+  key?: string;
+}
+
+export interface HandlerContext {
+  /** Aborted when the client cancels (notifications/cancelled on any node) or the session is deleted. */
+  signal: AbortSignal;
+  /** Reports progress; sent only when the call carried a progressToken, and only when it increases. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+  /** Logs to the client (notifications/message) when `level` passes the session's (or the request's) level. */
+  log(level: LogLevel, data: unknown, logger?: string): Promise<void>;
+  /** Sends a custom notification on the call's stream. */
+  notify(method: string, params?: Record<string, unknown>): Promise<void>;
+  /**
+   * Sends a notification to a session's standalone (GET) stream: this session's by default, or another session of
+   * the same caller by id. Resolves false when that session does not exist.
+   */
+  notifySession(method: string, params?: Record<string, unknown>, sessionId?: string): Promise<boolean>;
+  /** Sends a notification to every live session (each gets it once, on its standalone stream); resolves the count. */
+  broadcast(method: string, params?: Record<string, unknown>): Promise<number>;
+  /** Tells every session subscribed to `uri` (resources/subscribe, subscriptions/listen) that it changed. */
+  resourceUpdated(uri: string): Promise<number>;
+  /**
+   * Asks the user for input (elicitation/create). Form mode by default; `{ mode: 'url', url, elicitationId }` needs a
+   * 2025-11-25 client that declared `elicitation.url`. Throws when the client lacks the capability or does not answer
+   * within SERVER_REQUEST_TIMEOUT_MS.
+   */
+  elicit(params: ElicitRequestParams, options?: InputOptions): Promise<ElicitResult>;
+  /** Asks the client's model for a completion (sampling/createMessage); needs the `sampling` capability. */
+  sample(params: CreateMessageRequestParams, options?: InputOptions): Promise<CreateMessageResult>;
+  /** Asks the client for its roots (roots/list); needs the `roots` capability. */
+  listRoots(options?: InputOptions): Promise<ListRootsResult>;
+  /**
+   * Asks several questions at once and waits for every answer. A 2026-07-28 client gets them in one
+   * `input_required` result, keyed by the names given here; 2025-era clients get one server→client request each.
+   */
+  inputs<T extends Record<string, InputRequest>>(requests: T): Promise<{ [K in keyof T]: InputResult<T[K]> }>;
+  /**
+   * Closes the client's SSE connection without ending the call (SEP-1699 polling): the client reconnects after the
+   * `retry` delay and receives the rest. Only for 2025-11-25 sessions; a no-op otherwise.
+   */
+  closeConnection(): Promise<void>;
+  /**
+   * Publishes this worker's catalog again, after the pack changed its exported `tools`, `resources`,
+   * `resourceTemplates` or `prompts` arrays at run time; every session and listen stream hears `list_changed`.
+   */
+  catalogChanged(): Promise<void>;
+  /** Request headers on the HEADERS_TO_TOOLS allow-list (lower-case names). */
+  headers: Record<string, string>;
+  session: { id: string; principal: string; protocolVersion: string; clientCapabilities: ClientCapabilities };
+  requestId: string | number;
+}
