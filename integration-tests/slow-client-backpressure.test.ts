@@ -1,4 +1,4 @@
-// A client that stops reading cannot grow a front node's memory (DESIGN invariant 4): the node reads a stream only
+// A client that stops reading cannot grow a front node's memory (docs/architecture.md, "Fan-in and backpressure"): the node reads a stream only
 // as fast as the socket drains. A tool sends 20 MB of notifications to a client that reads nothing; the front's RSS
 // must stay far below that, and once the client reads again it gets the events in order, without a gap.
 import { after, before, test } from 'node:test';

@@ -125,7 +125,7 @@ describe('one method table, both eras', () => {
     test(`${era}: lists come from the catalog; a bad cursor is -32602 for that id`, async () => {
       const tools = await call(11, 'tools/list', {});
       assert.deepEqual(
-        (tools.message.result?.tools as { name: string }[]).map((t) => t.name),
+        ((tools.message.result?.tools ?? []) as { name: string }[]).map((t) => t.name),
         ['echo'],
         JSON.stringify(tools.message),
       );

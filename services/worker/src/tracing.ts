@@ -1,5 +1,5 @@
 // One span around each handler run, child of the trace the client's request carried (`_meta.traceparent`, or the
-// HTTP header), so a trace spans front → queue → worker (DESIGN invariant 10). Only @opentelemetry/api here:
+// HTTP header), so a trace spans front → queue → worker (docs/architecture.md, "Traces"). Only @opentelemetry/api here:
 // without an SDK registered the span is non-recording but still carries the caller's trace id (for logs).
 import { SpanKind, SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
 import type { CallJob } from '@mcp-fleet/shared';

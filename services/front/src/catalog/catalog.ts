@@ -1,4 +1,4 @@
-// The catalog as the worker fleet publishes it (docs/architecture.md, "Catalog"): tools, resources, resource templates and
+// The catalog as the worker fleet publishes it (docs/architecture.md, "The catalog"): tools, resources, resource templates and
 // prompts, cached in memory and rebuilt from Redis whenever a worker announces a change or a worker's heartbeat
 // stops. Arguments are validated here, before a job is enqueued, so a bad call never costs a worker.
 import { createHash } from 'node:crypto';

@@ -1,4 +1,5 @@
-// Which protocol era a request belongs to (both are served on the same endpoint; SPEC §11 "dual-era server").
+// Which protocol era a request belongs to (both are served on the same endpoint: the 2026-07-28 spec's
+// "dual-era server", basic/versioning).
 //
 // Modern (2026-07-28) requests claim it: an `MCP-Protocol-Version` header naming a modern version, or the
 // per-request `_meta` envelope (`io.modelcontextprotocol/protocolVersion`). Everything else — an `initialize`,

@@ -1,4 +1,4 @@
-// W3C trace context for the job (DESIGN invariant 10): `_meta` first (SEP-414), then the HTTP headers.
+// W3C trace context for the job (docs/architecture.md, "Traces"): `_meta` first (SEP-414), then the HTTP headers.
 import type { IncomingHttpHeaders } from 'node:http';
 
 type Trace = { traceparent?: string; tracestate?: string; baggage?: string };

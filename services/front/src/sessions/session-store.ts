@@ -1,4 +1,4 @@
-// Sessions live in Redis, never in a node's memory (DESIGN invariant 1): any node can serve any request.
+// Sessions live in Redis, never in a node's memory (docs/architecture.md, "Processes and what each owns"): any node can serve any request.
 import type { Redis } from 'ioredis';
 import {
   type FleetKeys,

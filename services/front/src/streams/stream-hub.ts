@@ -1,5 +1,5 @@
 // Fan-in: every open SSE stream of this node shares two Redis connections — the command connection for reads and
-// one subscriber (docs/architecture.md, "Fan-in"). The subscriber listens on ONE channel, this node's: each stream's meta names
+// one subscriber (docs/architecture.md, "Fan-in and backpressure"). The subscriber listens on ONE channel, this node's: each stream's meta names
 // the node serving it, so appends wake that node only, and a stream costs no subscription at all.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';

@@ -1,4 +1,4 @@
-// A view of one Redis stream written to one sink (docs/architecture.md, "Streams"): events are appended to Redis before
+// A view of one Redis stream written to one sink (docs/architecture.md, "Fan-in and backpressure"): events are appended to Redis before
 // any client sees them, and a view reads them as fast as its sink drains.
 //
 // Events reach the view two ways: the wake-up published with each append carries the event itself, and a view
