@@ -143,7 +143,7 @@ describe('the wire format of tools/call', () => {
   });
 
   for (const version of ['2025-06-18', '2025-03-26']) {
-    test(`no priming event and no retry field for a ${version} session`, async () => {
+    test(`a ${version} session: no empty priming event, but an id-bearing first event (a notification clients ignore)`, async () => {
       const s = await openSession(fleet.front('a').url, version);
       assert.equal(s.protocolVersion, version);
       const id = rpcId();
@@ -155,11 +155,16 @@ describe('the wire format of tools/call', () => {
       assert.equal(res.status, 200);
       assert.equal(mediaType(res), 'text/event-stream');
       const frames = await new SseReader(res).readToEnd();
-      assert.equal(frames.length, 1, `just the result:\n${frames.map((f) => f.raw).join('\n\n')}`);
-      assert.ok(frames[0]!.data, 'the first event carries the result');
-      assert.equal(frames[0]!.retry, undefined, 'no retry field');
-      assert.equal(splitEventId(frames[0]!.id)?.seq, 1);
-      assert.equal(frameMessage(frames[0]!)!.id, id);
+      const all = frames.map((f) => f.raw).join('\n\n');
+      assert.equal(frames.length, 2, `the resume point and the result:\n${all}`);
+      const [first, result] = [frames[0]!, frames[1]!];
+      // Clients of these versions may fail on empty data: every event carries a JSON-RPC message.
+      assert.ok(first.data && result.data, `no event without data:\n${all}`);
+      assert.equal(first.retry, undefined, 'no retry field');
+      assert.equal(splitEventId(first.id)?.seq, 0, 'the first event names the point before every message');
+      assert.deepEqual(frameMessage(first), { jsonrpc: '2.0', method: 'notifications/mcp-fleet/resumable' });
+      assert.equal(splitEventId(result.id)?.seq, 1);
+      assert.equal(frameMessage(result)!.id, id);
     });
   }
 

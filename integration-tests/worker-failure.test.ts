@@ -74,6 +74,6 @@ test('a call that is not idempotent is not run twice: a clear error result', asy
   assert.equal(result.isError, true, JSON.stringify(messages));
   assert.match(
     result.content[0]!.text,
-    /interrupted \(its worker stopped\) and is not idempotent, so it was not retried/,
+    /interrupted \(its worker stopped\) and is not idempotent, so it was not run again/,
   );
 });

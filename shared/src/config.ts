@@ -66,11 +66,19 @@ export const configSchema = z
     REQUEST_TIMEOUT_MS: int(1000, 3_600_000).default(30_000),
     WORKER_CONCURRENCY: int(1, 10_000).default(64),
     JOB_LOCK_MS: int(1000, 3_600_000)
+      .default(10_000)
+      .describe('BullMQ job lock; a worker silent this long is presumed dead and its calls recovered'),
+    JOB_STALLED_CHECK_MS: int(500, 3_600_000).default(5000).describe('how often workers look for jobs of dead workers'),
+    WORKER_SHUTDOWN_GRACE_MS: int(0, 3_600_000)
+      .default(10_000)
+      .describe('on SIGTERM, how long running calls may finish before the rest are handed back'),
+    REDIS_COMMAND_TIMEOUT_MS: int(100, 60_000)
+      .default(1000)
+      .describe('how long a Redis command may take before it counts as Redis not answering'),
+    REDIS_OUTAGE_GRACE_MS: int(1000, 600_000)
       .default(30_000)
-      .describe('BullMQ job lock; a worker silent this long is presumed dead'),
-    JOB_STALLED_CHECK_MS: int(500, 3_600_000)
-      .default(30_000)
-      .describe('how often workers look for jobs of dead workers'),
+      .describe('how long an open stream waits for Redis to come back before its connection is closed'),
+    MAX_ARGUMENT_DEPTH: int(4, 1000).default(64).describe("deepest nesting of a request's params accepted"),
     CATALOG_HEARTBEAT_MS: int(500, 600_000)
       .default(10_000)
       .describe('workers refresh their catalog entry this often; fronts drop entries silent for 3 intervals'),

@@ -152,6 +152,13 @@ export const ERRORS = {
     message: 'Invalid Request: initialize must not be part of a batch',
     eras: ['session'],
   },
+  DUPLICATE_REQUEST_ID: {
+    status: 200,
+    code: C.INVALID_REQUEST,
+    message:
+      'Invalid Request: id {0} is already used by another request in progress in this session; ids must be unique among requests in progress',
+    eras: ['session'],
+  },
   INVALID_PARAMS: { status: 200, code: C.INVALID_PARAMS, message: 'Invalid params for {0}: {1}' },
   INVALID_CURSOR: { status: 200, code: C.INVALID_PARAMS, message: 'Invalid cursor: {0}' },
   UNKNOWN_TOOL: { status: 200, code: C.INVALID_PARAMS, message: 'Unknown tool: {0}' },
@@ -196,6 +203,11 @@ export const ERRORS = {
     message: 'Internal error: {0} ended without an answer ({1})',
   },
   HANDLER_FAILED: { status: 200, code: C.INTERNAL_ERROR, message: 'Internal error: {0} failed: {1}' },
+  CALL_STATE_LOST: {
+    status: 200,
+    code: C.INTERNAL_ERROR,
+    message: "Internal error: the call's state was lost (Redis lost its data); call it again if that is safe",
+  },
   // The service itself.
   REDIS_UNAVAILABLE: {
     status: 503,
@@ -203,6 +215,11 @@ export const ERRORS = {
     message: 'Service Unavailable: the session store cannot be reached; retry shortly',
   },
   SHUTTING_DOWN: { status: 503, code: C.INTERNAL_ERROR, message: 'Service Unavailable: this node is shutting down' },
+  NO_WORKERS: {
+    status: 503,
+    code: C.INTERNAL_ERROR,
+    message: 'Service Unavailable: no worker has published its catalog (starting, or Redis was reset); retry shortly',
+  },
   INTERNAL: {
     status: 500,
     code: C.INTERNAL_ERROR,

@@ -101,12 +101,15 @@ export function decodeEntries(entries: [string, string[]][]): StreamEvent[] {
 }
 
 /** A message on a node's channel: the stream it concerns, and either a wake-up or a takeover. */
-export function decodeNodeWake(payload: string): { streamKey: string; takeover?: string; event?: Wake } | undefined {
+export function decodeNodeWake(payload: string): { streamKey: string; takeover?: number; event?: Wake } | undefined {
   const nl = payload.indexOf('\n');
   if (nl < 1) return undefined;
   const streamKey = payload.slice(0, nl);
   const rest = payload.slice(nl + 1);
-  if (rest.startsWith('takeover ')) return { streamKey, takeover: rest.slice(9) };
+  if (rest.startsWith('takeover ')) {
+    const claim = Number(rest.slice(9));
+    return Number.isSafeInteger(claim) ? { streamKey, takeover: claim } : undefined;
+  }
   const event = decodeWake(rest);
   return event ? { streamKey, event } : undefined;
 }

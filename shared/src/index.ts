@@ -45,7 +45,7 @@ export {
 } from './protocol.ts';
 export { JOB_METHODS, jobName, type CallJob, type JobMethod, type TraceContext } from './job.ts';
 export { appendEvent, claimStream, openStream, touchSession, defineScripts, type AppendArgs } from './scripts.ts';
-export { createRedis, type RedisRole } from './redis.ts';
+export { createRedis, isRedisOutage, type RedisClientOptions, type RedisRole } from './redis.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { startRedis, freePort, findOnPath, RedisUnavailableError, type RunningRedis } from './redis-launcher.ts';
 export { randomId } from './ids.ts';

@@ -2,7 +2,7 @@
 // notifications a tool sends to its own or another session, broadcasts. Used by workers and front nodes alike.
 import type { Redis } from 'ioredis';
 import { randomId } from './ids.ts';
-import { type FleetKeys, parseSessionMember, standaloneStreamId, type SessionRef } from './keys.ts';
+import { type FleetKeys, parseSessionMember, sessionMember, standaloneStreamId, type SessionRef } from './keys.ts';
 import { appendEvent } from './scripts.ts';
 
 export interface StandaloneRetention {
@@ -64,22 +64,28 @@ export async function liveSessions(redis: Redis, keys: FleetKeys, sessionTtlMs: 
   return (members ?? []).map(parseSessionMember).filter((s): s is SessionRef => s !== undefined);
 }
 
-/** Sends a notification to many sessions' standalone streams, a bounded number of appends at a time. */
+/**
+ * Sends a notification to many sessions' standalone streams, a bounded number of appends at a time. Returns how
+ * many received it; `gone` collects the sessions that no longer exist.
+ */
 export async function fanOut(
   redis: Redis,
   keys: FleetKeys,
   sessions: SessionRef[],
   message: { method: string; params?: Record<string, unknown> },
   retention: StandaloneRetention,
-  writer = randomId(9),
+  opts: { writer?: string; gone?: SessionRef[] } = {},
 ): Promise<number> {
+  const writer = opts.writer ?? randomId(9);
   let delivered = 0;
   const BATCH = 200;
   for (let i = 0; i < sessions.length; i += BATCH) {
-    const results = await Promise.all(
-      sessions.slice(i, i + BATCH).map((s) => notifySession(redis, keys, s, message, retention, writer)),
-    );
-    delivered += results.filter(Boolean).length;
+    const batch = sessions.slice(i, i + BATCH);
+    const results = await Promise.all(batch.map((s) => notifySession(redis, keys, s, message, retention, writer)));
+    for (const [j, ok] of results.entries()) {
+      if (ok) delivered++;
+      else opts.gone?.push(batch[j]!);
+    }
   }
   return delivered;
 }
@@ -108,5 +114,10 @@ export async function resourceUpdated(
   await publishServerEvent(redis, keys, { kind: 'resource_updated', uri });
   const members = await redis.smembers(keys.resourceSubscribers(uri));
   const sessions = members.map(parseSessionMember).filter((s): s is SessionRef => s !== undefined);
-  return fanOut(redis, keys, sessions, { method: 'notifications/resources/updated', params: { uri } }, retention);
+  const gone: SessionRef[] = [];
+  const message = { method: 'notifications/resources/updated', params: { uri } };
+  const n = await fanOut(redis, keys, sessions, message, retention, { gone });
+  // Subscribers whose session ended without unsubscribing (expired) are dropped from the set here.
+  if (gone.length) await redis.srem(keys.resourceSubscribers(uri), ...gone.map(sessionMember));
+  return n;
 }

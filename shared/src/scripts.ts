@@ -34,6 +34,8 @@ export interface AppendArgs {
   ttlMs: number;
   /** the in-flight field to clear when this event answers or ends the request */
   requestField?: string;
+  /** a job attempt's fence: refused once a later attempt of the same job has written */
+  fence?: { jobId: string; attempt: number };
 }
 
 /** Returns the new seq, 0 for a duplicate or a stream already ended, -1 when the stream no longer exists. */
@@ -53,32 +55,38 @@ export async function appendEvent(redis: Redis, a: AppendArgs): Promise<number> 
     a.ttlMs,
     a.requestField ?? '',
     Date.now(),
+    a.fence ? `a:${a.fence.jobId}` : '',
+    a.fence?.attempt ?? 0,
   );
   return Number(r);
 }
 
+/** Opens a call's stream; returns '' when opened, or the job id already in flight under the request's id. */
 export async function openStream(
   redis: Redis | ChainableCommander,
   k: { meta: string; inflight: string },
-  ttlMs: number,
-  requestField: string,
-  jobId: string,
-  wakeChannel: string,
-): Promise<void> {
+  a: { ttlMs: number; requestField: string; jobId: string; wakeChannel: string; digest: string; takeOver?: boolean },
+): Promise<string> {
   const fn = (redis as unknown as Record<string, Cmd>).openStream!;
-  await fn.call(redis, k.meta, k.inflight, ttlMs, requestField, jobId, wakeChannel);
+  return String(
+    await fn.call(
+      redis,
+      k.meta,
+      k.inflight,
+      a.ttlMs,
+      a.requestField,
+      a.jobId,
+      a.wakeChannel,
+      a.digest,
+      a.takeOver ? '1' : '',
+    ),
+  );
 }
 
-/** Makes `wakeChannel` the node that serves a stream; false when the stream does not exist. */
-export async function claimStream(
-  redis: Redis,
-  meta: string,
-  wakeChannel: string,
-  streamKey: string,
-  owner: string,
-): Promise<boolean> {
+/** Makes `wakeChannel` the node that serves a stream; returns the claim's number, 0 when the stream does not exist. */
+export async function claimStream(redis: Redis, meta: string, wakeChannel: string, streamKey: string): Promise<number> {
   const fn = (redis as unknown as Record<string, Cmd>).claimStream!;
-  return Number(await fn.call(redis, meta, wakeChannel, streamKey, owner)) === 1;
+  return Number(await fn.call(redis, meta, wakeChannel, streamKey));
 }
 
 export async function touchSession(

@@ -20,7 +20,11 @@ export function templateMatcher(template: string): (uri: string) => Record<strin
     const m = re.exec(uri);
     if (!m) return undefined;
     const vars: Record<string, string> = {};
-    for (const [i, n] of names.entries()) vars[n] = decodeURIComponent(m[i + 1]!);
+    try {
+      for (const [i, n] of names.entries()) vars[n] = decodeURIComponent(m[i + 1]!);
+    } catch {
+      return undefined; // a malformed %-escape names no resource
+    }
     return vars;
   };
 }

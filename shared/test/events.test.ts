@@ -178,13 +178,14 @@ test('consecutive sseFrames parse as separate events in order', () => {
   );
 });
 
-test('decodeNodeWake: a wake-up or a takeover, for the stream key before the newline', () => {
+test('decodeNodeWake: a wake-up or a takeover (with the claim number), for the stream key before the newline', () => {
   const key = 'mcpf:{anon:s1}:stream:abc';
   assert.deepEqual(decodeNodeWake(`${key}\n7 m {"a":"b c"}`), {
     streamKey: key,
     event: { seq: 7, kind: 'message', data: '{"a":"b c"}' },
   });
-  assert.deepEqual(decodeNodeWake(`${key}\ntakeover tok123`), { streamKey: key, takeover: 'tok123' });
+  assert.deepEqual(decodeNodeWake(`${key}\ntakeover 12`), { streamKey: key, takeover: 12 });
+  assert.equal(decodeNodeWake(`${key}\ntakeover tok123`), undefined);
   assert.equal(decodeNodeWake('no newline here'), undefined);
   assert.equal(decodeNodeWake(`${key}\nnot a wake`), undefined);
 });

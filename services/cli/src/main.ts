@@ -44,12 +44,12 @@ async function main(): Promise<void> {
       return runDev(config, flags);
     case 'front': {
       const front = await startFront(config);
-      onSignal(() => front.close());
+      onSignal(() => front.close(), config.SHUTDOWN_GRACE_MS + FORCE_EXIT_MARGIN_MS);
       return;
     }
     case 'worker': {
       const worker = await startWorker(config);
-      onSignal(() => worker.close());
+      onSignal(() => worker.close(), config.WORKER_SHUTDOWN_GRACE_MS + FORCE_EXIT_MARGIN_MS);
       return;
     }
     default:
@@ -57,13 +57,16 @@ async function main(): Promise<void> {
   }
 }
 
-/** Drains on SIGTERM/SIGINT; a second signal, or a drain longer than 10 s, exits at once. */
-function onSignal(close: () => Promise<void>): void {
+/** How much longer than its own grace a drain may take (closing connections, handing jobs back) before exiting. */
+const FORCE_EXIT_MARGIN_MS = 5000;
+
+/** Drains on SIGTERM/SIGINT; a second signal, or a drain longer than `limitMs`, exits at once. */
+function onSignal(close: () => Promise<void>, limitMs: number): void {
   let closing = false;
   const handler = () => {
     if (closing) process.exit(1);
     closing = true;
-    setTimeout(() => process.exit(1), 10_000).unref();
+    setTimeout(() => process.exit(1), limitMs).unref();
     close().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -36,9 +36,16 @@ export function buildApp(deps: FrontDeps): FastifyInstance {
   registerLegacySse(app, deps);
 
   app.get('/healthz', async () => ({ status: 'ok', node: deps.nodeId }));
+  // Ready: Redis answers (within REDIS_COMMAND_TIMEOUT_MS) and the catalog has a live worker, so calls can run.
   app.get('/readyz', async (_req, reply) => {
     try {
       await deps.redis.ping();
+      if (deps.catalog.liveWorkers === 0) {
+        return reply
+          .code(503)
+          .header('retry-after', '1')
+          .send({ status: 'no workers in the catalog', node: deps.nodeId });
+      }
       const mb = (n: number) => Math.round(n / 1048576);
       const m = process.memoryUsage();
       return {
@@ -55,7 +62,7 @@ export function buildApp(deps: FrontDeps): FastifyInstance {
         },
       };
     } catch {
-      return reply.code(503).send({ status: 'redis unavailable', node: deps.nodeId });
+      return reply.code(503).header('retry-after', '1').send({ status: 'redis unavailable', node: deps.nodeId });
     }
   });
   // Open SSE streams would keep server.close() waiting forever: end them first; clients resume elsewhere.
@@ -76,9 +83,18 @@ export async function createFrontDeps(config: FleetConfig): Promise<{ deps: Fron
   const log = createLogger('front', config.LOG_LEVEL, nodeId);
   const keys = new FleetKeys(config.KEY_PREFIX);
   // Two connections whatever the load: commands (also used by the BullMQ queue) and pub/sub.
-  const redis = createRedis(config.REDIS_URL, 'command', `front:${nodeId}:cmd`, log);
+  const redis = createRedis(config.REDIS_URL, 'command', `front:${nodeId}:cmd`, log, {
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+  });
   const subscriber = createRedis(config.REDIS_URL, 'subscriber', `front:${nodeId}:sub`, log);
-  const hub = new StreamHub(redis, subscriber, keys.nodeChannel(nodeId), log, config.SSE_KEEPALIVE_MS);
+  const hub = new StreamHub(
+    redis,
+    subscriber,
+    keys.nodeChannel(nodeId),
+    log,
+    config.SSE_KEEPALIVE_MS,
+    config.REDIS_OUTAGE_GRACE_MS,
+  );
   const catalog = new Catalog(redis, subscriber, keys, log, config.CATALOG_HEARTBEAT_MS);
   catalog.onChange = listChangedNotifier(redis, keys, log, {
     sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
@@ -92,15 +108,19 @@ export async function createFrontDeps(config: FleetConfig): Promise<{ deps: Fron
     log,
     hub,
     catalog,
-    sessions: new SessionStore(redis, keys, config.SESSION_TTL_SECONDS * 1000),
+    sessions: new SessionStore(redis, keys, config.SESSION_TTL_SECONDS * 1000, 3 * config.SSE_KEEPALIVE_MS),
     // A client's answer outlives the job's own wait, so a late one is dropped by the job, not lost in between.
     dispatcher: new Dispatcher(redis, keys, nodeId, config.SERVER_REQUEST_TIMEOUT_MS + 60_000),
   };
   await Promise.all([catalog.start(), hub.start()]);
   deps.modern = await createModernDoor(deps, subscriber);
+  // The sessions index holds an entry per session until it is deleted; sessions that just expired are pruned here.
+  const prune = setInterval(() => void deps.sessions.pruneIndex().catch(() => {}), 60_000);
+  prune.unref();
   return {
     deps,
     async close() {
+      clearInterval(prune);
       catalog.stop();
       hub.closeAll();
       await deps.modern?.close();

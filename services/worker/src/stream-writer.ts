@@ -1,9 +1,11 @@
-// Appends one job's messages to its stream. Each append carries this writer's id and a sequence number, so a
-// command that ioredis resends after a reconnect is applied once (see append-event-3.lua).
+// Appends one job attempt's messages to its stream. Each append carries the writer's id and a sequence number, so a
+// command resent after a reconnect — by ioredis, or by the retry loop below — is applied once (append-event-3.lua);
+// and the attempt's fence, so it is refused once a later attempt of the job has written.
 import type { Redis } from 'ioredis';
 import {
   appendEvent,
   eraOf,
+  isRedisOutage,
   randomId,
   requestField,
   type CallJob,
@@ -11,24 +13,44 @@ import {
   type FleetError,
   type FleetKeys,
 } from '@mcp-fleet/shared';
+import { LeaseLostError } from './job-leases.ts';
+
+/** How an attempt's writes are held to its lease on the job. */
+export interface AttemptGuard {
+  attempt: number;
+  /** false once the job's lock may have been taken over: writing stops */
+  held(): boolean;
+  /** the stream is gone: nobody can ever read what this job writes */
+  gone(): void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class StreamWriter {
   private seq = 0;
   private readonly writer: string;
+  /** when this writer last touched its stream (its TTL was refreshed then) */
+  lastWriteAt = performance.now();
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: FleetKeys,
     private readonly job: CallJob,
+    /** absent for a writer that is not a job attempt (answering a call whose workers all stopped) */
+    private readonly guard?: AttemptGuard,
   ) {
-    // One writer per job attempt: a retried job is a new writer, kept in line by the done flag and progress guard.
+    // One writer per job attempt: a retried job is a new writer, kept in line by the fence, the done flag and the
+    // progress guard.
     this.writer = `${job.jobId}:${randomId(6)}`;
   }
 
-  /** Returns false when the event was not appended (duplicate, stream already ended, or stream gone). */
+  /**
+   * Appends one event, retrying through a Redis outage for as long as the attempt holds the job. Returns false when
+   * the event was not appended (duplicate, stream already ended, a later attempt wrote, or the stream is gone).
+   */
   async append(kind: EventKind, message: unknown, progress?: number): Promise<boolean> {
     const s = this.job.session;
-    const r = await appendEvent(this.redis, {
+    const args = {
       stream: this.keys.stream(s, this.job.streamId),
       meta: this.keys.streamMeta(s, this.job.streamId),
       inflight: this.keys.inflight(s),
@@ -38,10 +60,40 @@ export class StreamWriter {
       writerSeq: ++this.seq,
       progress,
       maxLen: this.job.retention.maxEvents,
-      ttlMs: this.job.sharedStream ? this.job.retention.sessionTtlMs : this.job.retention.ttlMs,
+      ttlMs: this.ttlMs,
       requestField: requestField(this.job.requestId),
-    });
-    return r > 0;
+      fence: this.guard && { jobId: this.job.jobId, attempt: this.guard.attempt },
+    };
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+      if (this.guard && !this.guard.held()) throw new LeaseLostError();
+      try {
+        const r = await appendEvent(this.redis, args);
+        this.lastWriteAt = performance.now();
+        if (r === -1) this.guard?.gone();
+        return r > 0;
+      } catch (err) {
+        if (!isRedisOutage(err)) throw err;
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** Keeps a silent call's stream alive (a tool may run longer than the stream TTL); false when it is gone. */
+  async keepAlive(): Promise<boolean> {
+    const s = this.job.session;
+    const replies = await this.redis
+      .multi()
+      .pexpire(this.keys.streamMeta(s, this.job.streamId), this.ttlMs)
+      .pexpire(this.keys.stream(s, this.job.streamId), this.ttlMs)
+      .exec();
+    this.lastWriteAt = performance.now();
+    const metaAlive = replies?.[0]?.[1] === 1;
+    if (!metaAlive) this.guard?.gone();
+    return metaAlive;
+  }
+
+  get ttlMs(): number {
+    return this.job.sharedStream ? this.job.retention.sessionTtlMs : this.job.retention.ttlMs;
   }
 
   notification(method: string, params: Record<string, unknown>, progress?: number): Promise<boolean> {

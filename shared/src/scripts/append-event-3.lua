@@ -5,19 +5,24 @@
   ARGV[5] progress value or ''   ARGV[6] max entries   ARGV[7] ttl ms
   ARGV[8] request id field to clear from inflight when the event answers or ends the request ('' for none)
   ARGV[9] now (ms, the writer's clock; only paces TTL refreshes)
+  ARGV[10] fence field ('a:<jobId>', or '' for writers that are not job attempts)   ARGV[11] the writer's attempt
 
   Why a script: ioredis resends unanswered commands after a reconnect and BullMQ may run a job twice, so a plain
   XADD could land twice. The per-writer sequence makes a resend a no-op, the done flag keeps a second result out,
-  and the progress guard keeps progress strictly increasing across a retried job.
+  and the progress guard keeps progress strictly increasing across a retried job. The fence refuses a job attempt
+  once a later attempt of the same job has written: a worker that lost its job's lock (paused, partitioned) cannot
+  write after the worker that took the job over.
   The meta's `ch` names the pub/sub channel of the front node serving the stream (set when a node opens or resumes
   it); with no node serving it, the event waits in the stream for a resume. TTLs are refreshed on the first event,
   on events that answer the request, and at most every quarter TTL otherwise (a burst costs no PEXPIREs).
   Returns the new seq, 0 when skipped as a duplicate, -1 when the stream is gone (expired or session deleted).
 ]]
-local m = redis.call('HMGET', KEYS[2], 'seq', 'done', 'w:' .. ARGV[3], 'p', 'ch', 'x')
+local m = redis.call('HMGET', KEYS[2], 'seq', 'done', 'w:' .. ARGV[3], 'p', 'ch', 'x', ARGV[10])
 if not m[1] then return -1 end
 if m[2] then return 0 end
 if m[3] and tonumber(m[3]) >= tonumber(ARGV[4]) then return 0 end
+local attempt = tonumber(ARGV[11])
+if ARGV[10] ~= '' and m[7] and tonumber(m[7]) > attempt then return 0 end
 local kind = ARGV[1]
 local hasProgress = ARGV[5] ~= ''
 if hasProgress and m[4] and tonumber(m[4]) >= tonumber(ARGV[5]) then return 0 end
@@ -30,6 +35,9 @@ local fields = { 'seq', seq, 'w:' .. ARGV[3], ARGV[4] }
 if hasProgress then fields[#fields + 1] = 'p'; fields[#fields + 1] = ARGV[5] end
 if kind == 'f' or kind == 'e' then fields[#fields + 1] = 'done'; fields[#fields + 1] = 1 end
 if refresh then fields[#fields + 1] = 'x'; fields[#fields + 1] = now end
+if ARGV[10] ~= '' and (not m[7] or tonumber(m[7]) < attempt) then
+  fields[#fields + 1] = ARGV[10]; fields[#fields + 1] = attempt
+end
 redis.call('HSET', KEYS[2], unpack(fields))
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[6], seq .. '-0', 'k', kind, 'm', ARGV[2])
 if answers and ARGV[8] ~= '' then redis.call('HDEL', KEYS[3], ARGV[8]) end

@@ -46,6 +46,9 @@ export interface CatalogChange {
   revision: string;
 }
 
+/** An entry silent for this many heartbeats is a dead worker's and is deleted (3 already take it out of service). */
+const DEAD_AFTER_HEARTBEATS = 30;
+
 interface Entry<T> {
   item: T;
   queue: string;
@@ -84,6 +87,8 @@ export class Catalog {
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly ajv = new Ajv2020({ allErrors: true, strict: false });
   private timer?: NodeJS.Timeout;
+  /** workers whose entry is fresh; 0 until the first load, and when Redis lost the catalog until workers republish */
+  liveWorkers = 0;
   /** called with the list kinds whose content changed (not on the first load) */
   onChange?: (change: CatalogChange) => void;
 
@@ -136,14 +141,23 @@ export class Catalog {
     const templates = new Section<CatalogTemplate>((t) => t.uriTemplate);
     const prompts = new Section<CatalogPrompt>((p) => p.name);
     const staleBefore = Date.now() - 3 * this.heartbeatMs;
+    // A worker killed without withdrawing its entry leaves it behind; long after it went silent, it is removed.
+    const deadBefore = Date.now() - DEAD_AFTER_HEARTBEATS * this.heartbeatMs;
+    const dead: string[] = [];
+    let live = 0;
     for (const workerId of Object.keys(raw).sort()) {
       let wc: WorkerCatalog;
       try {
         wc = JSON.parse(raw[workerId]!) as WorkerCatalog;
       } catch {
+        dead.push(workerId);
         continue;
       }
-      if (wc.seenAt !== undefined && wc.seenAt < staleBefore) continue;
+      if (wc.seenAt !== undefined && wc.seenAt < staleBefore) {
+        if (wc.seenAt < deadBefore) dead.push(workerId);
+        continue;
+      }
+      live++;
       for (const t of wc.tools ?? []) tools.add(t, wc.queue);
       for (const r of wc.resources ?? []) resources.add(r, wc.queue);
       for (const t of wc.resourceTemplates ?? []) templates.add(t, wc.queue);
@@ -171,6 +185,8 @@ export class Catalog {
       entry,
     }));
     this.versions = versions;
+    this.liveWorkers = live;
+    if (dead.length) this.redis.hdel(this.keys.catalog(), ...dead).catch(() => {});
     if (changed.length) {
       this.log.info(
         { tools: tools.sorted.length, resources: resources.sorted.length, prompts: prompts.sorted.length, changed },

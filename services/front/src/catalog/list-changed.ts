@@ -24,14 +24,9 @@ export function listChangedNotifier(
         if (won !== 'OK') continue;
         await publishServerEvent(redis, keys, { kind: `${kind}_list_changed` });
         const sessions = await liveSessions(redis, keys, retention.sessionTtlMs);
-        const n = await fanOut(
-          redis,
-          keys,
-          sessions,
-          { method: `notifications/${kind}/list_changed` },
-          retention,
-          `lc:${kind}:${transition}`,
-        );
+        const n = await fanOut(redis, keys, sessions, { method: `notifications/${kind}/list_changed` }, retention, {
+          writer: `lc:${kind}:${transition}`,
+        });
         log.info({ kind, sessions: n }, 'list_changed sent');
       }
     })().catch((err: Error) => log.warn({ err: err.message }, 'list_changed fan-out failed'));

@@ -13,6 +13,12 @@ import {
   type JsonRpcId,
   type SessionRef,
 } from '@mcp-fleet/shared';
+import { requestDigest } from '../protocol/request-digest.ts';
+
+export type EnqueueResult =
+  | { kind: 'started' }
+  /** the request's id is in flight already: `sameRequest` when it is the same method, target and arguments */
+  | { kind: 'duplicate'; jobId: string; sameRequest: boolean };
 
 export class Dispatcher {
   private readonly queues = new Map<string, Queue>();
@@ -37,25 +43,57 @@ export class Dispatcher {
   }
 
   /**
-   * Opens the job's stream and enqueues the job. The stream is opened first, on the same connection, so Redis runs
-   * the two in order: the worker's first append always finds the stream, and knows which node to wake
-   * (`wakeChannel`; '' leaves the stream's current one, as for a session's shared stream).
+   * Opens the job's stream, then enqueues the job — unless the request's id is already in flight in the session
+   * (JSON-RPC ids are unique among a session's requests in progress): then nothing is enqueued and the job already
+   * running under that id is returned, with whether it runs the same request (a client retrying a request whose
+   * answer it lost) or another one. The stream is opened first so that the worker's first append always finds it
+   * and knows which node to wake (`wakeChannel`; '' leaves the stream's current one, as for a shared stream).
+   * When enqueueing fails (Redis went away, a payload BullMQ refuses), the opened stream is withdrawn again.
    */
-  async enqueue(queueName: string, job: CallJob, wakeChannel: string): Promise<void> {
-    const opened = openStream(
-      this.redis,
-      { meta: this.keys.streamMeta(job.session, job.streamId), inflight: this.keys.inflight(job.session) },
-      job.sharedStream ? job.retention.sessionTtlMs : job.retention.ttlMs,
-      requestField(job.requestId),
-      job.jobId,
-      wakeChannel,
-    );
-    const added = this.queue(queueName).add(jobName(job), job, {
-      jobId: job.jobId,
-      removeOnComplete: true,
-      removeOnFail: { age: 3600, count: 10_000 },
-    });
-    await Promise.all([opened, added]);
+  async enqueue(queueName: string, job: CallJob, wakeChannel: string): Promise<EnqueueResult> {
+    const keys = { meta: this.keys.streamMeta(job.session, job.streamId), inflight: this.keys.inflight(job.session) };
+    const field = requestField(job.requestId);
+    const digest = job.sharedStream ? '' : requestDigest(job.method, job.target, job.params);
+    const open = (takeOver: boolean) =>
+      openStream(this.redis, keys, {
+        ttlMs: job.sharedStream ? job.retention.sessionTtlMs : job.retention.ttlMs,
+        requestField: field,
+        jobId: job.jobId,
+        wakeChannel,
+        digest,
+        takeOver,
+      });
+    const existing = await open(false);
+    if (existing) {
+      const other = await this.inFlight(job, existing);
+      if (other) return { kind: 'duplicate', jobId: existing, sameRequest: other.digest === digest && digest !== '' };
+      await open(true); // the entry was stale: its call is over
+    }
+    try {
+      await this.queue(queueName).add(jobName(job), job, {
+        jobId: job.jobId,
+        removeOnComplete: true,
+        removeOnFail: { age: 3600, count: 10_000 },
+      });
+    } catch (err) {
+      await this.redis
+        .multi()
+        .hdel(keys.inflight, field)
+        .del(...(job.sharedStream ? [] : [keys.meta]))
+        .exec()
+        .catch(() => {});
+      throw err;
+    }
+    return { kind: 'started' };
+  }
+
+  /** The call still running under an in-flight entry, or undefined when the entry is stale. */
+  private async inFlight(job: CallJob, jobId: string): Promise<{ digest: string } | undefined> {
+    // A request's own stream has the job's id; a job on a session's shared stream writes to that stream.
+    const streamId = jobId.includes('.') ? jobId.slice(0, jobId.indexOf('.')) : jobId;
+    const [h, done, seq] = await this.redis.hmget(this.keys.streamMeta(job.session, streamId), 'h', 'done', 'seq');
+    if (seq === null || (done !== null && !jobId.includes('.'))) return undefined;
+    return { digest: h ?? '' };
   }
 
   /** notifications/cancelled: finds the request's job and tells every worker; unknown or finished → nothing. */

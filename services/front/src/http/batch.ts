@@ -23,9 +23,13 @@ class CollectExchange implements Exchange {
   }
 
   async run(request: JobRequest, queue: string): Promise<void> {
-    const { view } = await startCall(this.deps, request, queue);
+    const started = await startCall(this.deps, request, queue);
+    if (started.kind === 'duplicate') {
+      const id = JSON.stringify(request.requestId);
+      return this.reply(new FleetError('DUPLICATE_REQUEST_ID', { args: [id] }).toJsonRpc(request.requestId));
+    }
     const sink = new CollectSink();
-    view.start(sink);
+    started.view.start(sink);
     // A cancelled request has no answer: it is left out of the array.
     this.answers.push(
       sink.outcome.then((data) => (data === undefined ? undefined : (JSON.parse(data) as JsonRpcResponse))),

@@ -1,7 +1,7 @@
 // The one place where errors become HTTP responses: every body is a JSON-RPC error a person can read, carrying the
 // request's id whenever the body had a readable one (routes remember it as soon as the body is parsed).
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { FleetError, type ErrorName, type JsonRpcId } from '@mcp-fleet/shared';
+import { FleetError, isRedisOutage, type ErrorName, type JsonRpcId } from '@mcp-fleet/shared';
 
 /** fastify's own errors, mapped onto the catalogue. */
 const FASTIFY_CODES: Record<string, ErrorName> = {
@@ -18,18 +18,13 @@ export function rememberRequestId(request: FastifyRequest, id: JsonRpcId | null)
   if (id !== null) requestIds.set(request, id);
 }
 
-export function isRedisDown(err: unknown): boolean {
-  const m = (err as Error)?.message ?? '';
-  return /Connection is closed|ECONNREFUSED|Stream isn't writeable|MaxRetriesPerRequest|ETIMEDOUT|ENOTCONN/i.test(m);
-}
-
 /** Any error as a catalogued one: ours as they are, fastify's and Redis outages mapped, the rest INTERNAL. */
 export function asFleetError(err: unknown, maxBodyBytes: number): FleetError {
   if (err instanceof FleetError) return err;
   const code = (err as FastifyError)?.code;
   const name = code ? FASTIFY_CODES[code] : undefined;
   if (name) return new FleetError(name, { args: [name === 'BODY_TOO_LARGE' ? maxBodyBytes : (err as Error).message] });
-  if (isRedisDown(err)) return new FleetError('REDIS_UNAVAILABLE');
+  if (isRedisOutage(err)) return new FleetError('REDIS_UNAVAILABLE');
   return new FleetError('INTERNAL');
 }
 

@@ -36,7 +36,12 @@ class LegacyExchange implements Exchange {
     const streamId = standaloneStreamId(this.session.sessionId);
     const job = { ...request, streamId, jobId: `${streamId}.${randomId(9)}`, sharedStream: true };
     // '' keeps the stream's wake channel: the node holding the session's SSE connection set it.
-    await this.deps.dispatcher.enqueue(queue, job, '');
+    const r = await this.deps.dispatcher.enqueue(queue, job, '');
+    if (r.kind === 'duplicate') {
+      // The shared stream cannot serve one call twice: a request id in flight is refused, whatever it asks.
+      const error = new FleetError('DUPLICATE_REQUEST_ID', { args: [JSON.stringify(request.requestId)] });
+      await this.reply(error.toJsonRpc(request.requestId));
+    }
   }
 }
 
@@ -54,8 +59,16 @@ export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
     const streamId = standaloneStreamId(session.sessionId);
     reply.hijack();
     const sink = new LegacySseSink(reply.raw, `${paths.messages}?sessionId=${encodeURIComponent(session.sessionId)}`);
-    // In 2024-11-05 the session lives as long as its stream: when the client goes, its calls are cancelled.
-    reply.raw.on('close', () => void deleteSession(deps, session).catch(() => {}));
+    // In 2024-11-05 the session lives as long as its stream: when the client goes, its calls are cancelled. While
+    // the connection is open its lease is renewed; should this node die, the lease runs out by itself.
+    const lease = setInterval(
+      () => void deps.sessions.touch(session.sessionId).catch(() => {}),
+      deps.config.SSE_KEEPALIVE_MS,
+    );
+    reply.raw.on('close', () => {
+      clearInterval(lease);
+      void deleteSession(deps, session).catch(() => {});
+    });
     deps.log.info({ session: session.sessionId }, 'legacy SSE session opened');
     await deps.hub.attach(
       {
@@ -70,12 +83,13 @@ export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
   });
 
   app.post(paths.messages, async (request, reply) => {
-    const body = parseJson(request.body as string);
+    const body = parseJson(request.body as string, deps.config.MAX_ARGUMENT_DEPTH);
     const id = readableId(body);
     rememberRequestId(request, id);
     guard(request, id);
-    const sessionId = (request.query as Record<string, string | undefined>).sessionId;
-    if (!sessionId) throw new FleetError('SESSION_REQUIRED', { id });
+    // Given once, as a string: `?sessionId=a&sessionId=b` names no session.
+    const sessionId = (request.query as Record<string, unknown>).sessionId;
+    if (typeof sessionId !== 'string' || !sessionId) throw new FleetError('SESSION_REQUIRED', { id });
     const session = await deps.sessions.touch(sessionId);
     if (!session?.legacy) throw new FleetError('SESSION_NOT_FOUND', { id });
     if (Array.isArray(body)) throw new FleetError('BATCH_NOT_SUPPORTED');

@@ -24,7 +24,7 @@ export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
     deps.modern !== undefined && claimsModernEra(request.headers, body) && deps.modern.isModern(request, body);
 
   app.post(path, async (request, reply) => {
-    const body = parseJson(request.body as string);
+    const body = parseJson(request.body as string, deps.config.MAX_ARGUMENT_DEPTH);
     const id = readableId(body);
     rememberRequestId(request, id);
     guard(request, id);

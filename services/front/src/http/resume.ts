@@ -1,10 +1,16 @@
 // GET on the MCP endpoint: the session's standalone stream, or a resume of any of its streams (Last-Event-ID).
 import type { FastifyReply } from 'fastify';
-import { entryId, parseEventId, standaloneStreamId, streamBelongsTo, supportsPriming } from '@mcp-fleet/shared';
-import { FleetError } from '@mcp-fleet/shared';
+import {
+  FleetError,
+  entryId,
+  parseEventId,
+  standaloneStreamId,
+  streamBelongsTo,
+  type JsonRpcId,
+} from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import type { Session } from '../sessions/session-store.ts';
-import { SseSink } from '../streams/sinks.ts';
+import { SseSink, primingStyle } from '../streams/sinks.ts';
 
 export async function openGetStream(
   deps: FrontDeps,
@@ -27,12 +33,14 @@ export async function openGetStream(
     .multi()
     .hget(deps.keys.streamMeta(session, streamId), 'seq')
     .hget(deps.keys.streamMeta(session, streamId), 'done')
+    .hget(deps.keys.streamMeta(session, streamId), 'rid')
     .xrange(key, entryId((afterSeq ?? 0) + 1), '+', 'COUNT', 1)
     .exec()) ?? []) as [Error | null, unknown][];
   for (const [err] of replies) if (err) throw err;
   const seqNow = replies[0]?.[1];
   const done = replies[1]?.[1];
-  const next = (replies[2]?.[1] ?? []) as [string, string[]][];
+  const rid = replies[2]?.[1];
+  const next = (replies[3]?.[1] ?? []) as [string, string[]][];
   if (seqNow === null || seqNow === undefined) {
     throw new FleetError('STREAM_GONE', { args: [JSON.stringify(lastEventId ?? streamId)] });
   }
@@ -51,20 +59,23 @@ export async function openGetStream(
   }
 
   reply.hijack();
-  const sink = new SseSink(reply.raw, deps.config.SSE_RETRY_MS);
+  const sink = new SseSink(reply.raw, deps.config.SSE_RETRY_MS, primingStyle(session.version));
   if (done && afterSeq !== undefined && afterSeq >= current) {
     // Everything, including the end, was delivered before: nothing left to send.
     sink.end();
     return;
   }
-  await deps.hub.attach(
+  const view = await deps.hub.attach(
     {
       streamKey: key,
       metaKey: deps.keys.streamMeta(session, streamId),
       streamId,
       afterSeq: afterSeq ?? current,
+      requestId: typeof rid === 'string' ? (JSON.parse(rid) as JsonRpcId) : undefined,
     },
     sink,
-    { prime: afterSeq === undefined && supportsPriming(session.version) },
+    // A fresh GET stream starts with an id to resume from, like a POST's (see primingStyle).
+    { prime: afterSeq === undefined },
   );
+  if (!view) sink.end(true);
 }

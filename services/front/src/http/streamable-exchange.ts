@@ -1,12 +1,12 @@
 // Streamable HTTP's way back for one POSTed request: front answers as one JSON object; worker jobs on the
 // request's own stream, as SSE (resumable) or, for clients that do not accept SSE, as one JSON object.
 import type { FastifyReply } from 'fastify';
-import { supportsPriming } from '@mcp-fleet/shared';
+import { FleetError } from '@mcp-fleet/shared';
 import { startCall } from '../dispatch/start-call.ts';
 import type { FrontDeps } from '../deps.ts';
 import type { Exchange, JsonRpcResponse } from '../protocol/exchange.ts';
 import type { JobRequest } from '../protocol/planner.ts';
-import { JsonSink, SseSink, type EventSink } from '../streams/sinks.ts';
+import { JsonSink, SseSink, primingStyle, type EventSink } from '../streams/sinks.ts';
 
 export class StreamableExchange implements Exchange {
   constructor(
@@ -20,10 +20,45 @@ export class StreamableExchange implements Exchange {
   }
 
   async run(request: JobRequest, queue: string): Promise<void> {
-    const { view } = await startCall(this.deps, request, queue);
+    const started = await startCall(this.deps, request, queue);
+    if (started.kind === 'duplicate' && !started.sameRequest) {
+      return this.reply(
+        new FleetError('DUPLICATE_REQUEST_ID', { args: [JSON.stringify(request.requestId)] }).toJsonRpc(
+          request.requestId,
+        ),
+      );
+    }
     this.reply_.hijack();
     const raw = this.reply_.raw;
-    const sink: EventSink = this.wantsSse ? new SseSink(raw, this.deps.config.SSE_RETRY_MS) : new JsonSink(raw);
-    view.start(sink, { prime: this.wantsSse && supportsPriming(request.protocolVersion) });
+    const sink: EventSink = this.wantsSse
+      ? new SseSink(raw, this.deps.config.SSE_RETRY_MS, primingStyle(request.protocolVersion))
+      : new JsonSink(raw);
+    const prime = this.wantsSse;
+    if (started.kind === 'started') {
+      started.view.start(sink, { prime });
+      // A JSON answer cannot be resumed: a client gone before it is there will never read it, so the call stops.
+      if (!this.wantsSse) raw.once('close', () => void this.cancelIfUnanswered(raw, started.job.jobId));
+      return;
+    }
+    // The same request again while it runs (a client that lost the answer retries): it is served the call's own
+    // stream from its first event, on this connection; the job runs once.
+    const { session } = request;
+    const view = await this.deps.hub.attach(
+      {
+        streamKey: this.deps.keys.stream(session, started.jobId),
+        metaKey: this.deps.keys.streamMeta(session, started.jobId),
+        streamId: started.jobId,
+        afterSeq: 0,
+        requestId: request.requestId,
+      },
+      sink,
+      { prime },
+    );
+    if (!view) sink.end();
+  }
+
+  private async cancelIfUnanswered(raw: FastifyReply['raw'], jobId: string): Promise<void> {
+    if (raw.writableFinished) return;
+    await this.deps.dispatcher.cancelJob(jobId).catch(() => {});
   }
 }

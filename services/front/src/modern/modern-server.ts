@@ -24,7 +24,8 @@ import { INSTRUCTIONS, SERVER_CAPABILITIES, SERVER_INFO } from '../protocol/serv
 import { startCall } from '../dispatch/start-call.ts';
 import { followJob, type FollowFrom, type FollowedCall, type Outcome, type Questions } from './follow-job.ts';
 import { continueParked } from './mrtr.ts';
-import { requestDigest, type ParkedCall } from './request-state.ts';
+import { requestDigest } from '../protocol/request-digest.ts';
+import type { ParkedCall } from './request-state.ts';
 
 /** A request as the SDK hands it to a handler. */
 interface ModernRequest {
@@ -109,7 +110,7 @@ async function serveModern(
   const params = req.params ?? {};
   try {
     const target = targetOf(req.method, params);
-    const digest = requestDigest(req.method, target, params.arguments ?? params.argument ?? {});
+    const digest = requestDigest(req.method, target, params);
     const parked = ctx.mcpReq.requestState<ParkedCall | string>();
     let run: { call: FollowedCall; from: FollowFrom };
     if (parked !== undefined) {
@@ -130,6 +131,8 @@ async function serveModern(
       });
       if (plan.kind === 'answer') return { kind: 'result', value: plan.result };
       const started = await startCall(deps, plan.job, plan.queue);
+      // A 2026-07-28 call has a namespace of its own: its request id cannot be in flight already.
+      if (started.kind !== 'started') throw new Error('a modern call found its namespace in use');
       run = { call: started.job, from: { prepared: started.view } };
     }
     const outcome = await follow(deps, run.call, run.from, ctx, req.method, target);

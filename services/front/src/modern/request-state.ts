@@ -1,6 +1,5 @@
 // MRTR requestState (2026-07-28): HMAC-signed with the SDK's codec, bound to the caller and the method, expiring,
 // and carrying a digest of the request so a state minted for one call cannot resume another.
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createRequestStateCodec, type RequestStateCodec, type ServerContext } from '@modelcontextprotocol/server';
 import { randomId, type FleetConfig, type FleetKeys } from '@mcp-fleet/shared';
@@ -40,11 +39,4 @@ export async function requestStateCodec(
     // Until authentication lands every caller is the same principal; the method is bound already.
     bind: (ctx: ServerContext) => `${ctx.mcpReq.method}\0${ctx.http?.authInfo?.clientId ?? 'anon'}`,
   });
-}
-
-export function requestDigest(method: string, target: string, args: unknown): string {
-  return createHash('sha256')
-    .update(JSON.stringify([method, target, args ?? {}]))
-    .digest('base64url')
-    .slice(0, 22);
 }

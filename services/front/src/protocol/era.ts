@@ -16,7 +16,8 @@ export function claimsModernEra(headers: IncomingHttpHeaders, body: unknown): bo
   if (isModernVersion(Array.isArray(h) ? h[0] : h)) return true;
   const items = Array.isArray(body) ? body : [body];
   return items.some((m) => {
-    const meta = (m as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta;
-    return meta !== undefined && meta !== null && CLAIM in meta;
+    const params = typeof m === 'object' && m !== null ? (m as { params?: unknown }).params : undefined;
+    const meta = typeof params === 'object' && params !== null ? (params as { _meta?: unknown })._meta : undefined;
+    return typeof meta === 'object' && meta !== null && CLAIM in meta;
   });
 }

@@ -26,12 +26,35 @@ export interface RpcResponse {
 export type RpcMessage = RpcRequest | RpcNotification | RpcResponse;
 
 /** Parses JSON text; a syntax error becomes -32700 with the parser's explanation. */
-export function parseJson(text: string): unknown {
+export function parseJson(text: string, maxDepth: number): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new FleetError('PARSE_ERROR', { args: [(err as Error).message] });
   }
+  // Deeply nested values would exhaust the stack of every validator and serializer after us: refused here.
+  if (depthOf(value, maxDepth) > maxDepth) {
+    throw new FleetError('INVALID_REQUEST', {
+      args: [`the body is nested deeper than ${maxDepth} levels (MAX_ARGUMENT_DEPTH)`],
+      id: readableId(value),
+    });
+  }
+  return value;
+}
+
+/** How deeply a JSON value nests, counted without recursion; stops counting past `limit`. */
+function depthOf(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (d > max) max = d;
+    if (max > limit) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
 }
 
 /** Classifies one JSON value as a JSON-RPC message, or throws -32600 saying what is wrong with it. */

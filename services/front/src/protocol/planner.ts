@@ -61,8 +61,17 @@ function job(step: Step, method: JobMethod, target: string, queue: string): Plan
   return { kind: 'job', job: buildJob(step.deps, step.origin, step.req, method, target), queue };
 }
 
+/**
+ * The catalog, for the methods that read it. With no live worker in it (the fleet is starting, or Redis lost it and
+ * the workers have not republished yet) nothing can be answered truthfully: 503, never "unknown tool".
+ */
+function catalogOf(step: Step) {
+  if (step.deps.catalog.liveWorkers === 0) throw new FleetError('NO_WORKERS');
+  return step.deps.catalog;
+}
+
 function list(kind: 'tools' | 'resources' | 'resourceTemplates' | 'prompts', cursor: string | undefined, step: Step) {
-  return answer(step.deps.catalog.page(kind, cursor, step.deps.config.TOOLS_PAGE_SIZE));
+  return answer(catalogOf(step).page(kind, cursor, step.deps.config.TOOLS_PAGE_SIZE));
 }
 
 export const METHODS: Record<string, MethodSpec> = {
@@ -78,7 +87,11 @@ export const METHODS: Record<string, MethodSpec> = {
   'resources/subscribe': {
     eras: SESSION_ONLY,
     async plan(step) {
-      await step.deps.sessions.subscribe(sessionOf(step), paramsOf(SubscribeRequestSchema, step.req).params.uri);
+      const { uri } = paramsOf(SubscribeRequestSchema, step.req).params;
+      // Only what the fleet can serve: a subscription to anything else would never hear an update.
+      if (!catalogOf(step).resourceQueue(uri))
+        throw new FleetError('RESOURCE_NOT_FOUND', { args: [uri], data: { uri } });
+      await step.deps.sessions.subscribe(sessionOf(step), uri);
       return answer({});
     },
   },
@@ -117,9 +130,9 @@ export const METHODS: Record<string, MethodSpec> = {
     eras: BOTH,
     plan(step) {
       const { name, arguments: args = {} } = paramsOf(CallToolRequestSchema, step.req).params;
-      const entry = step.deps.catalog.tool(name);
+      const entry = catalogOf(step).tool(name);
       if (!entry) throw new FleetError('UNKNOWN_TOOL', { args: [name], era: step.origin.era });
-      const invalid = step.deps.catalog.validationError(name, args);
+      const invalid = catalogOf(step).validationError(name, args);
       if (invalid) {
         // Since 2025-11-25 (SEP-1303) bad arguments are a tool execution error the model can correct.
         return answer({
@@ -134,7 +147,7 @@ export const METHODS: Record<string, MethodSpec> = {
     eras: BOTH,
     plan(step) {
       const { uri } = paramsOf(ReadResourceRequestSchema, step.req).params;
-      const queue = step.deps.catalog.resourceQueue(uri);
+      const queue = catalogOf(step).resourceQueue(uri);
       if (!queue) throw new FleetError('RESOURCE_NOT_FOUND', { args: [uri], era: step.origin.era, data: { uri } });
       return job(step, 'resources/read', uri, queue);
     },
@@ -143,7 +156,7 @@ export const METHODS: Record<string, MethodSpec> = {
     eras: BOTH,
     plan(step) {
       const { name, arguments: args = {} } = paramsOf(GetPromptRequestSchema, step.req).params;
-      const entry = step.deps.catalog.prompt(name);
+      const entry = catalogOf(step).prompt(name);
       if (!entry) throw new FleetError('UNKNOWN_PROMPT', { args: [name], era: step.origin.era });
       const missing = (entry.item.arguments ?? [])
         .filter((a) => a.required && args[a.name] === undefined)
@@ -158,8 +171,7 @@ export const METHODS: Record<string, MethodSpec> = {
     eras: BOTH,
     plan(step) {
       const { ref, argument } = paramsOf(CompleteRequestSchema, step.req).params;
-      const entry =
-        ref.type === 'ref/prompt' ? step.deps.catalog.prompt(ref.name) : step.deps.catalog.template(ref.uri);
+      const entry = ref.type === 'ref/prompt' ? catalogOf(step).prompt(ref.name) : catalogOf(step).template(ref.uri);
       if (!entry) throw new FleetError('UNKNOWN_COMPLETION_REF', { args: [JSON.stringify(ref)], era: step.origin.era });
       // Nothing to ask a worker when the argument has no completer.
       if (!entry.item.completable?.includes(argument.name))

@@ -33,11 +33,17 @@ export class SessionStore {
     private readonly redis: Redis,
     private readonly keys: FleetKeys,
     private readonly ttlMs: number,
+    /**
+     * An HTTP+SSE (2024-11-05) session lives as long as its one connection: on a lease this short, renewed while the
+     * connection is open, so a session whose front node died ends by itself (and its calls with it).
+     */
+    private readonly legacyLeaseMs: number,
   ) {}
 
   async create(init: Omit<Session, 'sessionId' | 'createdAt' | 'principal'>, principal = ANONYMOUS): Promise<Session> {
     const session: Session = { ...init, principal, sessionId: randomId(18), createdAt: Date.now() };
     const meta = this.keys.streamMeta(session, standaloneStreamId(session.sessionId));
+    const ttl = session.legacy ? this.legacyLeaseMs : this.ttlMs;
     await this.redis
       .multi()
       .hset(this.keys.session(session), {
@@ -46,12 +52,12 @@ export class SessionStore {
         info: JSON.stringify(session.clientInfo),
         c: session.createdAt,
         s: session.createdAt,
-        ...(session.legacy && { legacy: 1 }),
+        ...(session.legacy && { legacy: 1, ttl }),
       })
-      .pexpire(this.keys.session(session), this.ttlMs)
+      .pexpire(this.keys.session(session), ttl)
       // The standalone stream exists from the start, so a GET or a resume finds it even before any event.
       .hset(meta, 'seq', 0)
-      .pexpire(meta, this.ttlMs)
+      .pexpire(meta, ttl)
       .exec();
     // Another slot than the session's keys (a global index): a separate command, not part of the MULTI.
     await this.redis.zadd(this.keys.sessionsIndex(), session.createdAt, sessionMember(session));
@@ -108,7 +114,15 @@ export class SessionStore {
       .sadd(this.keys.sessionSubscriptions(s), uri)
       .pexpire(this.keys.sessionSubscriptions(s), this.ttlMs)
       .sadd(this.keys.resourceSubscribers(uri), sessionMember(s))
+      // The set outlives no subscriber by long: it expires a session TTL after the last subscribe to the URI, and
+      // members whose session is gone are dropped when an update finds them (shared/src/notify.ts).
+      .pexpire(this.keys.resourceSubscribers(uri), this.ttlMs)
       .exec();
+  }
+
+  /** Drops sessions idle past their TTL from the sessions index (deleted ones leave it at once). */
+  async pruneIndex(): Promise<void> {
+    await this.redis.zremrangebyscore(this.keys.sessionsIndex(), '-inf', Date.now() - this.ttlMs);
   }
 
   async unsubscribe(s: SessionRef, uri: string): Promise<void> {

@@ -3,7 +3,7 @@
 // there is room for more. Sinks over an HTTP response share ResponseSink; others (a batch, a 2026-07-28 call's
 // outcome) have no socket at all.
 import type { ServerResponse } from 'node:http';
-import { formatEventId, sseFrame } from '@mcp-fleet/shared';
+import { formatEventId, sseFrame, supportsPriming } from '@mcp-fleet/shared';
 
 /** One thing to write, as the view hands it over. */
 export type SinkEvent =
@@ -56,6 +56,12 @@ abstract class ResponseSink implements EventSink {
 /** Headers wait for the first event (one write instead of two for a quick call), but no longer than this. */
 const HEADER_DELAY_MS = 100;
 
+/**
+ * What an id-bearing event without a message looks like to clients of versions before 2025-11-25, which may fail on
+ * the priming event's empty data: a notification of ours, which clients ignore (unknown notifications are dropped).
+ */
+const RESUME_POINT_NOTIFICATION = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/mcp-fleet/resumable' });
+
 /** Streamable HTTP: resumable SSE, event id `<streamId>:<seq>`. */
 export class SseSink extends ResponseSink {
   readonly resumable = true;
@@ -63,6 +69,8 @@ export class SseSink extends ResponseSink {
   constructor(
     raw: ServerResponse,
     private readonly retryMs: number,
+    /** how a resume point is written: the 2025-11-25 priming event, or a notification older clients ignore */
+    private readonly resumePoint: 'empty' | 'notification' = 'empty',
   ) {
     super(raw);
     raw.writeHead(200, SSE_HEADERS);
@@ -84,6 +92,9 @@ export class SseSink extends ResponseSink {
         return this.raw.write(sseFrame(event.streamId, event.seq, event.data));
       case 'resumePoint':
         // SEP-1699: an id to resume from and the reconnect delay, with empty data.
+        if (this.resumePoint === 'notification') {
+          return this.raw.write(sseFrame(event.streamId, event.seq, RESUME_POINT_NOTIFICATION));
+        }
         return this.raw.write(`id: ${formatEventId(event.streamId, event.seq)}\nretry: ${this.retryMs}\ndata: \n\n`);
       case 'keepalive':
         return this.raw.write(': keep-alive\n\n');
@@ -130,4 +141,13 @@ export class LegacySseSink extends ResponseSink {
     if (event.type === 'keepalive') return this.raw.write(': keep-alive\n\n');
     return true;
   }
+}
+
+/**
+ * Every Streamable HTTP stream starts with an event that carries an id, so a client whose connection drops before
+ * the first message can still resume. 2025-11-25 has the priming event for it (id, retry, empty data); clients of
+ * earlier versions may fail on empty data, so they get an id-bearing notification they ignore instead.
+ */
+export function primingStyle(version: string): 'empty' | 'notification' {
+  return supportsPriming(version) ? 'empty' : 'notification';
 }

@@ -1,16 +1,19 @@
 // Fan-in: every open SSE stream of this node shares two Redis connections — the command connection for reads and
-// one subscriber (docs/architecture.md, "Fan-in and backpressure"). The subscriber listens on ONE channel, this node's: each stream's meta names
-// the node serving it, so appends wake that node only, and a stream costs no subscription at all.
+// one subscriber (docs/architecture.md, "Fan-in and backpressure"). The subscriber listens on ONE channel, this
+// node's: each stream's meta names the node serving it, so appends wake that node only, and a stream costs no
+// subscription at all.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { claimStream, decodeNodeWake, randomId } from '@mcp-fleet/shared';
+import { claimStream, decodeNodeWake } from '@mcp-fleet/shared';
 import type { EventSink } from './sinks.ts';
 import { StreamView, type StreamViewOptions } from './stream-view.ts';
 
-type ViewOptions = Omit<StreamViewOptions, 'onClose'>;
+type ViewOptions = Omit<StreamViewOptions, 'onClose' | 'outageGraceMs'>;
 
 export class StreamHub {
   private readonly byStream = new Map<string, Set<StreamView>>();
+  /** the highest takeover heard per stream with views here: a claim still on its way is judged against it */
+  private readonly takenOver = new Map<string, number>();
   private readonly keepaliveTimer: NodeJS.Timeout;
 
   constructor(
@@ -20,6 +23,7 @@ export class StreamHub {
     readonly channel: string,
     private readonly log: Logger,
     keepaliveMs: number,
+    private readonly outageGraceMs: number,
   ) {
     subscriber.on('message', (ch: string, message: string) => {
       if (ch !== channel) return;
@@ -28,13 +32,14 @@ export class StreamHub {
       if (!msg || !views) return;
       if (msg.takeover !== undefined) {
         // Another connection claimed the stream (a resume, a second GET): each message goes on one stream only.
-        for (const v of [...views]) if (v.owner !== msg.takeover) v.end();
+        // A view whose own claim has not come back yet is judged when it does (attach), against the highest heard.
+        this.takenOver.set(msg.streamKey, Math.max(msg.takeover, this.takenOver.get(msg.streamKey) ?? 0));
+        for (const v of [...views]) if (v.claim < msg.takeover) v.end();
       } else for (const v of views) v.onWake(msg.event!);
     });
-    // Wake-ups published while the subscriber was reconnecting are in the streams: every view re-reads.
-    subscriber.on('ready', () => {
-      for (const views of this.byStream.values()) for (const v of views) void v.pull();
-    });
+    // Wake-ups published while the subscriber was reconnecting are in the streams: every view re-reads — after
+    // checking its stream survived (Redis may have restarted without its data, or rolled back to an older save).
+    subscriber.on('ready', () => void this.verifyAll());
     // One timer for all streams (not one per stream): comments keep load balancers from cutting idle connections.
     this.keepaliveTimer = setInterval(() => {
       for (const views of this.byStream.values()) for (const v of views) v.keepalive();
@@ -58,7 +63,11 @@ export class StreamHub {
    * when the call could not be started.
    */
   prepare(opts: ViewOptions): StreamView {
-    const view = new StreamView(this.redis, { ...opts, onClose: (v) => this.detach(v) }, this.log);
+    const view = new StreamView(
+      this.redis,
+      { ...opts, outageGraceMs: this.outageGraceMs, onClose: (v) => this.detach(v) },
+      this.log,
+    );
     let views = this.byStream.get(opts.streamKey);
     if (!views) {
       views = new Set();
@@ -71,16 +80,23 @@ export class StreamHub {
   /**
    * Serves an existing stream from this node (a GET, a resume, the legacy SSE stream): registers the view, makes
    * this node the one woken for the stream (closing any other connection that held it), then reads what is there.
+   * Returns undefined when the stream no longer exists.
    */
-  async attach(
-    opts: ViewOptions & { metaKey: string },
-    sink: EventSink,
-    start: { prime?: boolean } = {},
-  ): Promise<StreamView> {
+  async attach(opts: ViewOptions, sink: EventSink, start: { prime?: boolean } = {}): Promise<StreamView | undefined> {
     const view = this.prepare(opts);
-    view.owner = randomId(9);
+    view.claim = Number.POSITIVE_INFINITY; // claiming: no takeover ends it before its number is known
     try {
-      await claimStream(this.redis, opts.metaKey, this.channel, opts.streamKey, view.owner);
+      view.claim = await claimStream(this.redis, opts.metaKey, this.channel, opts.streamKey);
+      if (view.claim === 0) {
+        view.close();
+        return undefined;
+      }
+      if ((this.takenOver.get(opts.streamKey) ?? 0) > view.claim) {
+        // A later claim was heard while this one was on its way: that connection serves the stream.
+        view.start(sink, start);
+        view.end();
+        return view;
+      }
       view.start(sink, start);
       await view.pull();
     } catch (err) {
@@ -90,11 +106,38 @@ export class StreamHub {
     return view;
   }
 
+  /** After a reconnect: a view whose stream is gone, or behind what it delivered, cannot go on; the rest re-read. */
+  private async verifyAll(): Promise<void> {
+    const views = [...this.byStream.values()].flatMap((set) => [...set]);
+    if (!views.length) return;
+    try {
+      const p = this.redis.pipeline();
+      for (const v of views) p.hget(v.opts.metaKey, 'seq');
+      const replies = (await p.exec()) ?? [];
+      for (const [i, v] of views.entries()) {
+        const [err, seq] = replies[i] ?? [null, null];
+        if (err) void v.pull();
+        else if (seq === null || seq === undefined) {
+          this.log.warn({ stream: v.opts.streamId }, 'stream gone after a Redis reconnect (data lost)');
+          v.fail('CALL_STATE_LOST');
+        } else if (Number(seq) < v.deliveredSeq) {
+          this.log.warn({ stream: v.opts.streamId, seq, delivered: v.deliveredSeq }, 'stream rolled back under reader');
+          v.fail('ROLLED_BACK');
+        } else void v.pull();
+      }
+    } catch {
+      for (const v of views) void v.pull();
+    }
+  }
+
   private detach(view: StreamView): void {
     const views = this.byStream.get(view.opts.streamKey);
     if (!views) return;
     views.delete(view);
-    if (views.size === 0) this.byStream.delete(view.opts.streamKey);
+    if (views.size === 0) {
+      this.byStream.delete(view.opts.streamKey);
+      this.takenOver.delete(view.opts.streamKey);
+    }
   }
 
   /** Ends every open stream (shutdown); clients holding event ids resume on another node. */

@@ -10,7 +10,15 @@
 // wake-up is missed): until start(), wake-ups are kept, up to one batch, and beyond that re-read from Redis.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { decodeEntries, entryId, type StreamEvent, type Wake } from '@mcp-fleet/shared';
+import {
+  FleetError,
+  decodeEntries,
+  entryId,
+  isRedisOutage,
+  type JsonRpcId,
+  type StreamEvent,
+  type Wake,
+} from '@mcp-fleet/shared';
 import type { EventSink } from './sinks.ts';
 
 /** Events per read at most, and the bytes a read should hold: the count adapts to the stream's event size. */
@@ -19,9 +27,14 @@ const BATCH_BYTES = 256 * 1024;
 
 export interface StreamViewOptions {
   streamKey: string;
+  metaKey: string;
   streamId: string;
   /** the last seq the client already has; delivery starts after it */
   afterSeq: number;
+  /** the JSON-RPC id of the request a request stream answers (for an explicit error when the stream is lost) */
+  requestId?: JsonRpcId;
+  /** how long reads may fail for a Redis outage before the connection is given up */
+  outageGraceMs: number;
   onClose: (view: StreamView) => void;
 }
 
@@ -36,8 +49,11 @@ export class StreamView {
   /** events read but not yet written (the socket was full): delivered on the next drain */
   private unsent: StreamEvent[] = [];
   private batch = READ_BATCH;
-  /** the token this view claimed its stream with (a takeover carrying another token closes it) */
-  owner?: string;
+  /** the number of the claim this view serves its stream under (a takeover with a higher one ends it) */
+  claim = 0;
+  /** when reads started failing for a Redis outage */
+  private outageSince?: number;
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly redis: Redis,
@@ -51,12 +67,21 @@ export class StreamView {
     return this.closed;
   }
 
+  /** The last seq this view delivered (or was told the client has). */
+  get deliveredSeq(): number {
+    return this.lastSeq;
+  }
+
   /**
    * Connects the view to its sink and delivers what arrived before. `prime`: first hand the client the point it
    * resumes from (2025-11-25's priming event, SEP-1699), before any message.
    */
   start(sink: EventSink, opts: { prime?: boolean } = {}): void {
-    if (this.closed) return;
+    if (this.closed) {
+      // Taken over (or shut down) before its response existed: end that response too, never leave it open.
+      sink.end();
+      return;
+    }
     this.sink = sink;
     sink.onClose(() => this.close());
     if (opts.prime) sink.write({ type: 'resumePoint', streamId: this.opts.streamId, seq: this.lastSeq });
@@ -122,15 +147,57 @@ export class StreamView {
           if (this.waitingDrain) return;
         }
       } while (!this.closed && (this.dirty || full));
+      this.outageSince = undefined;
     } catch (err) {
-      this.log.warn(
-        { err: (err as Error).message, stream: this.opts.streamId },
-        'stream read failed; dropping connection',
-      );
-      this.abort();
+      if (isRedisOutage(err)) this.retryLater();
+      else {
+        this.log.warn(
+          { err: (err as Error).message, stream: this.opts.streamId },
+          'stream read failed; dropping connection',
+        );
+        this.abort();
+      }
     } finally {
       this.reading = false;
     }
+  }
+
+  /**
+   * Redis is not answering: read again shortly, for up to REDIS_OUTAGE_GRACE_MS (keep-alives go on meanwhile).
+   * Then give the connection up: a resumable client resumes later; any other gets an explicit error.
+   */
+  private retryLater(): void {
+    this.outageSince ??= performance.now();
+    if (performance.now() - this.outageSince > this.opts.outageGraceMs) {
+      this.log.warn({ stream: this.opts.streamId }, 'Redis unreachable for too long; giving the stream up');
+      this.fail('REDIS_UNAVAILABLE');
+      return;
+    }
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.dirty = true;
+      void this.pull();
+    }, 250);
+  }
+
+  /**
+   * The stream cannot go on: its data is gone, rolled back, or unreachable. A client that can resume gets its
+   * connection closed (its resume then says why, 404 or 410); otherwise, a request stream answers its request with
+   * the catalogued error — never silence.
+   */
+  fail(reason: 'CALL_STATE_LOST' | 'REDIS_UNAVAILABLE' | 'ROLLED_BACK'): void {
+    if (this.closed) return;
+    const sink = this.sink;
+    if (!sink || reason === 'ROLLED_BACK' || (sink.resumable && reason === 'REDIS_UNAVAILABLE')) {
+      this.abort();
+      return;
+    }
+    if (this.opts.requestId !== undefined) {
+      const error = new FleetError(reason, { id: this.opts.requestId, args: [] });
+      const seq = this.lastSeq + 1;
+      sink.write({ type: 'response', streamId: this.opts.streamId, seq, data: JSON.stringify(error.toJsonRpc()) });
+    }
+    this.end();
   }
 
   /** Next reads take about BATCH_BYTES: fewer events per read when they are large. */
@@ -198,6 +265,7 @@ export class StreamView {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.retryTimer);
     this.early = [];
     this.unsent = [];
     this.opts.onClose(this);

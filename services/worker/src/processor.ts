@@ -1,0 +1,138 @@
+// The BullMQ processor: runs one job attempt and gives its call exactly one outcome on the call's stream — the
+// result, a catalogued error, or (cancelled) the end with no response — or leaves the outcome to whoever recovers
+// the job (its lock was lost; the worker shuts down). docs/reliability.md lists every case.
+import { WaitingError, type Job, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { FleetError, type CallJob, type FleetKeys } from '@mcp-fleet/shared';
+import { handlerContext, type ContextDeps } from './handler-context.ts';
+import { callTool } from './handlers/call-tool.ts';
+import { complete } from './handlers/complete.ts';
+import { getPrompt } from './handlers/get-prompt.ts';
+import { protocolErrorOf } from './handlers/protocol-error.ts';
+import { readResource } from './handlers/read-resource.ts';
+import { ABORT, LeaseLostError, type JobLeases } from './job-leases.ts';
+import type { Pack } from './pack.ts';
+import { StreamWriter } from './stream-writer.ts';
+import { withJobSpan } from './tracing.ts';
+
+export interface ProcessorDeps {
+  redis: Redis;
+  keys: FleetKeys;
+  log: Logger;
+  pack: Pack;
+  leases: JobLeases;
+  context: ContextDeps;
+  /** the BullMQ worker, to abort a job (its running writers) by id */
+  worker: () => Worker<CallJob>;
+  /** the writers of running jobs, for the stream keep-alive */
+  writers: Map<string, StreamWriter>;
+}
+
+export function createProcessor(deps: ProcessorDeps) {
+  const { log, pack, leases } = deps;
+  return async (job: Job<CallJob>, token?: string, signal?: AbortSignal): Promise<void> => {
+    const data = job.data;
+    const jobId = job.id ?? data.jobId;
+    const attempt = job.attemptsStarted ?? 1;
+    const abort = signal ?? new AbortController().signal;
+    const fields = { jobId, method: data.method, target: data.target, session: data.session.sessionId, attempt };
+    leases.start(jobId);
+    const writer = new StreamWriter(deps.redis, deps.keys, data, {
+      attempt,
+      held: () => leases.held(jobId),
+      gone: () => deps.worker().cancelJob(jobId, ABORT.streamGone),
+    });
+    deps.writers.set(jobId, writer);
+    try {
+      if (attempt > 1 && !isIdempotent(pack, data)) {
+        // A re-run after the attempt before it stopped (its worker died, paused past its lock, or shut down).
+        // Running a non-idempotent tool again could do its side effects twice, so the caller gets a clear error.
+        log.warn(fields, 'interrupted call not retried: tool is not idempotent');
+        await writer.result(interrupted(data.target, 'its worker stopped'));
+        return;
+      }
+      await withJobSpan(data, async (span) => {
+        const result = await run(data, pack, handlerContext(data, writer, abort, deps.context));
+        if (abort.aborted) throw abort.reason;
+        await writer.result(result);
+        log.debug({ ...fields, traceId: span.spanContext().traceId }, 'call done');
+      });
+    } catch (err) {
+      await settle(err);
+    } finally {
+      leases.end(jobId);
+      deps.writers.delete(jobId);
+    }
+
+    async function settle(err: unknown): Promise<void> {
+      const reason = abort.aborted ? abort.reason : undefined;
+      if (err instanceof LeaseLostError || reason === ABORT.leaseLost) {
+        // Another attempt owns the outcome now (BullMQ's stall check re-queues the job); this one writes nothing.
+        log.warn(fields, 'job lock lost: the attempt stops without an outcome');
+        throw err instanceof Error ? err : new LeaseLostError();
+      }
+      if (reason === ABORT.streamGone) {
+        log.info(fields, 'call stream gone: nobody can read the outcome; the job stops');
+        return;
+      }
+      if (reason === ABORT.shutdown) {
+        if (isIdempotent(pack, data) && token) {
+          // Handed back at once (not via stall detection): another worker runs it again.
+          await job.moveToWait(token);
+          log.info(fields, 'shutdown: call handed back to the queue');
+          throw new WaitingError();
+        }
+        await writer.result(interrupted(data.target, 'its worker shut down'));
+        log.warn(fields, 'shutdown: non-idempotent call answered as interrupted');
+        return;
+      }
+      if (reason !== undefined) {
+        // Cancelled: no response is sent for the request (spec); a request's own stream ends so its readers close.
+        await writer.end();
+        log.info({ ...fields, tool: data.target }, 'tool call cancelled');
+        return;
+      }
+      const protocolError = protocolErrorOf(err, data);
+      if (protocolError) {
+        await writer.error(protocolError);
+        return;
+      }
+      log.warn({ ...fields, err: (err as Error)?.message }, 'handler threw');
+      const what = `${data.method} ${data.target}`;
+      await writer.error(
+        new FleetError('HANDLER_FAILED', { args: [what, (err as Error)?.message ?? String(err)], era: writer.era }),
+      );
+    }
+  };
+}
+
+function run(job: CallJob, pack: Pack, ctx: ReturnType<typeof handlerContext>): Promise<unknown> {
+  switch (job.method) {
+    case 'tools/call':
+      return callTool(job, pack, ctx);
+    case 'resources/read':
+      return readResource(job, pack, ctx);
+    case 'prompts/get':
+      return getPrompt(job, pack, ctx);
+    case 'completion/complete':
+      return complete(job, pack);
+  }
+}
+
+/** Reading a resource, getting a prompt or completing is safe to repeat; a tool says so with idempotentHint. */
+export function isIdempotent(pack: Pack, job: CallJob): boolean {
+  if (job.method !== 'tools/call') return true;
+  return pack.tools.find((t) => t.name === job.target)?.annotations?.idempotentHint === true;
+}
+
+export function errorResult(text: string) {
+  return { isError: true, content: [{ type: 'text', text }] };
+}
+
+function interrupted(target: string, why: string) {
+  return errorResult(
+    `Tool ${target} was interrupted (${why}) and is not idempotent, so it was not run again; ` +
+      'it may or may not have had its effect: check, and call it again if that is safe',
+  );
+}
