@@ -1,10 +1,13 @@
 // Starts a whole fleet for one test file: its own redis-server on a free port, N front nodes and M workers as
 // separate OS processes, with a unique key prefix. `stop()` takes everything down, even after a failed test.
-import { basename } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { configKeys } from '../../shared/src/config.ts';
 import { freePort, startRedis, type RunningRedis } from '../../shared/src/redis-launcher.ts';
+import { sleep } from './http.ts';
 import { FleetProcess, installExitHook, livePids, type LogEntry } from './process.ts';
 
 export interface FleetOptions {
@@ -18,6 +21,8 @@ export interface FleetOptions {
   workerEnv?: Record<string, string>[];
   /** stem of the log file names; defaults to the test file's name */
   name?: string;
+  /** Redis persists with AOF (everysec), so a restart keeps the data (Fleet.restartRedis) */
+  redisAppendOnly?: boolean;
   readyTimeoutMs?: number;
 }
 
@@ -51,6 +56,15 @@ export interface Fleet {
   front(which: string | number): FrontNode;
   /** a Redis client for the test itself (named `test:<name>`), closed by stop() */
   redisClient(name?: string): Redis;
+  /**
+   * Stops Redis (`signal`: SIGKILL to crash it, SIGTERM to shut it down cleanly), waits `downMs`, and starts it
+   * again on the same port: with its data when the fleet runs with AOF and `keepData` is not false, empty otherwise.
+   */
+  restartRedis(opts: { signal?: NodeJS.Signals; downMs?: number; keepData?: boolean }): Promise<void>;
+  /** SIGSTOPs Redis for `ms` (a blackholed server: connections stay open, nothing answers), then SIGCONTs it. */
+  freezeRedis(ms: number): Promise<void>;
+  /** Starts one more front node (the next letter), with the fleet's environment and `env`; stopped by stop(). */
+  addFront(env?: Record<string, string>): Promise<FrontNode>;
   stop(): Promise<void>;
 }
 
@@ -83,7 +97,8 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
   const keyPrefix = `t${randomBytes(4).toString('hex')}`;
 
   // Throws RedisUnavailableError (with how to get Redis) when there is no redis-server: the test fails with it.
-  const redis = await startRedis({ localOnly: true });
+  const aofDir = opts.redisAppendOnly ? mkdtempSync(join(tmpdir(), 'mcpf-aof-')) : undefined;
+  let redis = await startRedis({ localOnly: true, appendOnlyDir: aofDir });
   installExitHook();
   if (redis.pid) livePids.add(redis.pid);
   const fronts: FrontNode[] = [];
@@ -99,8 +114,44 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     LOG_LEVEL: 'info',
   });
 
+  /** Spawns the next front node and resolves once it says it is ready where it was told to listen. */
+  let frontsSpawned = 0;
+  async function spawnFront(extraEnv: Record<string, string> = {}): Promise<FrontNode> {
+    const alias = LETTERS[frontsSpawned++]!;
+    const nodeId = `front-${alias}`;
+    const port = await freePort();
+    const proc = new FleetProcess({
+      role: 'front',
+      nodeId,
+      logName: name,
+      env: { ...common(nodeId), PORT: String(port), ...opts.env, ...extraEnv },
+    });
+    const node: FrontNode = {
+      nodeId,
+      alias,
+      port,
+      url: `http://127.0.0.1:${port}/mcp`,
+      proc,
+      pid: proc.pid,
+      kill: (signal) => proc.kill(signal),
+      waitForLog: (pred, timeoutMs, what) => proc.waitForLog(pred, timeoutMs, what),
+    };
+    fronts.push(node);
+    fronts.sort((x, y) => x.alias.localeCompare(y.alias));
+    const e = await proc.waitForLog((l) => l.msg === 'front ready', readyTimeoutMs, '"front ready"');
+    if (typeof e.url === 'string' && e.url) node.url = e.url;
+    const u = new URL(node.url);
+    if (u.hostname !== '127.0.0.1' || Number(u.port) !== port) {
+      throw new Error(`${nodeId} says it is ready at ${node.url}, but it was started with HOST=127.0.0.1 PORT=${port}`);
+    }
+    return node;
+  }
+
   const fleet: Fleet = {
-    redis,
+    addFront: (env) => spawnFront(env),
+    get redis() {
+      return redis;
+    },
     fronts,
     workers,
     keyPrefix,
@@ -120,51 +171,46 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
       clients.push(c);
       return c;
     },
+    async restartRedis({ signal = 'SIGKILL', downMs = 0, keepData = true }) {
+      const old = redis;
+      await new Promise<void>((resolve) => {
+        if (!old.pid) return resolve();
+        try {
+          process.kill(old.pid, signal);
+        } catch {
+          return resolve();
+        }
+        const poll = setInterval(() => {
+          try {
+            process.kill(old.pid!, 0);
+          } catch {
+            clearInterval(poll);
+            resolve();
+          }
+        }, 20);
+      });
+      if (old.pid) livePids.delete(old.pid);
+      await sleep(downMs);
+      redis = await startRedis({ localOnly: true, port: old.port, appendOnlyDir: keepData ? aofDir : undefined });
+      if (redis.pid) livePids.add(redis.pid);
+    },
+    async freezeRedis(ms) {
+      process.kill(redis.pid!, 'SIGSTOP');
+      await sleep(ms);
+      process.kill(redis.pid!, 'SIGCONT');
+    },
     async stop() {
       await Promise.all([...fronts.map((f) => f.proc.stop()), ...workers.map((w) => w.proc.stop())]);
       await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
       await redis.stop();
       if (redis.pid) livePids.delete(redis.pid);
+      if (aofDir) rmSync(aofDir, { recursive: true, force: true });
     },
   };
 
   try {
     const starting: Promise<unknown>[] = [];
-    for (let i = 0; i < nFronts; i++) {
-      const alias = LETTERS[i]!;
-      const nodeId = `front-${alias}`;
-      const port = await freePort();
-      const proc = new FleetProcess({
-        role: 'front',
-        nodeId,
-        logName: name,
-        env: { ...common(nodeId), PORT: String(port), ...opts.env, ...opts.frontEnv?.[i] },
-      });
-      const node: FrontNode = {
-        nodeId,
-        alias,
-        port,
-        url: `http://127.0.0.1:${port}/mcp`,
-        proc,
-        pid: proc.pid,
-        kill: (signal) => proc.kill(signal),
-        waitForLog: (pred, timeoutMs, what) => proc.waitForLog(pred, timeoutMs, what),
-      };
-      fronts.push(node);
-      starting.push(
-        proc
-          .waitForLog((e) => e.msg === 'front ready', readyTimeoutMs, '"front ready"')
-          .then((e) => {
-            if (typeof e.url === 'string' && e.url) node.url = e.url;
-            const u = new URL(node.url);
-            if (u.hostname !== '127.0.0.1' || Number(u.port) !== port) {
-              throw new Error(
-                `${nodeId} says it is ready at ${node.url}, but it was started with HOST=127.0.0.1 PORT=${port}`,
-              );
-            }
-          }),
-      );
-    }
+    for (let i = 0; i < nFronts; i++) starting.push(spawnFront(opts.frontEnv?.[i]));
     for (let i = 0; i < nWorkers; i++) {
       const nodeId = `worker-${i + 1}`;
       const proc = new FleetProcess({

@@ -49,6 +49,8 @@ export interface StartRedisOptions {
   localOnly?: boolean;
   /** a fixed port for a local server (used to restart one on the same port) */
   port?: number;
+  /** persist with AOF (`appendfsync everysec`) in this directory; a restart on the same directory keeps the data */
+  appendOnlyDir?: string;
 }
 
 export async function startRedis(opts: StartRedisOptions = {}): Promise<RunningRedis> {
@@ -64,7 +66,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RunningR
     }
   }
   const bin = findOnPath('redis-server');
-  if (bin) return startLocal(bin, opts.port ?? (await freePort()));
+  if (bin) return startLocal(bin, opts.port ?? (await freePort()), opts.appendOnlyDir);
   throw new RedisUnavailableError(
     'No Redis available: set REDIS_URL=redis://host:port, or start a Docker engine (a redis:7 container is used), ' +
       'or install redis-server (Debian/Ubuntu: `apt-get install redis-server`; macOS: `brew install redis`).',
@@ -89,7 +91,10 @@ async function startContainer(): Promise<RunningRedis> {
   };
 }
 
-async function startLocal(bin: string, port: number): Promise<RunningRedis> {
+async function startLocal(bin: string, port: number, appendOnlyDir?: string): Promise<RunningRedis> {
+  const persistence = appendOnlyDir
+    ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', appendOnlyDir]
+    : ['--appendonly', 'no'];
   const child: ChildProcess = spawn(
     bin,
     [
@@ -99,8 +104,7 @@ async function startLocal(bin: string, port: number): Promise<RunningRedis> {
       '127.0.0.1',
       '--save',
       '',
-      '--appendonly',
-      'no',
+      ...persistence,
       '--maxmemory-policy',
       'noeviction',
       '--protected-mode',

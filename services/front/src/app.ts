@@ -3,7 +3,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { FleetKeys, createLogger, createRedis, randomId, type FleetConfig } from '@mcp-fleet/shared';
 import { Catalog } from './catalog/catalog.ts';
-import type { FrontDeps } from './deps.ts';
+import { legacyLeaseMs, type FrontDeps } from './deps.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { registerMcpRoute } from './http/mcp-route.ts';
@@ -29,8 +29,9 @@ export function buildApp(deps: FrontDeps): FastifyInstance {
     trustProxy: deps.config.TRUST_PROXY,
   });
   // Bodies arrive as text so that a syntax error becomes a JSON-RPC -32700 from our own parser.
+  // Other media types arrive as text too: the route refuses them (415) with the request's id when it has one.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   installErrorHandler(app, deps.config.MAX_BODY_BYTES);
   registerMcpRoute(app, deps);
   registerLegacySse(app, deps);
@@ -108,7 +109,7 @@ export async function createFrontDeps(config: FleetConfig): Promise<{ deps: Fron
     log,
     hub,
     catalog,
-    sessions: new SessionStore(redis, keys, config.SESSION_TTL_SECONDS * 1000, 3 * config.SSE_KEEPALIVE_MS),
+    sessions: new SessionStore(redis, keys, config.SESSION_TTL_SECONDS * 1000, legacyLeaseMs(config)),
     // A client's answer outlives the job's own wait, so a late one is dropped by the job, not lost in between.
     dispatcher: new Dispatcher(redis, keys, nodeId, config.SERVER_REQUEST_TIMEOUT_MS + 60_000),
   };

@@ -22,6 +22,11 @@ export interface FrontDeps {
   modern?: ModernDoor;
 }
 
+/** An HTTP+SSE (2024-11-05) session's lease: three keep-alive intervals of the connection that renews it. */
+export function legacyLeaseMs(config: FleetConfig): number {
+  return 3 * config.SSE_KEEPALIVE_MS;
+}
+
 export function retention(config: FleetConfig) {
   return { maxEvents: config.STREAM_MAX_EVENTS, ttlMs: config.STREAM_TTL_SECONDS * 1000 };
 }

@@ -60,7 +60,8 @@ export class StreamWriter {
       writerSeq: ++this.seq,
       progress,
       maxLen: this.job.retention.maxEvents,
-      ttlMs: this.ttlMs,
+      // A shared stream (HTTP+SSE) lives as long as its session's lease: the job's appends do not extend it.
+      ttlMs: this.job.sharedStream ? 0 : this.ttlMs,
       requestField: requestField(this.job.requestId),
       fence: this.guard && { jobId: this.job.jobId, attempt: this.guard.attempt },
     };
@@ -78,14 +79,17 @@ export class StreamWriter {
     }
   }
 
-  /** Keeps a silent call's stream alive (a tool may run longer than the stream TTL); false when it is gone. */
+  /**
+   * Keeps a silent call's stream alive (a tool may run longer than the stream TTL), and notices when it is gone.
+   * A session's shared stream (HTTP+SSE) lives on its session's lease: it is only looked at, never extended.
+   */
   async keepAlive(): Promise<boolean> {
     const s = this.job.session;
-    const replies = await this.redis
-      .multi()
-      .pexpire(this.keys.streamMeta(s, this.job.streamId), this.ttlMs)
-      .pexpire(this.keys.stream(s, this.job.streamId), this.ttlMs)
-      .exec();
+    const meta = this.keys.streamMeta(s, this.job.streamId);
+    const m = this.redis.multi();
+    if (this.job.sharedStream) m.exists(meta);
+    else m.pexpire(meta, this.ttlMs).pexpire(this.keys.stream(s, this.job.streamId), this.ttlMs);
+    const replies = await m.exec();
     this.lastWriteAt = performance.now();
     const metaAlive = replies?.[0]?.[1] === 1;
     if (!metaAlive) this.guard?.gone();

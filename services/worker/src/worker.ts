@@ -48,6 +48,8 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
   worker = new Worker<CallJob>(config.QUEUE, processor, {
     connection: createRedis(config.REDIS_URL, 'bullmq', `worker:${workerId}:bullmq`, log),
     prefix: keys.bullPrefix(),
+    // Named, so a job's hash says which worker runs it (`pb`): operators (and fault tests) can tell.
+    name: workerId,
     concurrency: config.WORKER_CONCURRENCY,
     lockDuration: config.JOB_LOCK_MS,
     stalledInterval: config.JOB_STALLED_CHECK_MS,

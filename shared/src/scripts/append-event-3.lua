@@ -30,7 +30,8 @@ local seq = tonumber(m[1]) + 1
 local answers = kind == 'f' or kind == 'e' or kind == 'r'
 local ttl = tonumber(ARGV[7])
 local now = tonumber(ARGV[9])
-local refresh = answers or not m[6] or now - tonumber(m[6]) > ttl / 4
+-- ttl 0: the stream's lifetime is its session's (a shared HTTP+SSE stream): appends never extend it.
+local refresh = ttl > 0 and (answers or not m[6] or now - tonumber(m[6]) > ttl / 4)
 local fields = { 'seq', seq, 'w:' .. ARGV[3], ARGV[4] }
 if hasProgress then fields[#fields + 1] = 'p'; fields[#fields + 1] = ARGV[5] end
 if kind == 'f' or kind == 'e' then fields[#fields + 1] = 'done'; fields[#fields + 1] = 1 end

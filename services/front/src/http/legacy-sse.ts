@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { FleetError, appendToSessionStream, randomId, standaloneStreamId } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import { serveRequest, type Exchange, type JsonRpcResponse } from '../protocol/exchange.ts';
-import { classify, parseJson, readableId } from '../protocol/jsonrpc.ts';
+import { classify, parseBody, readableId } from '../protocol/jsonrpc.ts';
 import { resultResponse } from '../protocol/messages.ts';
 import { sessionOrigin } from '../protocol/origin.ts';
 import type { JobRequest } from '../protocol/planner.ts';
@@ -83,7 +83,7 @@ export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
   });
 
   app.post(paths.messages, async (request, reply) => {
-    const body = parseJson(request.body as string, deps.config.MAX_ARGUMENT_DEPTH);
+    const body = parseBody(request.headers['content-type'], request.body as string, deps.config.MAX_ARGUMENT_DEPTH);
     const id = readableId(body);
     rememberRequestId(request, id);
     guard(request, id);

@@ -5,7 +5,7 @@ import { FleetError } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import { claimsModernEra } from '../protocol/era.ts';
 import { serveRequest } from '../protocol/exchange.ts';
-import { classify, parseJson, readableId } from '../protocol/jsonrpc.ts';
+import { classify, parseBody, readableId } from '../protocol/jsonrpc.ts';
 import { resultResponse } from '../protocol/messages.ts';
 import { checkVersionHeader } from '../protocol/negotiate.ts';
 import { sessionOrigin } from '../protocol/origin.ts';
@@ -24,7 +24,7 @@ export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
     deps.modern !== undefined && claimsModernEra(request.headers, body) && deps.modern.isModern(request, body);
 
   app.post(path, async (request, reply) => {
-    const body = parseJson(request.body as string, deps.config.MAX_ARGUMENT_DEPTH);
+    const body = parseBody(request.headers['content-type'], request.body as string, deps.config.MAX_ARGUMENT_DEPTH);
     const id = readableId(body);
     rememberRequestId(request, id);
     guard(request, id);

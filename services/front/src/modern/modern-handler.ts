@@ -3,12 +3,19 @@
 // the connection aborts the Request, which the SDK turns into the handler's cancellation signal.
 import { once } from 'node:events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createMcpHandler, isLegacyRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
+import {
+  classifyInboundRequest,
+  createMcpHandler,
+  isLegacyRequest,
+  type McpHttpHandler,
+} from '@modelcontextprotocol/server';
 import type { FrontDeps } from '../deps.ts';
 import { modernServerFactory } from './modern-server.ts';
 import { RedisEventBus } from './redis-event-bus.ts';
 import { requestStateCodec } from './request-state.ts';
 import { checkParamHeaders } from './param-headers.ts';
+import { checkModernParams } from './params-check.ts';
+import { header } from '../http/guards.ts';
 import { readableId } from '../protocol/jsonrpc.ts';
 import type { Redis } from 'ioredis';
 
@@ -53,7 +60,18 @@ export async function createModernDoor(deps: FrontDeps, subscriber: Redis): Prom
       return !(await isLegacyRequest(toWeb(request), parsedBody, { maxRequestBodySize: deps.config.MAX_BODY_BYTES }));
     },
     async serve(request, reply, parsedBody) {
-      checkCustomHeaders(deps, request, parsedBody);
+      // The SDK's own ladder decides first (headers, envelope, version); what it would route is checked here.
+      const route = classifyInboundRequest({
+        httpMethod: request.method,
+        protocolVersionHeader: header(request.headers, 'mcp-protocol-version'),
+        mcpMethodHeader: header(request.headers, 'mcp-method'),
+        mcpNameHeader: header(request.headers, 'mcp-name'),
+        body: parsedBody,
+      });
+      if (route.kind === 'modern' && route.messageKind === 'request') {
+        checkCustomHeaders(deps, request, parsedBody);
+        checkModernParams(route.message);
+      }
       const abort = new AbortController();
       const raw = reply.raw;
       raw.on('close', () => {

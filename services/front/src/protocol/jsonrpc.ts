@@ -26,6 +26,24 @@ export interface RpcResponse {
 export type RpcMessage = RpcRequest | RpcNotification | RpcResponse;
 
 /** Parses JSON text; a syntax error becomes -32700 with the parser's explanation. */
+/**
+ * Parses a POST body: JSON text in an `application/json` request, else 415 (with the body's id when it is JSON all
+ * the same); a syntax error becomes -32700 with the parser's explanation.
+ */
+export function parseBody(contentType: string | undefined, text: string, maxDepth: number): unknown {
+  const essence = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (essence !== 'application/json') {
+    let id: JsonRpcId | null = null;
+    try {
+      id = readableId(JSON.parse(text));
+    } catch {
+      // not JSON either: no id to carry
+    }
+    throw new FleetError('UNSUPPORTED_MEDIA_TYPE', { id });
+  }
+  return parseJson(text, maxDepth);
+}
+
 export function parseJson(text: string, maxDepth: number): unknown {
   let value: unknown;
   try {

@@ -4,7 +4,7 @@
 // the worker) reads only this.
 import type { IncomingHttpHeaders } from 'node:http';
 import { isLogLevel, randomId, type Era, type LogLevel, type SessionRef } from '@mcp-fleet/shared';
-import type { FrontDeps } from '../deps.ts';
+import { legacyLeaseMs, type FrontDeps } from '../deps.ts';
 import { ANONYMOUS, type Session } from '../sessions/session-store.ts';
 
 export interface RequestOrigin {
@@ -30,7 +30,8 @@ export function sessionOrigin(deps: FrontDeps, session: Session, headers: Incomi
     protocolVersion: session.version,
     clientCapabilities: session.clientCapabilities,
     logLevel: session.logLevel,
-    sessionTtlMs: deps.config.SESSION_TTL_SECONDS * 1000,
+    // An HTTP+SSE session lives on its connection's lease (session-store.ts): its calls' keys live as long.
+    sessionTtlMs: session.legacy ? legacyLeaseMs(deps.config) : deps.config.SESSION_TTL_SECONDS * 1000,
     headers,
   };
 }
