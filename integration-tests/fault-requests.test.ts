@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FleetKeys, defineScripts, openStream, randomId, requestField } from '@mcp-fleet/shared';
 import { startFleet, type Fleet } from './harness/fleet.ts';
 import { auditProgress } from './harness/follow.ts';
 import {
@@ -110,6 +111,32 @@ describe('a request id reused while its call runs (a client retrying a request w
     );
     const answer = (await new SseReader(reused).readToEnd()).map(frameMessage).filter(Boolean).at(-1)!;
     assert.deepEqual(answer.result, { content: [{ type: 'text', text: 'free' }] });
+  });
+
+  test('an id whose call never started (its node died before enqueueing it) runs when the request comes again', async () => {
+    const s = await openSession(fleet.front('a').url);
+    const ref = { principal: 'anon', sessionId: s.sessionId };
+    // What a front node leaves behind when it dies between opening the call's stream and adding its job: the
+    // in-flight entry and the stream's meta, written by the same script the node runs, and no job.
+    const redis = fleet.redisClient('orphan');
+    defineScripts(redis);
+    const orphanJob = randomId();
+    const keys = new FleetKeys(fleet.keyPrefix);
+    await openStream(
+      redis,
+      { meta: keys.streamMeta(ref, orphanJob), inflight: keys.inflight(ref) },
+      { ttlMs: 60_000, requestField: requestField('orphan-1'), jobId: orphanJob, wakeChannel: 'gone', digest: '' },
+    );
+    const again = await post(
+      fleet.front('b').url,
+      rpcRequest('tools/call', { name: 'echo', arguments: { text: 'started now' } }, 'orphan-1'),
+      s.headers,
+    );
+    assert.equal(again.status, 200);
+    const answer = (await new SseReader(again).readToEnd(10_000)).map(frameMessage).filter(Boolean).at(-1);
+    assert.deepEqual(answer?.result, { content: [{ type: 'text', text: 'started now' }] }, 'answered, not attached');
+    assert.equal(answer?.id, 'orphan-1');
+    redis.disconnect();
   });
 });
 

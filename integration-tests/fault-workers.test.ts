@@ -68,7 +68,7 @@ describe('a worker paused past its lock (SIGSTOP, then SIGCONT)', () => {
     assert.equal(result.isError, true, JSON.stringify(result));
     assert.match(result.content[0]!.text, /interrupted \(its worker stopped\)/);
     assert.ok(o.ms < pausedFor + 5000, `outcome within the pause (${o.ms} ms; paused ${pausedFor} ms)`);
-    await zombie.waitForLog((e) => e.msg === 'job lock lost: the attempt stops without an outcome', 10_000);
+    await zombie.waitForLog((e) => e.msg === 'job lock presumed lost: the attempt stops without an outcome', 10_000);
     await sleep(3000); // the zombie's own timer is long overdue now: it would have written by now
     assert.ok(
       !existsSync(file),

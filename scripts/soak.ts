@@ -29,7 +29,7 @@ async function main(): Promise<number> {
     fronts: 2,
     workers: 2,
     name: 'soak',
-    env: { STREAM_TTL_SECONDS: '60', LOG_LEVEL: 'warn', JOB_LOCK_MS: '5000', JOB_STALLED_CHECK_MS: '2000' },
+    env: { STREAM_TTL_SECONDS: '60', JOB_LOCK_MS: '5000', JOB_STALLED_CHECK_MS: '2000' },
   });
   const redis = fleet.redisClient('soak');
   const alive = () => fleet.fronts.filter((f) => f.proc.alive).map((f) => f.url);
@@ -65,7 +65,10 @@ async function main(): Promise<number> {
           totals.errors++;
           const why = (o.why ?? JSON.stringify((o.response as { error?: unknown })?.error)).slice(0, 80);
           errors.set(why, (errors.get(why) ?? 0) + 1);
-        } else totals.hangs++;
+        } else {
+          totals.hangs++;
+          if (totals.hangs <= 3) console.log(`  hang: ${JSON.stringify({ body, ...o })}`);
+        }
         if (kind >= 0.5) {
           const a = auditProgress(o.progress, to);
           if (o.kind === 'result') totals.lost += a.lost;

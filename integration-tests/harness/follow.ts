@@ -1,6 +1,7 @@
 // A client that follows one call to its outcome the way a resumable Streamable HTTP client does, over raw HTTP:
 // it reads the POST's SSE stream, and whenever the connection ends without the response, it resumes with
-// `Last-Event-ID` on the next front node (retrying while the fleet answers 503), until the call has its response,
+// `Last-Event-ID` on the next front node (retrying while the fleet answers 503) — or, when it never got an event
+// id, sends the same request (same id) again elsewhere — until the call has its response,
 // an explicit error (a JSON-RPC error, or 404/410 on a resume), or the deadline passes (a hang). It records every
 // message exactly as received, so a test can count what was lost, duplicated or out of order.
 import {
@@ -47,6 +48,7 @@ export async function followCall(body: Record<string, unknown>, opts: FollowOpti
   const out: CallOutcome = { kind: 'hang', progress: [], ids: [], connections: 0, ms: 0 };
   let lastId: string | undefined;
   let turn = 0;
+  let reposts = 0;
   const urls = () => (typeof opts.urls === 'function' ? opts.urls() : opts.urls);
   let res: Response | undefined = await post(urls()[0]!, body, opts.session.headers).catch(() => undefined);
   for (;;) {
@@ -84,9 +86,18 @@ export async function followCall(body: Record<string, unknown>, opts: FollowOpti
     }
     if (Date.now() >= deadline) break;
     if (lastId === undefined) {
-      out.why = 'the connection ended before any event id: nothing to resume from';
-      out.kind = 'error';
-      break;
+      // The POST failed before any event id (its node died under it): send the same request again, elsewhere. A
+      // call still running under that id is attached to (it runs once); one that never started starts now.
+      if (reposts++ >= 5) {
+        out.why = 'the connection ended before any event id, five times';
+        out.kind = 'error';
+        break;
+      }
+      turn++;
+      const now = urls();
+      await sleep(100 * reposts);
+      res = await post(now[turn % now.length]!, body, opts.session.headers).catch(() => undefined);
+      continue;
     }
     // Resume on the next node, like a client behind a balancer; 503 (Redis away, node draining) → again shortly.
     if (res?.status === 503) await sleep(300);

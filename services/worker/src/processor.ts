@@ -69,7 +69,11 @@ export function createProcessor(deps: ProcessorDeps) {
       const reason = abort.aborted ? abort.reason : undefined;
       if (err instanceof LeaseLostError || reason === ABORT.leaseLost) {
         // Another attempt owns the outcome now (BullMQ's stall check re-queues the job); this one writes nothing.
-        log.warn(fields, 'job lock lost: the attempt stops without an outcome');
+        // If the lock was in fact still ours (renewals were only late), the job goes back to the queue rather than
+        // failing, so a next attempt still gives the call its outcome; moveToWait refuses when the lock is gone.
+        log.warn(fields, 'job lock presumed lost: the attempt stops without an outcome');
+        const handedBack = token !== undefined && (await job.moveToWait(token).catch(() => false)) !== false;
+        if (handedBack) throw new WaitingError();
         throw err instanceof Error ? err : new LeaseLostError();
       }
       if (reason === ABORT.streamGone) {

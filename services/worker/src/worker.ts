@@ -2,7 +2,15 @@
 // session streams, and aborts a job when any front node broadcasts its cancellation (worker.cancelJob reaches only
 // this process's jobs), when its lock may have been taken over, or when its stream is gone.
 import { Job, Worker } from 'bullmq';
-import { FleetKeys, createLogger, createRedis, randomId, type CallJob, type FleetConfig } from '@mcp-fleet/shared';
+import {
+  FleetError,
+  FleetKeys,
+  createLogger,
+  createRedis,
+  randomId,
+  type CallJob,
+  type FleetConfig,
+} from '@mcp-fleet/shared';
 import { CatalogPublisher } from './catalog-publisher.ts';
 import { ABORT, JobLeases } from './job-leases.ts';
 import { loadPacks, type ToolPack } from './pack.ts';
@@ -72,6 +80,18 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
         errorResult(`${job.data.target} failed: the workers running it stopped repeatedly`),
       );
     })().catch((err: Error) => log.warn({ jobId, err: err.message }, 'could not answer a stalled call'));
+  });
+
+  // A job BullMQ failed while this worker still held it (the processor threw where it meant to leave the outcome to
+  // another attempt, or writing the outcome itself failed): no other attempt will come, so answer the caller here.
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    log.warn({ jobId: job.id, target: job.data.target, err: err.message }, 'call failed without an outcome');
+    const what = `${job.data.method} ${job.data.target}`;
+    const writer = new StreamWriter(redis, keys, job.data);
+    void writer
+      .error(new FleetError('HANDLER_FAILED', { args: [what, err.message], era: writer.era }))
+      .catch((e: Error) => log.warn({ jobId: job.id, err: e.message }, 'could not answer a failed call'));
   });
 
   // One timer for every running job: abort attempts whose lock may have been taken over (a paused process learns it

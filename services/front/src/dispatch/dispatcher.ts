@@ -20,6 +20,10 @@ export type EnqueueResult =
   /** the request's id is in flight already: `sameRequest` when it is the same method, target and arguments */
   | { kind: 'duplicate'; jobId: string; sameRequest: boolean };
 
+/** How long a job missing behind an in-flight entry is waited for before the entry counts as an orphan. */
+const ORPHAN_CHECKS = 10;
+const ORPHAN_CHECK_MS = 100;
+
 export class Dispatcher {
   private readonly queues = new Map<string, Queue>();
 
@@ -65,7 +69,7 @@ export class Dispatcher {
       });
     const existing = await open(false);
     if (existing) {
-      const other = await this.inFlight(job, existing);
+      const other = await this.inFlight(queueName, job, existing);
       if (other) return { kind: 'duplicate', jobId: existing, sameRequest: other.digest === digest && digest !== '' };
       await open(true); // the entry was stale: its call is over
     }
@@ -87,13 +91,22 @@ export class Dispatcher {
     return { kind: 'started' };
   }
 
-  /** The call still running under an in-flight entry, or undefined when the entry is stale. */
-  private async inFlight(job: CallJob, jobId: string): Promise<{ digest: string } | undefined> {
+  /**
+   * The call still running under an in-flight entry, or undefined when the entry is stale: its stream is gone or
+   * finished, or its job does not exist — the node that opened the stream died before it enqueued the job. (That
+   * node may also be a moment away from enqueueing it: a missing job is looked for again for a short while.)
+   */
+  private async inFlight(queueName: string, job: CallJob, jobId: string): Promise<{ digest: string } | undefined> {
     // A request's own stream has the job's id; a job on a session's shared stream writes to that stream.
     const streamId = jobId.includes('.') ? jobId.slice(0, jobId.indexOf('.')) : jobId;
     const [h, done, seq] = await this.redis.hmget(this.keys.streamMeta(job.session, streamId), 'h', 'done', 'seq');
     if (seq === null || (done !== null && !jobId.includes('.'))) return undefined;
-    return { digest: h ?? '' };
+    for (let i = 0; i < ORPHAN_CHECKS; i++) {
+      const state = await this.queue(queueName).getJobState(jobId);
+      if (state !== 'unknown') return { digest: h ?? '' };
+      await new Promise((r) => setTimeout(r, ORPHAN_CHECK_MS));
+    }
+    return undefined;
   }
 
   /** notifications/cancelled: finds the request's job and tells every worker; unknown or finished → nothing. */
