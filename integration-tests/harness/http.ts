@@ -41,12 +41,16 @@ export async function post(
 }
 
 /** initialize + notifications/initialized on `url`; returns the session and the headers to use with it. */
-export async function openSession(url: string, protocolVersion = '2025-11-25'): Promise<RawSession> {
+export async function openSession(
+  url: string,
+  protocolVersion = '2025-11-25',
+  capabilities: Record<string, unknown> = {},
+): Promise<RawSession> {
   const res = await post(
     url,
     rpcRequest('initialize', {
       protocolVersion,
-      capabilities: {},
+      capabilities,
       clientInfo: { name: 'mcp-fleet-integration-tests', version: '0.0.0' },
     }),
   );

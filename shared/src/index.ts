@@ -4,7 +4,9 @@ export {
   FleetKeys,
   newRequestStreamId,
   parseSessionMember,
+  jobOfServerRequest,
   requestField,
+  serverRequestId,
   sessionMember,
   sessionFingerprint,
   standaloneStreamId,
@@ -44,7 +46,17 @@ export {
   type JsonRpcId,
 } from './protocol.ts';
 export { JOB_METHODS, jobName, type CallJob, type JobMethod, type TraceContext } from './job.ts';
-export { appendEvent, claimStream, openStream, touchSession, defineScripts, type AppendArgs } from './scripts.ts';
+export {
+  answerQuestion,
+  appendEvent,
+  claimStream,
+  openStream,
+  startRun,
+  touchSession,
+  defineScripts,
+  type AppendArgs,
+  type RunStart,
+} from './scripts.ts';
 export { createRedis, isRedisOutage, type RedisClientOptions, type RedisRole } from './redis.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { startRedis, freePort, findOnPath, RedisUnavailableError, type RunningRedis } from './redis-launcher.ts';

@@ -33,6 +33,18 @@ export function requestField(id: string | number): string {
   return JSON.stringify(id);
 }
 
+/**
+ * The id of a server→client request (2025 era): names the job that asked and the question's number within its run,
+ * so the client's answer, POSTed to any node, finds the job's run state without a lookup.
+ */
+export function serverRequestId(jobId: string, n: number): string {
+  return `srv-${jobId}-${n}`;
+}
+export function jobOfServerRequest(id: string): string | undefined {
+  const m = /^srv-(.+)-\d+$/.exec(id);
+  return m?.[1];
+}
+
 /** Members of the sessions index and resource-subscriber sets. */
 export function sessionMember(s: SessionRef): string {
   return `${s.principal} ${s.sessionId}`;
@@ -78,17 +90,15 @@ export class FleetKeys {
   sessionSubscriptions(s: SessionRef): string {
     return `${this.tag(s)}:rsubs`;
   }
-  /** Hash: id of a server→client request still waiting for its answer → the job's stream id. */
-  pendingServerRequests(s: SessionRef): string {
-    return `${this.tag(s)}:pending`;
-  }
-  /** String: the client's answer to one server→client request, until the waiting job takes it. */
-  serverRequestReply(s: SessionRef, requestId: string): string {
-    return `${this.tag(s)}:reply:${requestId}`;
-  }
-  /** Pub/sub channel announcing that an answer to a server→client request arrived: `<principal> <session> <id>`. */
-  replyChannel(): string {
-    return `${this.prefix}:reply`;
+  /**
+   * Hash: the durable state of one job across its runs (a job that asks the client something parks, holding no
+   * worker, and runs again from the start when answered): `att` attempt, `open` while a run is in progress, `queue`,
+   * `parks`, `q:<question id>` each question asked (JSON: method, writer seq after it, deadline), `a:<question id>`
+   * the client's answer, `k:<step>` a memoized step's result, `cancel` a cancellation that arrived while it was not
+   * running. Deleted when the job ends.
+   */
+  run(s: SessionRef, jobId: string): string {
+    return `${this.tag(s)}:run:${jobId}`;
   }
   /** Sorted set: `<principal> <sessionId>` of live sessions, scored by last-seen time (ms); for broadcasts. */
   sessionsIndex(): string {

@@ -10,6 +10,8 @@ const SCRIPTS = {
   openStream: { file: 'open-stream-2', keys: 2 },
   claimStream: { file: 'claim-stream-1', keys: 1 },
   touchSession: { file: 'touch-session-3', keys: 3 },
+  startRun: { file: 'start-run-1', keys: 1 },
+  answerQuestion: { file: 'answer-question-1', keys: 1 },
 } as const;
 
 type Cmd = (...args: (string | number)[]) => Promise<unknown>;
@@ -100,4 +102,30 @@ export async function touchSession(
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
   return out;
+}
+
+export interface RunStart {
+  attempt: number;
+  /** a cancellation that arrived while the job was queued or parked */
+  cancelled?: string;
+  /** the job has its outcome already (an earlier run finished it): nothing to do */
+  done: boolean;
+}
+
+/** Starts a run of a job (start-run-1.lua). */
+export async function startRun(redis: Redis, runKey: string, queue: string, ttlMs: number): Promise<RunStart> {
+  const fn = (redis as unknown as Record<string, Cmd>).startRun!;
+  const [attempt, cancelled, done] = (await fn.call(redis, runKey, queue, ttlMs)) as [number, string, number];
+  return { attempt: Number(attempt), cancelled: cancelled || undefined, done: Number(done) === 1 };
+}
+
+/** Records an answer for a job's question; returns the job's queue, or '' when nothing waits for it. */
+export async function answerQuestion(
+  redis: Redis,
+  runKey: string,
+  questionId: string,
+  answer: string,
+): Promise<string> {
+  const fn = (redis as unknown as Record<string, Cmd>).answerQuestion!;
+  return String(await fn.call(redis, runKey, questionId, answer));
 }

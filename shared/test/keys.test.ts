@@ -29,11 +29,9 @@ const SESSION_KEYS: Record<string, (k: FleetKeys, s: SessionRef, id: string) => 
   stream: (k, s, id) => k.stream(s, id),
   streamMeta: (k, s, id) => k.streamMeta(s, id),
   sessionSubscriptions: (k, s) => k.sessionSubscriptions(s),
-  pendingServerRequests: (k, s) => k.pendingServerRequests(s),
-  serverRequestReply: (k, s, id) => k.serverRequestReply(s, id),
+  run: (k, s, id) => k.run(s, id),
 };
 const GLOBAL_KEYS: Record<string, (k: FleetKeys) => string> = {
-  replyChannel: (k) => k.replyChannel(),
   nodeChannel: (k) => k.nodeChannel('front-a'),
   sessionsIndex: (k) => k.sessionsIndex(),
   resourceSubscribers: (k) => k.resourceSubscribers('file:///a/b.txt'),

@@ -111,7 +111,7 @@ export async function createFrontDeps(config: FleetConfig): Promise<{ deps: Fron
     catalog,
     sessions: new SessionStore(redis, keys, config.SESSION_TTL_SECONDS * 1000, legacyLeaseMs(config)),
     // A client's answer outlives the job's own wait, so a late one is dropped by the job, not lost in between.
-    dispatcher: new Dispatcher(redis, keys, nodeId, config.SERVER_REQUEST_TIMEOUT_MS + 60_000),
+    dispatcher: new Dispatcher(redis, keys, nodeId),
   };
   await Promise.all([catalog.start(), hub.start()]);
   deps.modern = await createModernDoor(deps, subscriber);

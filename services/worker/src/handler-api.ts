@@ -65,6 +65,13 @@ export interface HandlerContext {
    */
   inputs<T extends Record<string, InputRequest>>(requests: T): Promise<{ [K in keyof T]: InputResult<T[K]> }>;
   /**
+   * Runs `fn` once per call, however often the handler runs: its result is recorded (JSON) and returned to every
+   * later run. A handler that asks the client something runs again from the start once the answer arrives (the job
+   * holds no worker while it waits), and after a worker failure an idempotent tool runs again too: put side effects
+   * that come before a question, and expensive work, in steps. `key` must name the step the same way in every run.
+   */
+  step<T>(key: string, fn: () => Promise<T> | T): Promise<T>;
+  /**
    * Closes the client's SSE connection without ending the call (SEP-1699 polling): the client reconnects after the
    * `retry` delay and receives the rest. Only for 2025-11-25 sessions; a no-op otherwise.
    */

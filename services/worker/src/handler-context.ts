@@ -19,7 +19,8 @@ import {
   type LogLevel,
 } from '@mcp-fleet/shared';
 import type { HandlerContext, InputRequest, InputResult } from './handler-api.ts';
-import { MissingCapabilityError, ServerRequestError, type ServerRequests } from './server-requests.ts';
+import { MissingCapabilityError, ServerRequestError, type Questions } from './questions.ts';
+import type { RunState } from './run-state.ts';
 import type { StreamWriter } from './stream-writer.ts';
 
 /** Without logging/setLevel the server may choose (spec); we send info and above. */
@@ -35,17 +36,20 @@ const ANSWER_SCHEMAS = {
 export interface ContextDeps {
   redis: Redis;
   keys: FleetKeys;
-  requests: ServerRequests;
   /** republishes this worker's catalog (the pack changed at run time) */
   catalogChanged(): Promise<void>;
 }
 
-export function handlerContext(
-  job: CallJob,
-  writer: StreamWriter,
-  signal: AbortSignal,
-  deps: ContextDeps,
-): HandlerContext {
+/** What one run of a job brings to its handler's context. */
+export interface RunParts {
+  writer: StreamWriter;
+  signal: AbortSignal;
+  questions: Questions;
+  run: RunState;
+}
+
+export function handlerContext(job: CallJob, parts: RunParts, deps: ContextDeps): HandlerContext {
+  const { writer, signal, questions, run } = parts;
   let lastProgress = Number.NEGATIVE_INFINITY;
   const caps = job.clientCapabilities as ClientCapabilities;
   const standalone = { sessionTtlMs: job.retention.sessionTtlMs, maxEvents: job.retention.maxEvents };
@@ -76,16 +80,13 @@ export function handlerContext(
   };
 
   /** Asks one round of questions (a key each, or none: the server names it) and checks every answer. */
-  const ask = async (questions: [string | undefined, InputRequest][]): Promise<unknown[]> => {
-    for (const [, req] of questions) checkCapability(req);
-    const unanswered = questions.filter(([key]) => key === undefined || !preset.has(key));
-    const asked = await deps.requests.ask(
-      job,
-      writer,
+  const ask = async (round: [string | undefined, InputRequest][]): Promise<unknown[]> => {
+    for (const [, req] of round) checkCapability(req);
+    const unanswered = round.filter(([key]) => key === undefined || !preset.has(key));
+    const asked = await questions.ask(
       unanswered.map(([key, req]) => ({ key, method: req.method, params: req.params ?? {} })),
-      signal,
     );
-    const results = questions.map(([key]) => {
+    const results = round.map(([key]) => {
       if (key !== undefined && preset.has(key)) {
         const answer = preset.get(key);
         preset.delete(key);
@@ -93,7 +94,7 @@ export function handlerContext(
       }
       return asked.shift();
     });
-    return questions.map(([, req], i) => {
+    return round.map(([, req], i) => {
       const parsed = ANSWER_SCHEMAS[req.method].safeParse(results[i]);
       if (!parsed.success) {
         throw new ServerRequestError(`the client's answer to ${req.method} is not valid: ${parsed.error.message}`);
@@ -153,6 +154,13 @@ export function handlerContext(
     elicit: (params, options) => one({ method: 'elicitation/create', params }, options?.key),
     sample: (params, options) => one({ method: 'sampling/createMessage', params }, options?.key),
     listRoots: (options) => one({ method: 'roots/list' }, options?.key),
+    async step<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
+      const done = await run.step(key);
+      if (done) return done.value as T;
+      const value = await fn();
+      await run.saveStep(key, value);
+      return value;
+    },
     async inputs<T extends Record<string, InputRequest>>(requests: T) {
       const entries = Object.entries(requests);
       const answers = await ask(entries);

@@ -18,5 +18,5 @@ export {
 } from './define-resource.ts';
 export { definePrompt, type PromptDefinition, type PromptMessage } from './define-prompt.ts';
 export type { ToolPack } from './pack.ts';
-export { ServerRequestError } from './server-requests.ts';
+export { ServerRequestError } from './questions.ts';
 export { startWorker, type RunningWorker } from './worker.ts';

@@ -1,7 +1,8 @@
-// The BullMQ processor: runs one job attempt and gives its call exactly one outcome on the call's stream — the
-// result, a catalogued error, or (cancelled) the end with no response — or leaves the outcome to whoever recovers
-// the job (its lock was lost; the worker shuts down). docs/reliability.md lists every case.
-import { WaitingError, type Job, type Worker } from 'bullmq';
+// The BullMQ processor: runs a job and gives its call exactly one outcome on the call's stream — the result, a
+// catalogued error, or (cancelled) the end with no response — or parks it while it waits for the client (the job
+// gives its worker slot back and runs again when answered), or leaves the outcome to whoever recovers the job (its
+// lock was lost; the worker shuts down). docs/reliability.md lists every case.
+import { DelayedError, WaitingError, type Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { FleetError, type CallJob, type FleetKeys } from '@mcp-fleet/shared';
@@ -13,6 +14,8 @@ import { protocolErrorOf } from './handlers/protocol-error.ts';
 import { readResource } from './handlers/read-resource.ts';
 import { ABORT, LeaseLostError, type JobLeases } from './job-leases.ts';
 import type { Pack } from './pack.ts';
+import { ParkSignal, Questions } from './questions.ts';
+import { RunState } from './run-state.ts';
 import { StreamWriter } from './stream-writer.ts';
 import { withJobSpan } from './tracing.ts';
 
@@ -27,6 +30,8 @@ export interface ProcessorDeps {
   worker: () => Worker<CallJob>;
   /** the writers of running jobs, for the stream keep-alive */
   writers: Map<string, StreamWriter>;
+  /** the queue this worker serves */
+  queue: string;
 }
 
 export function createProcessor(deps: ProcessorDeps) {
@@ -34,7 +39,10 @@ export function createProcessor(deps: ProcessorDeps) {
   return async (job: Job<CallJob>, token?: string, signal?: AbortSignal): Promise<void> => {
     const data = job.data;
     const jobId = job.id ?? data.jobId;
-    const attempt = job.attemptsStarted ?? 1;
+    const run = new RunState(deps.redis, deps.keys, data, jobId);
+    const start = await run.start(deps.queue);
+    if (start.done) return;
+    const attempt = start.attempt;
     const abort = signal ?? new AbortController().signal;
     const fields = { jobId, method: data.method, target: data.target, session: data.session.sessionId, attempt };
     leases.start(jobId);
@@ -43,29 +51,72 @@ export function createProcessor(deps: ProcessorDeps) {
       held: () => leases.held(jobId),
       gone: () => deps.worker().cancelJob(jobId, ABORT.streamGone),
     });
+    const questions = new Questions(data, writer, run, data.retention.serverRequestTimeoutMs);
     deps.writers.set(jobId, writer);
+    // Set once this run gave the call its outcome: only then is the job's run state over. A run that parks, lost its
+    // lock or handed the job back leaves it to the next run.
+    let answered = false;
     try {
+      if (start.cancelled) {
+        // Cancelled while it was queued or parked: no response is sent (spec); a request's own stream ends.
+        await writer.end();
+        answered = true;
+        log.info(fields, 'call cancelled before it ran again');
+        return;
+      }
       if (attempt > 1 && !isIdempotent(pack, data)) {
         // A re-run after the attempt before it stopped (its worker died, paused past its lock, or shut down).
         // Running a non-idempotent tool again could do its side effects twice, so the caller gets a clear error.
         log.warn(fields, 'interrupted call not retried: tool is not idempotent');
         await writer.result(interrupted(data.target, 'its worker stopped'));
+        answered = true;
         return;
       }
       await withJobSpan(data, async (span) => {
-        const result = await run(data, pack, handlerContext(data, writer, abort, deps.context));
+        let result: unknown;
+        let failure: { err: unknown } | undefined;
+        try {
+          result = await runHandler(
+            data,
+            pack,
+            handlerContext(data, { writer, signal: abort, questions, run }, deps.context),
+          );
+        } catch (err) {
+          failure = { err };
+        }
+        // A question is waiting for its answer: whatever the handler did after asking, this run ends here.
+        if (questions.parking) throw new ParkSignal();
+        if (failure) throw failure.err;
         if (abort.aborted) throw abort.reason;
         await writer.result(result);
+        answered = true;
         log.debug({ ...fields, traceId: span.spanContext().traceId }, 'call done');
       });
     } catch (err) {
-      await settle(err);
+      if (err instanceof ParkSignal || questions.parking) await park();
+      await settle(err); // returns only when it gave the call its outcome
+      answered = true;
     } finally {
       leases.end(jobId);
       deps.writers.delete(jobId);
+      if (answered) await run.finish().catch(() => {});
+    }
+
+    /** Gives the worker slot back until an answer (or the deadline) wakes the job; throws BullMQ's DelayedError. */
+    async function park(): Promise<never> {
+      await questions.settled();
+      const waiting = questions.parking!;
+      if (!token) throw new Error('cannot park a job without its lock token');
+      await run.park(waiting.until);
+      await job.moveToDelayed(waiting.until, token);
+      // An answer that arrived before the job was delayed found nothing to wake: wake it now.
+      if (await run.hasNews(waiting.ids)) await job.promote().catch(() => {});
+      log.debug({ ...fields, waiting: waiting.ids, until: new Date(waiting.until).toISOString() }, 'call parked');
+      throw new DelayedError();
     }
 
     async function settle(err: unknown): Promise<void> {
+      if (err instanceof DelayedError) throw err;
       const reason = abort.aborted ? abort.reason : undefined;
       if (err instanceof LeaseLostError || reason === ABORT.leaseLost) {
         // Another attempt owns the outcome now (BullMQ's stall check re-queues the job); this one writes nothing.
@@ -111,7 +162,7 @@ export function createProcessor(deps: ProcessorDeps) {
   };
 }
 
-function run(job: CallJob, pack: Pack, ctx: ReturnType<typeof handlerContext>): Promise<unknown> {
+function runHandler(job: CallJob, pack: Pack, ctx: ReturnType<typeof handlerContext>): Promise<unknown> {
   switch (job.method) {
     case 'tools/call':
       return callTool(job, pack, ctx);

@@ -40,8 +40,19 @@ export class StreamWriter {
     private readonly guard?: AttemptGuard,
   ) {
     // One writer per job attempt: a retried job is a new writer, kept in line by the fence, the done flag and the
-    // progress guard.
-    this.writer = `${job.jobId}:${randomId(6)}`;
+    // progress guard. The runs of one attempt (a parked job runs again from the start) share the writer and its
+    // numbering, so what a re-run writes again up to where it parked is dropped as a duplicate.
+    this.writer = guard ? `${job.jobId}:${guard.attempt}` : `${job.jobId}:${randomId(6)}`;
+  }
+
+  /** The sequence number of this writer's last append (attempted, whether or not it was new). */
+  get position(): number {
+    return this.seq;
+  }
+
+  /** Continues numbering after `seq`: what an earlier run of this attempt wrote up to a question it asked. */
+  skipTo(seq: number): void {
+    this.seq = Math.max(this.seq, seq);
   }
 
   /**

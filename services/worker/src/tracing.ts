@@ -32,6 +32,11 @@ export function withJobSpan<T>(job: CallJob, run: (span: Span) => Promise<T>): P
       try {
         return await run(span);
       } catch (err) {
+        // A run that parks to wait for the client is not an error: the job runs again once answered.
+        if ((err as Error)?.name === 'ParkSignal') {
+          span.addEvent('parked: waiting for the client');
+          throw err;
+        }
         span.recordException(err as Error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
         throw err;

@@ -15,7 +15,6 @@ import { CatalogPublisher } from './catalog-publisher.ts';
 import { ABORT, JobLeases } from './job-leases.ts';
 import { loadPacks, type ToolPack } from './pack.ts';
 import { createProcessor, errorResult } from './processor.ts';
-import { ServerRequests } from './server-requests.ts';
 import { StreamWriter } from './stream-writer.ts';
 
 export interface RunningWorker {
@@ -36,7 +35,6 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
 
   const redis = createRedis(config.REDIS_URL, 'writer', `worker:${workerId}:cmd`, log, timeouts);
   const subscriber = createRedis(config.REDIS_URL, 'subscriber', `worker:${workerId}:sub`, log);
-  const requests = new ServerRequests(redis, subscriber, keys, log);
   const catalog = new CatalogPublisher(redis, keys, workerId, config.QUEUE, pack, config.CATALOG_HEARTBEAT_MS);
   const leases = new JobLeases(config.JOB_LOCK_MS);
   const writers = new Map<string, StreamWriter>();
@@ -50,7 +48,8 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     leases,
     writers,
     worker: () => worker,
-    context: { redis, keys, requests, catalogChanged: () => catalog.changed() },
+    queue: config.QUEUE,
+    context: { redis, keys, catalogChanged: () => catalog.changed() },
   });
 
   worker = new Worker<CallJob>(config.QUEUE, processor, {
@@ -111,7 +110,6 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     }
   });
   await subscriber.subscribe(keys.cancelChannel());
-  await requests.subscribe(subscriber);
   await catalog.start();
   // After a reconnect, publish the catalog again at once: Redis may have lost it (a restart without persistence),
   // and front nodes must not answer "unknown tool" until the next heartbeat.

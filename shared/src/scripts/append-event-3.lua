@@ -8,7 +8,8 @@
   ARGV[10] fence field ('a:<jobId>', or '' for writers that are not job attempts)   ARGV[11] the writer's attempt
 
   Why a script: ioredis resends unanswered commands after a reconnect and BullMQ may run a job twice, so a plain
-  XADD could land twice. The per-writer sequence makes a resend a no-op, the done flag keeps a second result out,
+  XADD could land twice. The per-writer sequence makes a resend a no-op (and drops what a parked job's re-run
+  writes again up to where it parked), the done flag keeps a second result out,
   and the progress guard keeps progress strictly increasing across a retried job. The fence refuses a job attempt
   once a later attempt of the same job has written: a worker that lost its job's lock (paused, partitioned) cannot
   write after the worker that took the job over.
@@ -20,10 +21,13 @@
 local m = redis.call('HMGET', KEYS[2], 'seq', 'done', 'w:' .. ARGV[3], 'p', 'ch', 'x', ARGV[10])
 if not m[1] then return -1 end
 if m[2] then return 0 end
-if m[3] and tonumber(m[3]) >= tonumber(ARGV[4]) then return 0 end
+local kind = ARGV[1]
+-- The stream's last word (f, e) is kept unique by the done flag instead: it goes in whatever number its writer gave
+-- it (a parked job's re-run that ends early, cancelled or failing, numbers below what its earlier run wrote).
+local final = kind == 'f' or kind == 'e'
+if not final and m[3] and tonumber(m[3]) >= tonumber(ARGV[4]) then return 0 end
 local attempt = tonumber(ARGV[11])
 if ARGV[10] ~= '' and m[7] and tonumber(m[7]) > attempt then return 0 end
-local kind = ARGV[1]
 local hasProgress = ARGV[5] ~= ''
 if hasProgress and m[4] and tonumber(m[4]) >= tonumber(ARGV[5]) then return 0 end
 local seq = tonumber(m[1]) + 1

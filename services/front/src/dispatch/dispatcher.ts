@@ -2,12 +2,12 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  answerQuestion,
   appendEvent,
   jobName,
   openStream,
   randomId,
   requestField,
-  sessionMember,
   type CallJob,
   type FleetKeys,
   type JsonRpcId,
@@ -31,8 +31,6 @@ export class Dispatcher {
     private readonly redis: Redis,
     private readonly keys: FleetKeys,
     private readonly nodeId: string,
-    /** how long a client's answer waits for its job to take it */
-    private readonly answerTtlMs: number,
   ) {}
 
   private queue(name: string): Queue {
@@ -109,32 +107,47 @@ export class Dispatcher {
     return undefined;
   }
 
-  /** notifications/cancelled: finds the request's job and tells every worker; unknown or finished → nothing. */
+  /** notifications/cancelled: finds the request's job and cancels it; unknown or finished → nothing. */
   async cancel(session: SessionRef, requestId: JsonRpcId): Promise<boolean> {
     const jobId = await this.redis.hget(this.keys.inflight(session), requestField(requestId));
     if (!jobId) return false;
-    await this.redis.publish(this.keys.cancelChannel(), jobId);
+    await this.cancelJob(session, jobId);
     return true;
   }
 
   /**
-   * The client answered a question of a running job (elicitation, sampling, roots; by POST or an MRTR retry): store
-   * the answer where the waiting job takes it, whichever worker runs it, and wake the workers. False when nothing
-   * waits for it (timed out, unknown id).
+   * The client answered a question a job asked (elicitation, sampling, roots; by POST, an MRTR retry or
+   * tasks/update): records the answer in the job's run state and wakes the parked job, whichever worker takes it.
+   * False when nothing waits for it (never asked, answered already, the job is over).
    */
-  async deliverAnswer(session: SessionRef, id: string, message: unknown): Promise<boolean> {
-    if (!(await this.redis.hexists(this.keys.pendingServerRequests(session), id))) return false;
-    await this.redis
-      .multi()
-      .set(this.keys.serverRequestReply(session, id), JSON.stringify(message), 'PX', this.answerTtlMs)
-      .publish(this.keys.replyChannel(), `${sessionMember(session)} ${id}`)
-      .exec();
+  async deliverAnswer(ns: SessionRef, jobId: string, questionId: string, message: unknown): Promise<boolean> {
+    const queue = await answerQuestion(this.redis, this.keys.run(ns, jobId), questionId, JSON.stringify(message));
+    if (!queue) return false;
+    await this.wake(queue, jobId);
     return true;
   }
 
-  /** Tells every worker to abort a job (a no-op where it does not run). */
-  async cancelJob(jobId: string): Promise<void> {
-    await this.redis.publish(this.keys.cancelChannel(), jobId);
+  /**
+   * Cancels a job wherever it is: a running one is aborted by its worker (every worker hears the broadcast); a
+   * parked or queued one finds the cancellation in its run state when it next runs, which is at once.
+   */
+  async cancelJob(ns: SessionRef, jobId: string): Promise<void> {
+    const run = this.keys.run(ns, jobId);
+    const replies = await this.redis
+      .multi()
+      .publish(this.keys.cancelChannel(), jobId)
+      .hset(run, 'cancel', 'cancelled by the client')
+      .hget(run, 'queue')
+      .pexpire(run, 3_600_000, 'NX')
+      .exec();
+    const queue = replies?.[2]?.[1];
+    if (typeof queue === 'string' && queue) await this.wake(queue, jobId);
+  }
+
+  /** Moves a parked job to the front of its queue; a job that is not parked (running, queued, over) stays as it is. */
+  private async wake(queue: string, jobId: string): Promise<void> {
+    const job = await this.queue(queue).getJob(jobId);
+    await job?.promote().catch(() => {});
   }
 
   /** Session deleted: cancels its jobs and ends its streams with no message (readers close, late results refused). */
@@ -145,9 +158,7 @@ export class Dispatcher {
     retention: { maxEvents: number; ttlMs: number },
   ) {
     const writer = `front:${this.nodeId}:${randomId(6)}`;
-    const p = this.redis.pipeline();
-    for (const jobId of jobIds) p.publish(this.keys.cancelChannel(), jobId);
-    await p.exec();
+    await Promise.all(jobIds.map((jobId) => this.cancelJob(session, jobId)));
     await Promise.all(
       streamIds.map((streamId) =>
         appendEvent(this.redis, {

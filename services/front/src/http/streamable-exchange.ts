@@ -1,7 +1,7 @@
 // Streamable HTTP's way back for one POSTed request: front answers as one JSON object; worker jobs on the
 // request's own stream, as SSE (resumable) or, for clients that do not accept SSE, as one JSON object.
 import type { FastifyReply } from 'fastify';
-import { FleetError } from '@mcp-fleet/shared';
+import { FleetError, type SessionRef } from '@mcp-fleet/shared';
 import { startCall } from '../dispatch/start-call.ts';
 import type { FrontDeps } from '../deps.ts';
 import type { Exchange, JsonRpcResponse } from '../protocol/exchange.ts';
@@ -37,7 +37,8 @@ export class StreamableExchange implements Exchange {
     if (started.kind === 'started') {
       started.view.start(sink, { prime });
       // A JSON answer cannot be resumed: a client gone before it is there will never read it, so the call stops.
-      if (!this.wantsSse) raw.once('close', () => void this.cancelIfUnanswered(raw, started.job.jobId));
+      if (!this.wantsSse)
+        raw.once('close', () => void this.cancelIfUnanswered(raw, request.session, started.job.jobId));
       return;
     }
     // The same request again while it runs (a client that lost the answer retries): it is served the call's own
@@ -57,8 +58,8 @@ export class StreamableExchange implements Exchange {
     if (!view) sink.end();
   }
 
-  private async cancelIfUnanswered(raw: FastifyReply['raw'], jobId: string): Promise<void> {
+  private async cancelIfUnanswered(raw: FastifyReply['raw'], session: SessionRef, jobId: string): Promise<void> {
     if (raw.writableFinished) return;
-    await this.deps.dispatcher.cancelJob(jobId).catch(() => {});
+    await this.deps.dispatcher.cancelJob(session, jobId).catch(() => {});
   }
 }

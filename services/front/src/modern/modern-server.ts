@@ -187,7 +187,7 @@ async function follow(
   );
   if (aborted) {
     // 2026-07-28: closing the response stream cancels the request, on whichever worker runs it.
-    await deps.dispatcher.cancelJob(call.jobId);
+    await deps.dispatcher.cancelJob(call.session, call.jobId);
     deps.log.info({ jobId: call.jobId, method, target }, 'modern call cancelled by disconnect');
     return { kind: 'ended' };
   }

@@ -30,7 +30,7 @@ export async function continueParked(
   const missing = parked.r.filter((key) => !(key in responses));
   for (const key of parked.r) {
     if (key in responses)
-      await deps.dispatcher.deliverAnswer(session, key, { jsonrpc: '2.0', id: key, result: responses[key] });
+      await deps.dispatcher.deliverAnswer(session, parked.j, key, { jsonrpc: '2.0', id: key, result: responses[key] });
   }
   if (missing.length === 0) return { kind: 'follow', call, afterSeq: parked.q };
   const asked = await questionsAt(deps, session, parked.j, parked.q);

@@ -1,6 +1,7 @@
 // What happens outside the method table: initialize, client notifications, and the client's answers to
 // server→client requests.
 import { CancelledNotificationSchema, InitializeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { jobOfServerRequest } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import type { Session } from '../sessions/session-store.ts';
 import type { RpcNotification, RpcRequest, RpcResponse } from './jsonrpc.ts';
@@ -47,12 +48,13 @@ export async function onNotification(deps: FrontDeps, session: Session, n: RpcNo
 }
 
 /**
- * The client answered a server→client request (elicitation, sampling, roots). Hand it to the waiting job through
- * Redis, whichever worker runs it. Answers to requests nobody waits for (timed out, unknown) are dropped.
+ * The client answered a server→client request (elicitation, sampling, roots). Its id names the job that asked: the
+ * answer goes to that job's run state, which wakes it on whichever worker. Answers to requests nobody waits for
+ * (timed out, unknown, answered already) are dropped.
  */
 export async function onClientResponse(deps: FrontDeps, session: Session, r: RpcResponse): Promise<void> {
-  if (typeof r.id !== 'string') return;
-  if (!(await deps.dispatcher.deliverAnswer(session, r.id, r.raw))) {
+  const jobId = typeof r.id === 'string' ? jobOfServerRequest(r.id) : undefined;
+  if (jobId === undefined || !(await deps.dispatcher.deliverAnswer(session, jobId, r.id as string, r.raw))) {
     deps.log.info({ session: session.sessionId, id: r.id }, 'answer to no pending request dropped');
   }
 }

@@ -139,12 +139,7 @@ export class SessionStore {
       .multi()
       .hvals(this.keys.inflight(s))
       .smembers(this.keys.sessionSubscriptions(s))
-      .del(
-        this.keys.session(s),
-        this.keys.inflight(s),
-        this.keys.sessionSubscriptions(s),
-        this.keys.pendingServerRequests(s),
-      )
+      .del(this.keys.session(s), this.keys.inflight(s), this.keys.sessionSubscriptions(s))
       .exec()) ?? []) as [Error | null, string[]][];
     const inflight = replies[0]?.[1] ?? [];
     const uris = replies[1]?.[1] ?? [];

@@ -1,6 +1,6 @@
 // Which failures of a handler are protocol errors (answered as a JSON-RPC error), and which stay the handler's.
 import { FleetError, eraOf, type CallJob } from '@mcp-fleet/shared';
-import { MissingCapabilityError } from '../server-requests.ts';
+import { MissingCapabilityError } from '../questions.ts';
 
 /** The catalogued error a failure answers with, or undefined when the caller decides (e.g. a tool error result). */
 export function protocolErrorOf(err: unknown, job: CallJob): FleetError | undefined {
