@@ -93,6 +93,23 @@ export const configSchema = z
       .min(32, 'must be at least 32 characters')
       .optional()
       .describe('HMAC key for 2026-07-28 MRTR requestState; unset: a random key shared through Redis'),
+    JOB_MAX_STALLS: int(1, 1000)
+      .default(3)
+      .describe("how often a call's worker may stop mid-call before the call fails (BullMQ maxStalledCount)"),
+    QUEUE_MAX_WAITING: int(1, 100_000_000)
+      .default(100_000)
+      .describe('calls waiting to start in one queue beyond which new calls are refused (503 QUEUE_FULL)'),
+    TASK_DEFAULT_TTL_MS: int(1000, 30 * 86_400_000)
+      .default(3_600_000)
+      .describe('how long a task and its result are kept when the client asks for no ttl'),
+    TASK_MAX_TTL_MS: int(1000, 30 * 86_400_000)
+      .default(86_400_000)
+      .describe('the longest a task is kept, whatever ttl the client asks for'),
+    TASK_POLL_INTERVAL_MS: int(10, 3_600_000).default(1000).describe('the polling interval tasks suggest to clients'),
+    TASK_SYNC_WINDOW_MS: int(0, 3_600_000)
+      .default(500)
+      .describe('2026-07-28: a call to a tool with optional task support that runs longer than this becomes a task'),
+    TASK_LIST_PAGE_SIZE: int(1, 1000).default(50).describe('tasks per tasks/list page'),
     REQUEST_STATE_TTL_SECONDS: int(10, 86_400).default(600).describe('how long an MRTR requestState stays valid'),
     TOOL_PACKS: list.prefault('examples').describe('tool packs the worker loads: built-in names or module paths'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

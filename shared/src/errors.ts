@@ -197,6 +197,36 @@ export const ERRORS = {
     eras: ['modern'],
     bySdk: true,
   },
+  // Tasks (2025-11-25 core, 2026-07-28 extension).
+  TASK_NOT_SUPPORTED: {
+    status: 200,
+    code: C.METHOD_NOT_FOUND,
+    message: 'Method not found: tool {0} cannot be called as a task (its execution.taskSupport is forbidden)',
+    eras: ['session'],
+  },
+  TASK_REQUIRED: {
+    status: 200,
+    code: C.METHOD_NOT_FOUND,
+    message: 'Method not found: tool {0} must be called as a task (add params.task)',
+    eras: ['session'],
+  },
+  TASK_NOT_FOUND: {
+    status: 200,
+    code: C.INVALID_PARAMS,
+    message: 'Failed to retrieve task: Task {0} not found (it expired, or belongs to another caller)',
+  },
+  TASK_TERMINAL: {
+    status: 200,
+    code: C.INVALID_PARAMS,
+    message: 'Invalid params: task {0} is already {1} and cannot be cancelled',
+    eras: ['session'],
+  },
+  TASK_NO_RESULT: {
+    status: 200,
+    code: C.INVALID_PARAMS,
+    message: 'Invalid params: task {0} was cancelled, so it has no result',
+    eras: ['session'],
+  },
   CALL_NOT_ANSWERED: {
     status: 200,
     code: C.INTERNAL_ERROR,
@@ -219,6 +249,11 @@ export const ERRORS = {
     status: 503,
     code: C.INTERNAL_ERROR,
     message: 'Service Unavailable: no worker has published its catalog (starting, or Redis was reset); retry shortly',
+  },
+  QUEUE_FULL: {
+    status: 503,
+    code: C.INTERNAL_ERROR,
+    message: 'Service Unavailable: {0} calls are waiting for {1} already (limit {2}); retry later',
   },
   INTERNAL: {
     status: 500,

@@ -28,7 +28,12 @@ export type EventKind =
    * a 2026-07-28 call needs answers from the client (MRTR): `{"inputRequests":{key:{method,params}}}`; the front
    * answers the call with `input_required` and the retry resumes the job
    */
-  | 'inputRequests';
+  | 'inputRequests'
+  /**
+   * a 2026-07-28 call became a task (io.modelcontextprotocol/tasks): the front following the call answers it with
+   * `CreateTaskResult`; the job goes on, and its outcome is read with tasks/get
+   */
+  | 'task';
 
 export const KIND_LETTERS = {
   message: 'm',
@@ -37,6 +42,7 @@ export const KIND_LETTERS = {
   sharedResponse: 'r',
   closeConnection: 'c',
   inputRequests: 'i',
+  task: 't',
 } as const satisfies Record<EventKind, string>;
 
 const KIND_OF_LETTER: Record<string, EventKind> = Object.fromEntries(

@@ -7,6 +7,7 @@ export {
   jobOfServerRequest,
   requestField,
   serverRequestId,
+  streamOfJob,
   sessionMember,
   sessionFingerprint,
   standaloneStreamId,
@@ -45,8 +46,17 @@ export {
   type LogLevel,
   type JsonRpcId,
 } from './protocol.ts';
-export { JOB_METHODS, jobName, type CallJob, type JobMethod, type TraceContext } from './job.ts';
 export {
+  JOB_METHODS,
+  jobName,
+  streamTtlMs,
+  type CallJob,
+  type JobMethod,
+  type TaskJob,
+  type TraceContext,
+} from './job.ts';
+export {
+  acquireSlot,
   answerQuestion,
   appendEvent,
   claimStream,
@@ -82,3 +92,33 @@ export {
   type ErrorName,
   type FleetErrorOptions,
 } from './errors.ts';
+export {
+  RELATED_TASK_META,
+  TASKS_EXTENSION,
+  TASK_FIELDS,
+  TASK_STATUSES,
+  isTerminalStatus,
+  parseTaskRecord,
+  taskJobId,
+  taskNamespace,
+  taskOfJob,
+  type TaskRecord,
+  type TaskStatus,
+  type TaskSupport,
+} from './tasks.ts';
+export {
+  PARTIAL_RESULT_METHOD,
+  PARTIAL_RESULT_TOKEN_META,
+  PARTIAL_RESULTS_META,
+  partialResultToken,
+} from './partial-results.ts';
+export { wireTask, type TaskEvent } from './task-wire.ts';
+export {
+  announceTaskStatus,
+  detailedTask,
+  readTask,
+  taskOutcome,
+  taskPartials,
+  taskWaiting,
+  type TaskOutcome,
+} from './task-state.ts';

@@ -50,6 +50,33 @@ export interface CallJob {
   headers?: Record<string, string>;
   /** retention the front node was configured with, so both sides trim alike */
   retention: { maxEvents: number; ttlMs: number; sessionTtlMs: number; serverRequestTimeoutMs: number };
+  /** the call is (or may become) a task (shared/src/tasks.ts): its stream and keys are the task's */
+  task?: TaskJob;
+}
+
+export interface TaskJob {
+  id: string;
+  /** who the task belongs to (services/front/src/tasks/task-binding.ts) */
+  owner: string;
+  /** when the task and its result expire (ms since the epoch): its keys are kept until then, not longer */
+  expiresAt: number;
+  support: 'optional' | 'required';
+  /**
+   * The client was given the task when it made the call (2025-11-25: the call answered CreateTaskResult at once).
+   * Otherwise (2026-07-28) the worker decides when the call becomes a task: a `task` event on its stream.
+   */
+  announced: boolean;
+  /** 2026-07-28: an optional-task call that runs longer than this becomes a task */
+  syncWindowMs: number;
+  /** the session that created it (2025-11-25): where its status notifications go, and `ctx.session` */
+  session?: SessionRef;
+}
+
+/** How long a job's stream (and its run state) is kept from now: a task's until it expires. */
+export function streamTtlMs(job: CallJob): number {
+  if (job.sharedStream) return job.retention.sessionTtlMs;
+  if (job.task) return Math.max(1000, job.task.expiresAt - Date.now());
+  return job.retention.ttlMs;
 }
 
 /** A job name is `<method> <target>`; BullMQ shows it in dashboards. */

@@ -40,6 +40,14 @@ export function requestField(id: string | number): string {
 export function serverRequestId(jobId: string, n: number): string {
   return `srv-${jobId}-${n}`;
 }
+/**
+ * The stream a job writes: its own, named like the job, or — a job on a session's shared stream (HTTP+SSE), whose id
+ * is `<streamId>.<random>` — that stream.
+ */
+export function streamOfJob(jobId: string): string {
+  const dot = jobId.indexOf('.');
+  return dot > 0 ? jobId.slice(0, dot) : jobId;
+}
 export function jobOfServerRequest(id: string): string | undefined {
   const m = /^srv-(.+)-\d+$/.exec(id);
   return m?.[1];
@@ -100,6 +108,24 @@ export class FleetKeys {
   run(s: SessionRef, jobId: string): string {
     return `${this.tag(s)}:run:${jobId}`;
   }
+  /**
+   * Sorted set: the task ids one owner created (task-binding.ts says who owns a task), scored by creation time;
+   * for 2025-11-25 tasks/list. Members whose task expired are removed as a listing meets them.
+   */
+  tasksOf(owner: string): string {
+    return `${this.prefix}:tasks:${owner}`;
+  }
+  /** Sorted set: job ids of a tool's calls waiting to start (tool option `limits.maxQueued`), scored by enqueue time. */
+  queuedCalls(tool: string): string {
+    return `${this.prefix}:queued:${tool}`;
+  }
+  /**
+   * Sorted set: job ids of a tool's calls running now, scored by when their claim lapses unless renewed (tool
+   * option `limits.concurrency`: a fleet-wide semaphore).
+   */
+  toolSlots(tool: string): string {
+    return `${this.prefix}:slots:${tool}`;
+  }
   /** Sorted set: `<principal> <sessionId>` of live sessions, scored by last-seen time (ms); for broadcasts. */
   sessionsIndex(): string {
     return `${this.prefix}:sessions`;
@@ -122,6 +148,10 @@ export class FleetKeys {
    */
   eventsChannel(): string {
     return `${this.prefix}:events`;
+  }
+  /** Pub/sub channel of task status changes (JSON TaskEvent), for 2026-07-28 `subscriptions/listen` task ids. */
+  taskEventsChannel(): string {
+    return `${this.prefix}:task-events`;
   }
   /** String: the HMAC key shared by every front node for MRTR requestState, unless configuration provides one. */
   requestStateKey(): string {

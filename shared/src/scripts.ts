@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis, ChainableCommander } from 'ioredis';
 import { KIND_LETTERS, type EventKind } from './events.ts';
+import type { TaskStatus } from './tasks.ts';
 
 const load = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
 
@@ -11,7 +12,8 @@ const SCRIPTS = {
   claimStream: { file: 'claim-stream-1', keys: 1 },
   touchSession: { file: 'touch-session-3', keys: 3 },
   startRun: { file: 'start-run-1', keys: 1 },
-  answerQuestion: { file: 'answer-question-1', keys: 1 },
+  answerQuestion: { file: 'answer-question-2', keys: 2 },
+  acquireSlot: { file: 'acquire-slot-1', keys: 1 },
 } as const;
 
 type Cmd = (...args: (string | number)[]) => Promise<unknown>;
@@ -31,13 +33,18 @@ export interface AppendArgs {
   data: string;
   writer: string;
   writerSeq: number;
+  /** a value that must increase on this stream (progress, a partial-result chunk number) */
   progress?: number;
+  /** the meta field that guards `progress` (default `p`) */
+  progressField?: string;
   maxLen: number;
   ttlMs: number;
   /** the in-flight field to clear when this event answers or ends the request */
   requestField?: string;
   /** a job attempt's fence: refused once a later attempt of the same job has written */
   fence?: { jobId: string; attempt: number };
+  /** the task status this event brings (a task's stream only), with its status message */
+  task?: { status: TaskStatus; message?: string };
 }
 
 /** Returns the new seq, 0 for a duplicate or a stream already ended, -1 when the stream no longer exists. */
@@ -59,6 +66,9 @@ export async function appendEvent(redis: Redis, a: AppendArgs): Promise<number> 
     Date.now(),
     a.fence ? `a:${a.fence.jobId}` : '',
     a.fence?.attempt ?? 0,
+    a.task?.status ?? '',
+    a.task?.message ?? '',
+    a.progressField ?? '',
   );
   return Number(r);
 }
@@ -122,10 +132,21 @@ export async function startRun(redis: Redis, runKey: string, queue: string, ttlM
 /** Records an answer for a job's question; returns the job's queue, or '' when nothing waits for it. */
 export async function answerQuestion(
   redis: Redis,
-  runKey: string,
+  k: { run: string; meta: string },
   questionId: string,
   answer: string,
 ): Promise<string> {
   const fn = (redis as unknown as Record<string, Cmd>).answerQuestion!;
-  return String(await fn.call(redis, runKey, questionId, answer));
+  return String(await fn.call(redis, k.run, k.meta, questionId, answer, Date.now()));
+}
+
+/** Takes (or renews) one of a tool's slots for a job; false when all are taken (acquire-slot-1.lua). */
+export async function acquireSlot(
+  redis: Redis,
+  slotsKey: string,
+  jobId: string,
+  a: { limit: number; claimMs: number },
+): Promise<boolean> {
+  const fn = (redis as unknown as Record<string, Cmd>).acquireSlot!;
+  return Number(await fn.call(redis, slotsKey, jobId, a.limit, Date.now(), a.claimMs)) === 1;
 }

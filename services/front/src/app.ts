@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { FleetKeys, createLogger, createRedis, randomId, type FleetConfig } from '@mcp-fleet/shared';
 import { Catalog } from './catalog/catalog.ts';
 import { legacyLeaseMs, type FrontDeps } from './deps.ts';
+import { TaskStore } from './tasks/task-store.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { registerMcpRoute } from './http/mcp-route.ts';
@@ -110,8 +111,8 @@ export async function createFrontDeps(config: FleetConfig): Promise<{ deps: Fron
     hub,
     catalog,
     sessions: new SessionStore(redis, keys, config.SESSION_TTL_SECONDS * 1000, legacyLeaseMs(config)),
-    // A client's answer outlives the job's own wait, so a late one is dropped by the job, not lost in between.
-    dispatcher: new Dispatcher(redis, keys, nodeId),
+    dispatcher: new Dispatcher(redis, keys, nodeId, config.QUEUE_MAX_WAITING),
+    tasks: new TaskStore(redis, keys, config, nodeId),
   };
   await Promise.all([catalog.start(), hub.start()]);
   deps.modern = await createModernDoor(deps, subscriber);

@@ -7,6 +7,7 @@ import type { Dispatcher } from './dispatch/dispatcher.ts';
 import type { SessionStore } from './sessions/session-store.ts';
 import type { StreamHub } from './streams/stream-hub.ts';
 import type { ModernDoor } from './modern/modern-handler.ts';
+import type { TaskStore } from './tasks/task-store.ts';
 
 export interface FrontDeps {
   config: FleetConfig;
@@ -17,6 +18,7 @@ export interface FrontDeps {
   catalog: Catalog;
   dispatcher: Dispatcher;
   hub: StreamHub;
+  tasks: TaskStore;
   log: Logger;
   /** the 2026-07-28 leg; set once it is ready (start-up order: deps first, then the door built on them) */
   modern?: ModernDoor;

@@ -13,11 +13,17 @@ export function catalogEntry(workerId: string, queue: string, pack: Pack) {
     workerId,
     queue,
     seenAt: Date.now(),
-    tools: pack.tools.map((t) => ({
+    tools: pack.tools.map(({ retry, limits, ...t }) => ({
       ...omitFns(t),
       inputSchema: publishedSchema(t.inputSchema, 'input'),
       ...(t.outputSchema && { outputSchema: publishedSchema(t.outputSchema, 'output') }),
     })),
+    // What front nodes enforce before a call is enqueued (the rest of a tool's limits the workers enforce).
+    toolLimits: Object.fromEntries(
+      pack.tools
+        .filter((t) => t.limits?.maxQueued !== undefined || t.limits?.priority !== undefined)
+        .map((t) => [t.name, { maxQueued: t.limits?.maxQueued, priority: t.limits?.priority }]),
+    ),
     resources: pack.resources.map(omitFns),
     resourceTemplates: pack.resourceTemplates.map(({ complete, ...t }) => ({
       ...omitFns(t),

@@ -2,6 +2,7 @@
 // (and the structured result) are typed, or plain JSON Schema. Either way the worker publishes JSON Schema 2020-12,
 // so front nodes validate arguments without loading tool code.
 import type { CallToolResult, Icon, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { TaskSupport } from '@mcp-fleet/shared';
 import { z } from 'zod';
 import type { HandlerContext } from './handler-api.ts';
 
@@ -26,6 +27,26 @@ export interface ToolDefinition<I extends ObjectSchema = ObjectSchema, O extends
   /** `idempotentHint: true` makes a call re-run when its worker dies mid-call; any other gets an error result. */
   annotations?: ToolAnnotations;
   icons?: Icon[];
+  /**
+   * Whether calls may run as tasks (the client collects the outcome later, from any node): `optional`, `required`,
+   * or `forbidden` (the default). 2025-11-25 clients ask for a task with `params.task`; a 2026-07-28 client that
+   * declares the tasks extension gets one when the tool requires it, or when an optional-task call runs longer
+   * than TASK_SYNC_WINDOW_MS. Published in tools/list as MCP's `execution.taskSupport`.
+   */
+  execution?: { taskSupport?: TaskSupport };
+  /**
+   * Recovery of an idempotent tool whose worker stopped mid-call (killed, or paused past its lock): at most
+   * `attempts` runs in all (default and cap: JOB_MAX_STALLS + 1), waiting `backoffMs` before the second, twice that
+   * before the third, and so on (default 0). A tool that is not idempotent is never run again.
+   */
+  retry?: { attempts?: number; backoffMs?: number };
+  /**
+   * Fleet-wide limits of this tool. `concurrency`: calls running at once across every worker (the others wait in
+   * the queue, holding no worker). `maxQueued`: calls waiting to start beyond which a new call is refused with
+   * 503 QUEUE_FULL. `priority`: 1 (first) … 2097152 — a tool with a priority waits behind tools without one
+   * (BullMQ's order), so give background tools a priority to keep interactive ones ahead.
+   */
+  limits?: { concurrency?: number; maxQueued?: number; priority?: number };
   /** Returns a result, or a string (sent as one text content block). Throwing gives an `isError` result. */
   run(args: ArgsOf<I>, ctx: HandlerContext): Promise<ToolResult<ArgsOf<O>> | string> | ToolResult<ArgsOf<O>> | string;
 }

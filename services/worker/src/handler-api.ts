@@ -2,6 +2,7 @@
 // their answers use the official SDK's types.
 import type {
   ClientCapabilities,
+  ContentBlock,
   CreateMessageRequestParams,
   CreateMessageResult,
   ElicitRequestParams,
@@ -64,6 +65,20 @@ export interface HandlerContext {
    * `input_required` result, keyed by the names given here; 2025-era clients get one server→client request each.
    */
   inputs<T extends Record<string, InputRequest>>(requests: T): Promise<{ [K in keyof T]: InputResult<T[K]> }>;
+  /**
+   * Sends part of the result as soon as it exists (a chunk of text, a row of a report), to a client that opted in
+   * for this call (README, "Partial results"); a no-op for the others. The final result must still be complete:
+   * it is the authoritative answer, and the only one a client that did not opt in sees.
+   */
+  partial(content: ContentBlock[] | string, structuredContent?: Record<string, unknown>): Promise<void>;
+  /**
+   * 2026-07-28, a tool with task support, a client that declared the tasks extension: makes the call a task now —
+   * the client gets CreateTaskResult and collects the outcome with tasks/get (on any node); questions asked from
+   * here on reach it through tasks/get and are answered by tasks/update. Without this, a call becomes a task when
+   * its tool requires one and it first says anything but a question, or when it outlasts TASK_SYNC_WINDOW_MS. A
+   * no-op for 2025-era calls (their client decides) and for calls that cannot be tasks.
+   */
+  runAsTask(): Promise<void>;
   /**
    * Runs `fn` once per call, however often the handler runs: its result is recorded (JSON) and returned to every
    * later run. A handler that asks the client something runs again from the start once the answer arrives (the job

@@ -20,6 +20,7 @@ import {
 } from '@mcp-fleet/shared';
 import type { HandlerContext, InputRequest, InputResult } from './handler-api.ts';
 import { MissingCapabilityError, ServerRequestError, type Questions } from './questions.ts';
+import type { PartialResults } from './partial-results.ts';
 import type { RunState } from './run-state.ts';
 import type { StreamWriter } from './stream-writer.ts';
 
@@ -43,13 +44,14 @@ export interface ContextDeps {
 /** What one run of a job brings to its handler's context. */
 export interface RunParts {
   writer: StreamWriter;
+  partials: PartialResults;
   signal: AbortSignal;
   questions: Questions;
   run: RunState;
 }
 
 export function handlerContext(job: CallJob, parts: RunParts, deps: ContextDeps): HandlerContext {
-  const { writer, signal, questions, run } = parts;
+  const { writer, signal, questions, run, partials } = parts;
   let lastProgress = Number.NEGATIVE_INFINITY;
   const caps = job.clientCapabilities as ClientCapabilities;
   const standalone = { sessionTtlMs: job.retention.sessionTtlMs, maxEvents: job.retention.maxEvents };
@@ -108,7 +110,8 @@ export function handlerContext(job: CallJob, parts: RunParts, deps: ContextDeps)
     signal,
     headers: job.headers ?? {},
     session: {
-      id: job.session.sessionId,
+      // A task's keys have a namespace of their own; the session is the one that created it (2025-11-25).
+      id: (job.task?.session ?? job.session).sessionId,
       principal: job.session.principal,
       protocolVersion: job.protocolVersion,
       clientCapabilities: caps,
@@ -134,7 +137,7 @@ export function handlerContext(job: CallJob, parts: RunParts, deps: ContextDeps)
       if (signal.aborted) return;
       await writer.notification(method, params);
     },
-    notifySession(method, params = {}, sessionId = job.session.sessionId) {
+    notifySession(method, params = {}, sessionId = (job.task?.session ?? job.session).sessionId) {
       // Only sessions of the same caller: a session id is not a capability to reach someone else.
       const target = { principal: job.session.principal, sessionId };
       return notifySession(deps.redis, deps.keys, target, { method, params }, standalone);
@@ -154,6 +157,14 @@ export function handlerContext(job: CallJob, parts: RunParts, deps: ContextDeps)
     elicit: (params, options) => one({ method: 'elicitation/create', params }, options?.key),
     sample: (params, options) => one({ method: 'sampling/createMessage', params }, options?.key),
     listRoots: (options) => one({ method: 'roots/list' }, options?.key),
+    runAsTask: () => writer.announce(),
+    async partial(content, structuredContent) {
+      if (signal.aborted) return;
+      await partials.chunk(
+        typeof content === 'string' ? [{ type: 'text', text: content }] : content,
+        structuredContent,
+      );
+    },
     async step<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
       const done = await run.step(key);
       if (done) return done.value as T;

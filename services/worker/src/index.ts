@@ -19,4 +19,5 @@ export {
 export { definePrompt, type PromptDefinition, type PromptMessage } from './define-prompt.ts';
 export type { ToolPack } from './pack.ts';
 export { ServerRequestError } from './questions.ts';
+export { ToolProtocolError } from './tool-errors.ts';
 export { startWorker, type RunningWorker } from './worker.ts';

@@ -5,7 +5,14 @@
 import { DelayedError, WaitingError, type Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { FleetError, type CallJob, type FleetKeys } from '@mcp-fleet/shared';
+import {
+  FleetError,
+  announceTaskStatus,
+  eraOf,
+  partialResultToken,
+  type CallJob,
+  type FleetKeys,
+} from '@mcp-fleet/shared';
 import { handlerContext, type ContextDeps } from './handler-context.ts';
 import { callTool } from './handlers/call-tool.ts';
 import { complete } from './handlers/complete.ts';
@@ -14,8 +21,11 @@ import { protocolErrorOf } from './handlers/protocol-error.ts';
 import { readResource } from './handlers/read-resource.ts';
 import { ABORT, LeaseLostError, type JobLeases } from './job-leases.ts';
 import type { Pack } from './pack.ts';
+import { PartialResults } from './partial-results.ts';
 import { ParkSignal, Questions } from './questions.ts';
+import { gateRun } from './run-gate.ts';
 import { RunState } from './run-state.ts';
+import type { ToolSlots } from './tool-slots.ts';
 import { StreamWriter } from './stream-writer.ts';
 import { withJobSpan } from './tracing.ts';
 
@@ -32,6 +42,9 @@ export interface ProcessorDeps {
   writers: Map<string, StreamWriter>;
   /** the queue this worker serves */
   queue: string;
+  slots: ToolSlots;
+  /** JOB_MAX_STALLS */
+  maxStalls: number;
 }
 
 export function createProcessor(deps: ProcessorDeps) {
@@ -51,7 +64,32 @@ export function createProcessor(deps: ProcessorDeps) {
       held: () => leases.held(jobId),
       gone: () => deps.worker().cancelJob(jobId, ABORT.streamGone),
     });
-    const questions = new Questions(data, writer, run, data.retention.serverRequestTimeoutMs);
+    // A task's questions wait as long as the task lives; a plain call's, SERVER_REQUEST_TIMEOUT_MS.
+    const questionTimeoutMs = data.task
+      ? Math.max(0, data.task.expiresAt - Date.now())
+      : data.retention.serverRequestTimeoutMs;
+    const questions = new Questions(data, writer, run, questionTimeoutMs);
+    const task = data.task;
+    if (task) {
+      // Its client hears of every status change (2025-11-25: its session's GET stream; 2026-07-28: listen streams).
+      const retention = { sessionTtlMs: data.retention.sessionTtlMs, maxEvents: data.retention.maxEvents };
+      writer.onTaskStatus = () =>
+        void announceTaskStatus(deps.redis, deps.keys, data.session, task.id, {
+          session: task.session,
+          retention,
+        }).catch(() => {});
+    }
+    // 2026-07-28: a call to a tool with task support that is still running after the sync window becomes a task.
+    const becomeTask =
+      data.task && !data.task.announced
+        ? setTimeout(() => {
+            if (!questions.parking) void writer.announce().catch(() => {});
+          }, data.task.syncWindowMs)
+        : undefined;
+    const partials = new PartialResults(
+      writer,
+      data.method === 'tools/call' ? partialResultToken(data.params) : undefined,
+    );
     deps.writers.set(jobId, writer);
     // Set once this run gave the call its outcome: only then is the job's run state over. A run that parks, lost its
     // lock or handed the job back leaves it to the next run.
@@ -59,6 +97,7 @@ export function createProcessor(deps: ProcessorDeps) {
     try {
       if (start.cancelled) {
         // Cancelled while it was queued or parked: no response is sent (spec); a request's own stream ends.
+        await partials.end(cancelledError(data));
         await writer.end();
         answered = true;
         log.info(fields, 'call cancelled before it ran again');
@@ -68,7 +107,20 @@ export function createProcessor(deps: ProcessorDeps) {
         // A re-run after the attempt before it stopped (its worker died, paused past its lock, or shut down).
         // Running a non-idempotent tool again could do its side effects twice, so the caller gets a clear error.
         log.warn(fields, 'interrupted call not retried: tool is not idempotent');
+        await partials.end();
         await writer.result(interrupted(data.target, 'its worker stopped'));
+        answered = true;
+        return;
+      }
+      const gate = await gateRun(deps, run, jobId, attempt, toolOf(pack, data));
+      if (gate.kind === 'wait') {
+        log.debug({ ...fields, why: gate.why, until: new Date(gate.until).toISOString() }, 'call waits');
+        await wait(gate.until);
+      }
+      if (gate.kind === 'exhausted') {
+        log.warn(fields, 'call not run again: its retries are used up');
+        await partials.end();
+        await writer.result(gate.result);
         answered = true;
         return;
       }
@@ -76,11 +128,8 @@ export function createProcessor(deps: ProcessorDeps) {
         let result: unknown;
         let failure: { err: unknown } | undefined;
         try {
-          result = await runHandler(
-            data,
-            pack,
-            handlerContext(data, { writer, signal: abort, questions, run }, deps.context),
-          );
+          const ctx = handlerContext(data, { writer, partials, signal: abort, questions, run }, deps.context);
+          result = await runHandler(data, pack, ctx);
         } catch (err) {
           failure = { err };
         }
@@ -88,6 +137,7 @@ export function createProcessor(deps: ProcessorDeps) {
         if (questions.parking) throw new ParkSignal();
         if (failure) throw failure.err;
         if (abort.aborted) throw abort.reason;
+        await partials.end();
         await writer.result(result);
         answered = true;
         log.debug({ ...fields, traceId: span.spanContext().traceId }, 'call done');
@@ -97,9 +147,19 @@ export function createProcessor(deps: ProcessorDeps) {
       await settle(err); // returns only when it gave the call its outcome
       answered = true;
     } finally {
+      clearTimeout(becomeTask);
       leases.end(jobId);
+      await deps.slots.release(jobId);
       deps.writers.delete(jobId);
       if (answered) await run.finish().catch(() => {});
+    }
+
+    /** Back to the queue until `until`, holding no worker; the next run is the same attempt. */
+    async function wait(until: number): Promise<never> {
+      if (!token) throw new Error('cannot delay a job without its lock token');
+      await run.park(until);
+      await job.moveToDelayed(until, token);
+      throw new DelayedError();
     }
 
     /** Gives the worker slot back until an answer (or the deadline) wakes the job; throws BullMQ's DelayedError. */
@@ -138,26 +198,32 @@ export function createProcessor(deps: ProcessorDeps) {
           log.info(fields, 'shutdown: call handed back to the queue');
           throw new WaitingError();
         }
+        await partials.end();
         await writer.result(interrupted(data.target, 'its worker shut down'));
         log.warn(fields, 'shutdown: non-idempotent call answered as interrupted');
         return;
       }
       if (reason !== undefined) {
         // Cancelled: no response is sent for the request (spec); a request's own stream ends so its readers close.
+        await partials.end(cancelledError(data));
         await writer.end();
         log.info({ ...fields, tool: data.target }, 'tool call cancelled');
         return;
       }
       const protocolError = protocolErrorOf(err, data);
       if (protocolError) {
+        await partials.end(protocolError.toJsonRpc(data.requestId).error);
         await writer.error(protocolError);
         return;
       }
       log.warn({ ...fields, err: (err as Error)?.message }, 'handler threw');
       const what = `${data.method} ${data.target}`;
-      await writer.error(
-        new FleetError('HANDLER_FAILED', { args: [what, (err as Error)?.message ?? String(err)], era: writer.era }),
-      );
+      const failed = new FleetError('HANDLER_FAILED', {
+        args: [what, (err as Error)?.message ?? String(err)],
+        era: writer.era,
+      });
+      await partials.end(failed.toJsonRpc(data.requestId).error);
+      await writer.error(failed);
     }
   };
 }
@@ -175,6 +241,10 @@ function runHandler(job: CallJob, pack: Pack, ctx: ReturnType<typeof handlerCont
   }
 }
 
+function toolOf(pack: Pack, job: CallJob) {
+  return job.method === 'tools/call' ? pack.tools.find((t) => t.name === job.target) : undefined;
+}
+
 /** Reading a resource, getting a prompt or completing is safe to repeat; a tool says so with idempotentHint. */
 export function isIdempotent(pack: Pack, job: CallJob): boolean {
   if (job.method !== 'tools/call') return true;
@@ -183,6 +253,15 @@ export function isIdempotent(pack: Pack, job: CallJob): boolean {
 
 export function errorResult(text: string) {
   return { isError: true, content: [{ type: 'text', text }] };
+}
+
+/** The error chunk that ends a cancelled call's partial results. */
+function cancelledError(job: CallJob) {
+  const what = `${job.method} ${job.target}`;
+  return new FleetError('CALL_NOT_ANSWERED', {
+    args: [what, 'it was cancelled'],
+    era: eraOf(job.protocolVersion),
+  }).toJsonRpc(job.requestId).error;
 }
 
 function interrupted(target: string, why: string) {

@@ -118,7 +118,9 @@ export class Questions {
       const deadline = now + this.timeoutMs;
       // One event for a 2026-07-28 round (every open question of it), one request each in the 2025 era.
       const after = this.writer.position + (modern ? 1 : toAsk.length);
-      await this.run.recordQuestions(toAsk.map((i) => [ids[i]!, { m: questions[i]!.method, s: after, d: deadline }]));
+      await this.run.recordQuestions(
+        toAsk.map((i) => [ids[i]!, { m: questions[i]!.method, s: after, d: deadline, p: questions[i]!.params }]),
+      );
       if (modern) {
         await this.writer.inputRequests(
           Object.fromEntries(

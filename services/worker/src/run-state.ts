@@ -3,7 +3,7 @@
 // when the answer arrives, or when the question's deadline passes. The run hash is what carries over: the attempt,
 // the questions asked and their answers, and the results of memoized steps (`ctx.step`).
 import type { Redis } from 'ioredis';
-import { startRun, type CallJob, type FleetKeys, type RunStart } from '@mcp-fleet/shared';
+import { startRun, streamTtlMs, type CallJob, type FleetKeys, type RunStart } from '@mcp-fleet/shared';
 
 /** A question as recorded when it was asked. */
 export interface AskedQuestion {
@@ -13,6 +13,8 @@ export interface AskedQuestion {
   s: number;
   /** when the question stops waiting (ms since the epoch) */
   d: number;
+  /** its params: a task shows the questions it waits for (tasks/get, tasks/result) */
+  p: Record<string, unknown>;
 }
 
 /** The client's answer to a question: a JSON-RPC response, as the client sent it. */
@@ -34,7 +36,7 @@ export class RunState {
   }
 
   private get ttlMs(): number {
-    return this.job.sharedStream ? this.job.retention.sessionTtlMs : this.job.retention.ttlMs;
+    return streamTtlMs(this.job);
   }
 
   start(queue: string): Promise<RunStart> {
@@ -79,6 +81,14 @@ export class RunState {
       m.pexpire(this.keys.streamMeta(this.job.session, this.job.streamId), keepMs);
     }
     await m.exec();
+  }
+
+  /** True the first time it is asked for this attempt: the attempt backs off once before it runs. */
+  async backOff(attempt: number): Promise<boolean> {
+    const before = await this.redis.hget(this.key, 'b');
+    if (before === String(attempt)) return false;
+    await this.redis.hset(this.key, 'b', attempt);
+    return true;
   }
 
   /** Whether anything arrived that the parked job must run for: an answer to one of `ids`, or a cancellation. */

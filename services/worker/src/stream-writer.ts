@@ -7,11 +7,15 @@ import {
   eraOf,
   isRedisOutage,
   randomId,
+  PARTIAL_RESULT_METHOD,
+  RELATED_TASK_META,
   requestField,
+  streamTtlMs,
   type CallJob,
   type EventKind,
   type FleetError,
   type FleetKeys,
+  type TaskStatus,
 } from '@mcp-fleet/shared';
 import { LeaseLostError } from './job-leases.ts';
 
@@ -26,11 +30,37 @@ export interface AttemptGuard {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A task status an event brings, with its message. */
+type TaskChange = { status: TaskStatus; message?: string };
+
+interface AppendOptions {
+  /** a value that must increase on the stream, and the meta field that keeps it */
+  guard?: { field: 'p' | 'pp'; value: number };
+  task?: TaskChange;
+}
+const WAITING: TaskChange = { status: 'input_required', message: 'waiting for the client to answer' };
+
+/**
+ * The status a task ends in with this result: `failed` for a tool error in the session era (2025-11-25 tasks), but
+ * `completed` in 2026-07-28, whose tasks extension keeps `failed` for JSON-RPC errors.
+ */
+function taskOutcome(result: unknown, era: 'session' | 'modern'): TaskChange {
+  const r = result as { isError?: unknown; content?: { type?: string; text?: string }[] } | undefined;
+  if (era === 'session' && r?.isError === true) {
+    const text = r.content?.find((c) => c.type === 'text')?.text;
+    return { status: 'failed', message: text ?? 'the tool reported an error' };
+  }
+  return { status: 'completed' };
+}
+
 export class StreamWriter {
   private seq = 0;
+  private announced = false;
   private readonly writer: string;
   /** when this writer last touched its stream (its TTL was refreshed then) */
   lastWriteAt = performance.now();
+  /** called after an event that changed its task's status was appended */
+  onTaskStatus?: () => void;
 
   constructor(
     private readonly redis: Redis,
@@ -59,7 +89,10 @@ export class StreamWriter {
    * Appends one event, retrying through a Redis outage for as long as the attempt holds the job. Returns false when
    * the event was not appended (duplicate, stream already ended, a later attempt wrote, or the stream is gone).
    */
-  async append(kind: EventKind, message: unknown, progress?: number): Promise<boolean> {
+  async append(kind: EventKind, message: unknown, opts: AppendOptions = {}): Promise<boolean> {
+    const { task, guard } = opts;
+    // A call to a tool that requires a task becomes one before it says anything but questions (2026-07-28).
+    if (kind !== 'inputRequests' && kind !== 'task' && this.job.task?.support === 'required') await this.announce();
     const s = this.job.session;
     const args = {
       stream: this.keys.stream(s, this.job.streamId),
@@ -67,14 +100,19 @@ export class StreamWriter {
       inflight: this.keys.inflight(s),
       kind,
       data: message === undefined ? '' : JSON.stringify(message),
-      writer: this.writer,
-      writerSeq: ++this.seq,
-      progress,
+      // The announcement keeps out of the writer's numbering (it may come from a timer, at any point between the
+      // handler's writes): a writer of its own, which announces once.
+      writer: kind === 'task' ? `${this.writer}:task` : this.writer,
+      writerSeq: kind === 'task' ? 1 : ++this.seq,
+      progress: guard?.value,
+      // A session's shared stream (HTTP+SSE) carries many calls: each keeps its own progress.
+      progressField: guard && (this.job.sharedStream ? `${guard.field}:${this.job.jobId}` : guard.field),
       maxLen: this.job.retention.maxEvents,
       // A shared stream (HTTP+SSE) lives as long as its session's lease: the job's appends do not extend it.
       ttlMs: this.job.sharedStream ? 0 : this.ttlMs,
       requestField: requestField(this.job.requestId),
       fence: this.guard && { jobId: this.job.jobId, attempt: this.guard.attempt },
+      task: this.job.task && task,
     };
     for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
       if (this.guard && !this.guard.held()) throw new LeaseLostError();
@@ -82,6 +120,7 @@ export class StreamWriter {
         const r = await appendEvent(this.redis, args);
         this.lastWriteAt = performance.now();
         if (r === -1) this.guard?.gone();
+        if (r > 0 && args.task) this.onTaskStatus?.();
         return r > 0;
       } catch (err) {
         if (!isRedisOutage(err)) throw err;
@@ -108,31 +147,49 @@ export class StreamWriter {
   }
 
   get ttlMs(): number {
-    return this.job.sharedStream ? this.job.retention.sessionTtlMs : this.job.retention.ttlMs;
+    return streamTtlMs(this.job);
   }
 
+  /** A notification on the call's stream; `progress`: a progress value, kept strictly increasing. */
   notification(method: string, params: Record<string, unknown>, progress?: number): Promise<boolean> {
-    return this.append('message', { jsonrpc: '2.0', method, params }, progress);
+    const guard = progress === undefined ? undefined : { field: 'p' as const, value: progress };
+    return this.append('message', { jsonrpc: '2.0', method, params }, { guard });
   }
 
-  /** A server→client request (2025 era), on the call's stream: it relates to the call. */
+  /** A partial-result chunk; its numbers are kept strictly increasing, across a retried attempt too. */
+  partial(params: { seq: number } & Record<string, unknown>): Promise<boolean> {
+    const message = { jsonrpc: '2.0', method: PARTIAL_RESULT_METHOD, params };
+    return this.append('message', message, { guard: { field: 'pp', value: params.seq } });
+  }
+
+  /** A server→client request (2025 era), on the call's stream: it relates to the call (and to its task). */
   request(id: string, method: string, params: Record<string, unknown>): Promise<boolean> {
-    return this.append('message', { jsonrpc: '2.0', id, method, params });
+    const taskId = this.job.task?.id;
+    const withTask = taskId
+      ? { ...params, _meta: { ...(params._meta as object), [RELATED_TASK_META]: { taskId } } }
+      : params;
+    return this.append('message', { jsonrpc: '2.0', id, method, params: withTask }, { task: WAITING });
   }
 
-  /** Questions for a 2026-07-28 client, answered by its retry (MRTR). */
+  /** Questions for a 2026-07-28 client: answered by its retry (MRTR), or by tasks/update once the call is a task. */
   inputRequests(requests: Record<string, { method: string; params: Record<string, unknown> }>): Promise<boolean> {
-    return this.append('inputRequests', { inputRequests: requests });
+    return this.append('inputRequests', { inputRequests: requests }, { task: WAITING });
   }
 
   /** The response to the call; a request's own stream ends after it. */
   result(result: unknown): Promise<boolean> {
-    return this.append(this.responseKind(), { jsonrpc: '2.0', id: this.job.requestId, result });
+    return this.append(
+      this.responseKind(),
+      { jsonrpc: '2.0', id: this.job.requestId, result },
+      { task: taskOutcome(result, this.era) },
+    );
   }
 
   /** A JSON-RPC error response to the call, from the catalogue (in the call's era). */
   error(err: FleetError): Promise<boolean> {
-    return this.append(this.responseKind(), err.toJsonRpc(this.job.requestId));
+    return this.append(this.responseKind(), err.toJsonRpc(this.job.requestId), {
+      task: { status: 'failed', message: err.message },
+    });
   }
 
   /** Ends the call with no response (cancelled): a request's own stream ends; a shared stream goes on. */
@@ -141,7 +198,17 @@ export class StreamWriter {
       await this.redis.hdel(this.keys.inflight(this.job.session), requestField(this.job.requestId));
       return;
     }
-    await this.append('end', undefined);
+    await this.append('end', undefined, { task: { status: 'cancelled', message: 'cancelled' } });
+  }
+
+  /**
+   * 2026-07-28: the call becomes a task — the front node following it answers CreateTaskResult, and the call goes on.
+   * Once per run; a call that was a task from the start (2025-11-25), or is not a task's, has nothing to announce.
+   */
+  async announce(): Promise<void> {
+    if (!this.job.task || this.job.task.announced || this.announced) return;
+    this.announced = true;
+    await this.append('task', {});
   }
 
   get era() {

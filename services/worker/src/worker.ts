@@ -16,6 +16,7 @@ import { ABORT, JobLeases } from './job-leases.ts';
 import { loadPacks, type ToolPack } from './pack.ts';
 import { createProcessor, errorResult } from './processor.ts';
 import { StreamWriter } from './stream-writer.ts';
+import { ToolSlots } from './tool-slots.ts';
 
 export interface RunningWorker {
   workerId: string;
@@ -38,6 +39,8 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
   const catalog = new CatalogPublisher(redis, keys, workerId, config.QUEUE, pack, config.CATALOG_HEARTBEAT_MS);
   const leases = new JobLeases(config.JOB_LOCK_MS);
   const writers = new Map<string, StreamWriter>();
+  // A tool's slot claim outlives two lock periods unrenewed: a dead worker's slots come back about as fast as its calls.
+  const slots = new ToolSlots(redis, keys, 2 * config.JOB_LOCK_MS);
   // The processor reaches the worker it runs in (to abort a job by id), created below.
   let worker: Worker<CallJob>;
   const processor = createProcessor({
@@ -49,6 +52,8 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     writers,
     worker: () => worker,
     queue: config.QUEUE,
+    slots,
+    maxStalls: config.JOB_MAX_STALLS,
     context: { redis, keys, catalogChanged: () => catalog.changed() },
   });
 
@@ -60,6 +65,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     concurrency: config.WORKER_CONCURRENCY,
     lockDuration: config.JOB_LOCK_MS,
     stalledInterval: config.JOB_STALLED_CHECK_MS,
+    maxStalledCount: config.JOB_MAX_STALLS,
     autorun: false,
   });
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
@@ -95,8 +101,13 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
 
   // One timer for every running job: abort attempts whose lock may have been taken over (a paused process learns it
   // here, before its tool writes anything), and keep the streams of silent calls from expiring under them.
+  let slotsRenewedAt = performance.now();
   const sweep = setInterval(() => {
     for (const id of leases.lost()) worker.cancelJob(id, ABORT.leaseLost);
+    if (performance.now() - slotsRenewedAt > config.JOB_LOCK_MS / 2) {
+      slotsRenewedAt = performance.now();
+      void slots.renew();
+    }
     const now = performance.now();
     for (const w of writers.values()) {
       if (now - w.lastWriteAt > w.ttlMs / 4) void w.keepAlive().catch(() => {});

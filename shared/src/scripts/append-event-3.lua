@@ -6,19 +6,26 @@
   ARGV[8] request id field to clear from inflight when the event answers or ends the request ('' for none)
   ARGV[9] now (ms, the writer's clock; only paces TTL refreshes)
   ARGV[10] fence field ('a:<jobId>', or '' for writers that are not job attempts)   ARGV[11] the writer's attempt
+  ARGV[12] task status this event brings ('' for none)   ARGV[13] the task's status message with it
+  ARGV[14] the meta field that guards ARGV[5] ('p' for progress; a call on a shared stream, and partial-result
+  chunks, have their own)
 
   Why a script: ioredis resends unanswered commands after a reconnect and BullMQ may run a job twice, so a plain
   XADD could land twice. The per-writer sequence makes a resend a no-op (and drops what a parked job's re-run
   writes again up to where it parked), the done flag keeps a second result out,
-  and the progress guard keeps progress strictly increasing across a retried job. The fence refuses a job attempt
+  and the progress guard keeps progress (and partial-result chunk numbers) strictly increasing across a retried job. The fence refuses a job attempt
   once a later attempt of the same job has written: a worker that lost its job's lock (paused, partitioned) cannot
   write after the worker that took the job over.
   The meta's `ch` names the pub/sub channel of the front node serving the stream (set when a node opens or resumes
   it); with no node serving it, the event waits in the stream for a resume. TTLs are refreshed on the first event,
   on events that answer the request, and at most every quarter TTL otherwise (a burst costs no PEXPIREs).
+  A task's record lives in its stream meta (shared/src/tasks.ts, TASK_FIELDS): an event that changes the task's
+  status (questions → input_required, the response → completed/failed, the end → cancelled) sets it here, with the
+  event, and a terminal status is never changed; a `t` event marks the task announced to its client.
   Returns the new seq, 0 when skipped as a duplicate, -1 when the stream is gone (expired or session deleted).
 ]]
-local m = redis.call('HMGET', KEYS[2], 'seq', 'done', 'w:' .. ARGV[3], 'p', 'ch', 'x', ARGV[10])
+local guard = ARGV[14] ~= '' and ARGV[14] or 'p'
+local m = redis.call('HMGET', KEYS[2], 'seq', 'done', 'w:' .. ARGV[3], guard, 'ch', 'x', ARGV[10], 'ts')
 if not m[1] then return -1 end
 if m[2] then return 0 end
 local kind = ARGV[1]
@@ -37,12 +44,19 @@ local now = tonumber(ARGV[9])
 -- ttl 0: the stream's lifetime is its session's (a shared HTTP+SSE stream): appends never extend it.
 local refresh = ttl > 0 and (answers or not m[6] or now - tonumber(m[6]) > ttl / 4)
 local fields = { 'seq', seq, 'w:' .. ARGV[3], ARGV[4] }
-if hasProgress then fields[#fields + 1] = 'p'; fields[#fields + 1] = ARGV[5] end
+if hasProgress then fields[#fields + 1] = guard; fields[#fields + 1] = ARGV[5] end
 if kind == 'f' or kind == 'e' then fields[#fields + 1] = 'done'; fields[#fields + 1] = 1 end
 if refresh then fields[#fields + 1] = 'x'; fields[#fields + 1] = now end
 if ARGV[10] ~= '' and (not m[7] or tonumber(m[7]) < attempt) then
   fields[#fields + 1] = ARGV[10]; fields[#fields + 1] = attempt
 end
+local ts = m[8]
+if ARGV[12] ~= '' and ts and ts ~= 'completed' and ts ~= 'failed' and ts ~= 'cancelled' then
+  fields[#fields + 1] = 'ts'; fields[#fields + 1] = ARGV[12]
+  fields[#fields + 1] = 'tu'; fields[#fields + 1] = now
+  fields[#fields + 1] = 'tm'; fields[#fields + 1] = ARGV[13]
+end
+if kind == 't' then fields[#fields + 1] = 'ta'; fields[#fields + 1] = 1 end
 redis.call('HSET', KEYS[2], unpack(fields))
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[6], seq .. '-0', 'k', kind, 'm', ARGV[2])
 if answers and ARGV[8] ~= '' then redis.call('HDEL', KEYS[3], ARGV[8]) end

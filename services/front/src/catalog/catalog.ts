@@ -33,6 +33,14 @@ export interface WorkerCatalog {
   resources?: CatalogResource[];
   resourceTemplates?: CatalogTemplate[];
   prompts?: CatalogPrompt[];
+  /** limits front nodes enforce for some of its tools */
+  toolLimits?: Record<string, ToolLimits>;
+}
+
+/** What a front node enforces for a tool before enqueueing a call (tool options: `limits`). */
+export interface ToolLimits {
+  maxQueued?: number;
+  priority?: number;
 }
 
 export const LIST_KINDS = ['tools', 'resources', 'prompts'] as const;
@@ -78,6 +86,7 @@ class Section<T extends Item> {
 
 export class Catalog {
   private tools = new Section<CatalogTool>((t) => t.name);
+  private limits = new Map<string, ToolLimits>();
   private resources = new Section<CatalogResource>((r) => r.uri);
   private templates = new Section<CatalogTemplate>((t) => t.uriTemplate);
   private prompts = new Section<CatalogPrompt>((p) => p.name);
@@ -144,6 +153,7 @@ export class Catalog {
     // A worker killed without withdrawing its entry leaves it behind; long after it went silent, it is removed.
     const deadBefore = Date.now() - DEAD_AFTER_HEARTBEATS * this.heartbeatMs;
     const dead: string[] = [];
+    const limits = new Map<string, ToolLimits>();
     let live = 0;
     for (const workerId of Object.keys(raw).sort()) {
       let wc: WorkerCatalog;
@@ -159,6 +169,7 @@ export class Catalog {
       }
       live++;
       for (const t of wc.tools ?? []) tools.add(t, wc.queue);
+      for (const [name, l] of Object.entries(wc.toolLimits ?? {})) if (!limits.has(name)) limits.set(name, l);
       for (const r of wc.resources ?? []) resources.add(r, wc.queue);
       for (const t of wc.resourceTemplates ?? []) templates.add(t, wc.queue);
       for (const p of wc.prompts ?? []) prompts.add(p, wc.queue);
@@ -177,6 +188,7 @@ export class Catalog {
     const first = this.versions.tools === '';
     const previous = this.versions;
     this.tools = tools;
+    this.limits = limits;
     this.resources = resources;
     this.templates = templates;
     this.prompts = prompts;
@@ -198,6 +210,9 @@ export class Catalog {
 
   tool(name: string): Entry<CatalogTool> | undefined {
     return this.tools.byKey.get(name);
+  }
+  toolLimits(name: string): ToolLimits | undefined {
+    return this.limits.get(name);
   }
   prompt(name: string): Entry<CatalogPrompt> | undefined {
     return this.prompts.byKey.get(name);

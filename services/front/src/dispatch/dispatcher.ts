@@ -8,12 +8,15 @@ import {
   openStream,
   randomId,
   requestField,
+  streamOfJob,
   type CallJob,
   type FleetKeys,
   type JsonRpcId,
   type SessionRef,
 } from '@mcp-fleet/shared';
+import type { ToolLimits } from '../catalog/catalog.ts';
 import { requestDigest } from '../protocol/request-digest.ts';
+import { Admission } from './admission.ts';
 
 export type EnqueueResult =
   | { kind: 'started' }
@@ -26,12 +29,17 @@ const ORPHAN_CHECK_MS = 100;
 
 export class Dispatcher {
   private readonly queues = new Map<string, Queue>();
+  private readonly admission: Admission;
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: FleetKeys,
     private readonly nodeId: string,
-  ) {}
+    /** QUEUE_MAX_WAITING */
+    maxWaiting: number,
+  ) {
+    this.admission = new Admission(redis, keys, maxWaiting, (name) => this.queue(name));
+  }
 
   private queue(name: string): Queue {
     let q = this.queues.get(name);
@@ -52,7 +60,7 @@ export class Dispatcher {
    * and knows which node to wake (`wakeChannel`; '' leaves the stream's current one, as for a shared stream).
    * When enqueueing fails (Redis went away, a payload BullMQ refuses), the opened stream is withdrawn again.
    */
-  async enqueue(queueName: string, job: CallJob, wakeChannel: string): Promise<EnqueueResult> {
+  async enqueue(queueName: string, job: CallJob, wakeChannel: string, limits?: ToolLimits): Promise<EnqueueResult> {
     const keys = { meta: this.keys.streamMeta(job.session, job.streamId), inflight: this.keys.inflight(job.session) };
     const field = requestField(job.requestId);
     const digest = job.sharedStream ? '' : requestDigest(job.method, job.target, job.params);
@@ -72,12 +80,15 @@ export class Dispatcher {
       await open(true); // the entry was stale: its call is over
     }
     try {
+      await this.admission.admit(queueName, job, limits);
       await this.queue(queueName).add(jobName(job), job, {
         jobId: job.jobId,
         removeOnComplete: true,
         removeOnFail: { age: 3600, count: 10_000 },
+        ...(limits?.priority !== undefined && { priority: limits.priority }),
       });
     } catch (err) {
+      await this.admission.withdraw(job);
       await this.redis
         .multi()
         .hdel(keys.inflight, field)
@@ -96,7 +107,7 @@ export class Dispatcher {
    */
   private async inFlight(queueName: string, job: CallJob, jobId: string): Promise<{ digest: string } | undefined> {
     // A request's own stream has the job's id; a job on a session's shared stream writes to that stream.
-    const streamId = jobId.includes('.') ? jobId.slice(0, jobId.indexOf('.')) : jobId;
+    const streamId = streamOfJob(jobId);
     const [h, done, seq] = await this.redis.hmget(this.keys.streamMeta(job.session, streamId), 'h', 'done', 'seq');
     if (seq === null || (done !== null && !jobId.includes('.'))) return undefined;
     for (let i = 0; i < ORPHAN_CHECKS; i++) {
@@ -121,7 +132,8 @@ export class Dispatcher {
    * False when nothing waits for it (never asked, answered already, the job is over).
    */
   async deliverAnswer(ns: SessionRef, jobId: string, questionId: string, message: unknown): Promise<boolean> {
-    const queue = await answerQuestion(this.redis, this.keys.run(ns, jobId), questionId, JSON.stringify(message));
+    const keys = { run: this.keys.run(ns, jobId), meta: this.keys.streamMeta(ns, streamOfJob(jobId)) };
+    const queue = await answerQuestion(this.redis, keys, questionId, JSON.stringify(message));
     if (!queue) return false;
     await this.wake(queue, jobId);
     return true;

@@ -2,18 +2,21 @@
 // from the first, with no initial read), then the stream is opened naming this node and the job is enqueued.
 // A request whose id is already in flight in the session starts nothing: the caller attaches to that call (the
 // same request, retried) or refuses it (another request under the same id).
-import { newRequestStreamId, type CallJob } from '@mcp-fleet/shared';
+import { FleetError, newRequestStreamId, taskJobId, type CallJob, type TaskRecord } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import type { JobRequest } from '../protocol/planner.ts';
 import type { StreamView } from '../streams/stream-view.ts';
 
 export type StartedCall =
-  | { kind: 'started'; job: CallJob; view: StreamView }
+  /** `task`: the task the call runs as, recorded before its job was enqueued */
+  | { kind: 'started'; job: CallJob; view: StreamView; task?: TaskRecord }
   | { kind: 'duplicate'; jobId: string; sameRequest: boolean };
 
 export async function startCall(deps: FrontDeps, request: JobRequest, queue: string): Promise<StartedCall> {
-  const streamId = newRequestStreamId(request.session.sessionId);
+  // A task's call writes the task's stream; its record is there before its job is (tasks/get finds it at once).
+  const streamId = request.task ? taskJobId(request.task.id) : newRequestStreamId(request.session.sessionId);
   const job: CallJob = { ...request, streamId, jobId: streamId };
+  const task = job.task ? await deps.tasks.create(job) : undefined;
   const view = deps.hub.prepare({
     streamKey: deps.keys.stream(job.session, streamId),
     metaKey: deps.keys.streamMeta(job.session, streamId),
@@ -22,14 +25,16 @@ export async function startCall(deps: FrontDeps, request: JobRequest, queue: str
     requestId: job.requestId,
   });
   try {
-    const r = await deps.dispatcher.enqueue(queue, job, deps.hub.channel);
+    const limits = job.method === 'tools/call' ? deps.catalog.toolLimits(job.target) : undefined;
+    const r = await deps.dispatcher.enqueue(queue, job, deps.hub.channel, limits);
     if (r.kind === 'duplicate') {
       view.close();
       return r;
     }
   } catch (err) {
     view.close();
+    if (err instanceof FleetError) err.id ??= job.requestId;
     throw err;
   }
-  return { kind: 'started', job, view };
+  return { kind: 'started', job, view, task };
 }

@@ -9,6 +9,8 @@ import {
   type JsonRpcId,
 } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
+import { sessionOrigin } from '../protocol/origin.ts';
+import { resumeTaskResult } from '../tasks/task-result.ts';
 import type { Session } from '../sessions/session-store.ts';
 import { SseSink, primingStyle } from '../streams/sinks.ts';
 
@@ -20,6 +22,15 @@ export async function openGetStream(
 ) {
   let streamId = standaloneStreamId(session.sessionId);
   let afterSeq: number | undefined;
+  // A tasks/result stream (2025-11-25) is the task's: resumed by its own rules.
+  if (lastEventId !== undefined) {
+    const origin = sessionOrigin(deps, session, {});
+    const takeOver = () => {
+      reply.hijack();
+      return reply.raw;
+    };
+    if (await resumeTaskResult(deps, origin, lastEventId, takeOver)) return;
+  }
   if (lastEventId !== undefined) {
     const parsed = parseEventId(lastEventId);
     if (!parsed || !streamBelongsTo(parsed.streamId, session.sessionId)) {

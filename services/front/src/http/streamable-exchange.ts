@@ -1,7 +1,11 @@
 // Streamable HTTP's way back for one POSTed request: front answers as one JSON object; worker jobs on the
 // request's own stream, as SSE (resumable) or, for clients that do not accept SSE, as one JSON object.
 import type { FastifyReply } from 'fastify';
-import { FleetError, type SessionRef } from '@mcp-fleet/shared';
+import { FleetError, type JsonRpcId, type SessionRef, type TaskRecord } from '@mcp-fleet/shared';
+import type { RequestOrigin } from '../protocol/origin.ts';
+import { serveTaskResult } from '../tasks/task-result.ts';
+import { wireTask } from '@mcp-fleet/shared';
+import { resultResponse } from '../protocol/messages.ts';
 import { startCall } from '../dispatch/start-call.ts';
 import type { FrontDeps } from '../deps.ts';
 import type { Exchange, JsonRpcResponse } from '../protocol/exchange.ts';
@@ -27,6 +31,11 @@ export class StreamableExchange implements Exchange {
           request.requestId,
         ),
       );
+    }
+    if (started.kind === 'started' && started.task?.announced) {
+      // 2025-11-25 task-augmented call: the task, at once; its outcome is collected with tasks/get and tasks/result.
+      started.view.close();
+      return this.reply(resultResponse(request.requestId, { task: wireTask(started.task, 'session') }));
     }
     this.reply_.hijack();
     const raw = this.reply_.raw;
@@ -56,6 +65,17 @@ export class StreamableExchange implements Exchange {
       { prime },
     );
     if (!view) sink.end();
+  }
+
+  async taskResult(task: TaskRecord, origin: RequestOrigin, requestId: JsonRpcId): Promise<void> {
+    await serveTaskResult(this.deps, origin, task, requestId, {
+      respond: (r) => this.reply(r),
+      takeOver: () => {
+        this.reply_.hijack();
+        return this.reply_.raw;
+      },
+      wantsSse: this.wantsSse,
+    });
   }
 
   private async cancelIfUnanswered(raw: FastifyReply['raw'], session: SessionRef, jobId: string): Promise<void> {

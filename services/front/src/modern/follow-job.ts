@@ -12,6 +12,8 @@ export type Outcome =
   | { kind: 'response'; message: { result?: unknown; error?: { code: number; message: string; data?: unknown } } }
   /** the job asked the client something (elicitation, sampling, roots): the call parks until the retry */
   | { kind: 'input'; questions: Questions; seq: number }
+  /** the call became a task (tasks extension): the client gets CreateTaskResult, the job goes on */
+  | { kind: 'task' }
   /** the stream ended without a response (cancelled) or the client went away */
   | { kind: 'ended' };
 
@@ -49,6 +51,8 @@ class OutcomeSink extends SettlingSink<Outcome> {
           questions: (JSON.parse(event.data) as { inputRequests: Questions }).inputRequests,
           seq: event.seq,
         };
+      case 'task':
+        return { kind: 'task' };
       case 'message': {
         const msg = JSON.parse(event.data) as Partial<Notice> & { id?: unknown };
         // 2026-07-28 jobs ask by inputRequests events; a stray request is never sent on the stream.

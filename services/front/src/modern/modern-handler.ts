@@ -9,7 +9,10 @@ import {
   isLegacyRequest,
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
+import { FleetError, TASKS_EXTENSION } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
+import { modernOrigin } from '../protocol/origin.ts';
+import { ListenTap, TaskEventsBus, serveTaskListen } from '../tasks/task-listen.ts';
 import { modernServerFactory } from './modern-server.ts';
 import { RedisEventBus } from './redis-event-bus.ts';
 import { requestStateCodec } from './request-state.ts';
@@ -30,6 +33,8 @@ export interface ModernDoor {
 export async function createModernDoor(deps: FrontDeps, subscriber: Redis): Promise<ModernDoor> {
   const bus = new RedisEventBus(deps.redis, subscriber, deps.keys, deps.log);
   await bus.start();
+  const taskEvents = new TaskEventsBus(subscriber, deps.keys, deps.log);
+  await taskEvents.start();
   const codec = await requestStateCodec(deps.redis, deps.keys, deps.config);
   const handler: McpHttpHandler = createMcpHandler(modernServerFactory(deps, codec), {
     legacy: 'reject',
@@ -68,9 +73,22 @@ export async function createModernDoor(deps: FrontDeps, subscriber: Redis): Prom
         mcpNameHeader: header(request.headers, 'mcp-name'),
         body: parsedBody,
       });
+      let tap: ListenTap | undefined;
       if (route.kind === 'modern' && route.messageKind === 'request') {
         checkCustomHeaders(deps, request, parsedBody);
         checkModernParams(route.message);
+        const listen = await listenTaskIds(deps, parsedBody, headersOf(request));
+        if (listen?.tasksOnly) {
+          reply.hijack();
+          serveTaskListen(reply.raw, taskEvents, {
+            principal: listen.principal,
+            taskIds: listen.ids,
+            subscriptionId: readableId(parsedBody),
+            keepAliveMs: deps.config.SSE_KEEPALIVE_MS,
+          });
+          return;
+        }
+        if (listen) tap = new ListenTap(taskEvents, listen.principal, listen.ids, (text) => reply.raw.write(text));
       }
       const abort = new AbortController();
       const raw = reply.raw;
@@ -83,12 +101,16 @@ export async function createModernDoor(deps: FrontDeps, subscriber: Redis): Prom
       if (headers['content-type']?.startsWith('text/event-stream')) headers['x-accel-buffering'] = 'no';
       raw.writeHead(response.status, headers);
       if (response.body) {
+        const decoder = new TextDecoder();
         try {
           for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-            if (!raw.write(chunk)) await once(raw, 'drain');
+            const out = tap ? tap.take(decoder.decode(chunk, { stream: true })) : chunk;
+            if (out.length && !raw.write(out)) await once(raw, 'drain');
           }
         } catch {
           // the client went away mid-stream; the abort above has already cancelled the call
+        } finally {
+          tap?.close();
         }
       }
       if (!raw.writableEnded) raw.end();
@@ -103,4 +125,47 @@ function checkCustomHeaders(deps: FrontDeps, request: FastifyRequest, body: unkn
   if (msg?.method !== 'tools/call' || typeof msg.params?.name !== 'string') return;
   const tool = deps.catalog.tool(msg.params.name);
   if (tool) checkParamHeaders(tool.item.inputSchema, msg.params.arguments, request.headers, readableId(body));
+}
+
+/**
+ * The task ids a `subscriptions/listen` asks status notifications for, narrowed to the caller's own existing tasks
+ * (what the ack will name); undefined when it asks for none. A client that did not declare the tasks extension is
+ * refused (-32021), as the extension requires.
+ */
+async function listenTaskIds(
+  deps: FrontDeps,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<{ ids: string[]; principal: string; tasksOnly: boolean } | undefined> {
+  const msg = body as { id?: unknown; method?: unknown; params?: Record<string, unknown> } | null;
+  if (msg?.method !== 'subscriptions/listen') return undefined;
+  const notifications = (msg.params?.notifications ?? {}) as Record<string, unknown>;
+  const asked = notifications.taskIds;
+  if (!Array.isArray(asked)) return undefined;
+  const tasksOnly = Object.entries(notifications).every(
+    ([k, v]) => k === 'taskIds' || v === false || v === undefined || (Array.isArray(v) && v.length === 0),
+  );
+  const envelope = (msg.params?._meta ?? {}) as Record<string, unknown>;
+  const origin = modernOrigin(deps, envelope, headers);
+  const extensions = origin.clientCapabilities.extensions as Record<string, unknown> | undefined;
+  if (extensions?.[TASKS_EXTENSION] === undefined) {
+    throw new FleetError('MISSING_CLIENT_CAPABILITY', {
+      era: 'modern',
+      id: readableId(body),
+      args: ['subscriptions/listen for task notifications', `the ${TASKS_EXTENSION} extension`],
+      data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
+    });
+  }
+  const ids = asked.filter((x): x is string => typeof x === 'string').slice(0, MAX_LISTEN_TASKS);
+  const found = await Promise.all(ids.map((id) => deps.tasks.find(origin, id)));
+  return { ids: ids.filter((_, i) => found[i]), principal: origin.session.principal, tasksOnly };
+}
+
+/** Task ids one listen stream may follow. */
+const MAX_LISTEN_TASKS = 100;
+
+function headersOf(request: FastifyRequest): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(request.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])),
+  );
 }

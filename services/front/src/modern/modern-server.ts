@@ -15,12 +15,14 @@ import {
   type SpecTypeName,
   type SpecTypes,
 } from '@modelcontextprotocol/server';
-import { FleetError } from '@mcp-fleet/shared';
+import { FleetError, taskOfJob } from '@mcp-fleet/shared';
+import { z } from 'zod';
+import { wireTask } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import { asFleetError } from '../http/error-handler.ts';
 import { modernOrigin } from '../protocol/origin.ts';
 import { planRequest } from '../protocol/planner.ts';
-import { INSTRUCTIONS, SERVER_CAPABILITIES, SERVER_INFO } from '../protocol/server-info.ts';
+import { INSTRUCTIONS, MODERN_CAPABILITIES, SERVER_INFO } from '../protocol/server-info.ts';
 import { startCall } from '../dispatch/start-call.ts';
 import { followJob, type FollowFrom, type FollowedCall, type Outcome, type Questions } from './follow-job.ts';
 import { continueParked } from './mrtr.ts';
@@ -33,8 +35,11 @@ interface ModernRequest {
   params?: Record<string, unknown>;
 }
 
-/** What a request came to: a result to check and send, or questions for the client. */
-type Served = { kind: 'result'; value: unknown } | { kind: 'input'; value: InputRequiredResult };
+/** What a request came to: a result to check and send, questions for the client, or a task. */
+type Served =
+  | { kind: 'result'; value: unknown }
+  | { kind: 'input'; value: InputRequiredResult }
+  | { kind: 'task'; value: Record<string, unknown> };
 
 /** A value checked against the SDK's schema of a spec type (and typed by it); undefined when it is not one. */
 function specValue<K extends SpecTypeName>(name: K, value: unknown): SpecTypes[K] | undefined {
@@ -49,20 +54,28 @@ export function modernServerFactory(deps: FrontDeps, codec: RequestStateCodec<Pa
     <K extends SpecTypeName>(type: K) =>
     async (req: ModernRequest, ctx: ServerContext): Promise<SpecTypes[K]> => {
       const served = await serve(req, ctx);
-      if (served.kind === 'input') throw internal(req, 'a handler asked the client something');
+      if (served.kind !== 'result') throw internal(req, 'a handler asked the client something');
       return checked(req, served.value, type);
     };
+  /** For the tasks extension's methods, which have no spec type: the planner's answer as it is. */
+  const plain = async (req: ModernRequest, ctx: ServerContext): Promise<Record<string, unknown>> => {
+    const served = await serve(req, ctx);
+    if (served.kind !== 'result') throw internal(req, 'a tasks method ran a job');
+    return served.value as Record<string, unknown>;
+  };
   /** For tools/call, resources/read and prompts/get, which may answer input_required (MRTR). */
   const resultOrInput =
     <K extends SpecTypeName>(type: K) =>
     async (req: ModernRequest, ctx: ServerContext): Promise<SpecTypes[K] | InputRequiredResult> => {
       const served = await serve(req, ctx);
-      return served.kind === 'input' ? served.value : checked(req, served.value, type);
+      if (served.kind === 'result') return checked(req, served.value, type);
+      // CreateTaskResult is the tasks extension's: no spec type of the core describes it.
+      return served.value as SpecTypes[K] | InputRequiredResult;
     };
 
   return () => {
     const server = new Server(SERVER_INFO, {
-      capabilities: SERVER_CAPABILITIES,
+      capabilities: MODERN_CAPABILITIES,
       instructions: INSTRUCTIONS,
       requestState: { verify: codec.verify },
       // Lists change only when the worker fleet does (and listeners hear list_changed); reads run user code.
@@ -83,6 +96,17 @@ export function modernServerFactory(deps: FrontDeps, codec: RequestStateCodec<Pa
     server.setRequestHandler('tools/call', resultOrInput('CallToolResult'));
     server.setRequestHandler('resources/read', resultOrInput('ReadResourceResult'));
     server.setRequestHandler('prompts/get', resultOrInput('GetPromptResult'));
+    // The tasks extension (io.modelcontextprotocol/tasks): methods the core schema does not have.
+    server.setRequestHandler('tasks/get', { params: TaskIdParams }, (params, ctx) =>
+      plain(request('tasks/get', params), ctx),
+    );
+    server.setRequestHandler('tasks/cancel', { params: TaskIdParams }, (params, ctx) =>
+      plain(request('tasks/cancel', params), ctx),
+    );
+    // The SDK takes `inputResponses` out of every request's params (MRTR); tasks/update carries its answers there.
+    server.setRequestHandler('tasks/update', { params: TaskIdParams }, (params, ctx) =>
+      plain(request('tasks/update', { ...params, inputResponses: ctx.mcpReq.inputResponses ?? {} }), ctx),
+    );
     return server;
   };
 }
@@ -97,7 +121,13 @@ export const MODERN_HANDLED = [
   'tools/call',
   'resources/read',
   'prompts/get',
+  'tasks/get',
+  'tasks/cancel',
+  'tasks/update',
 ] as const;
+
+const TaskIdParams = z.looseObject({ taskId: z.string() });
+const request = (method: string, params: Record<string, unknown>): ModernRequest => ({ method, params });
 
 /** Plans the request (or continues a parked one) and follows its job to an answer. */
 async function serveModern(
@@ -130,6 +160,7 @@ async function serveModern(
         params: answers ? { ...params, inputResponses: answers } : params,
       });
       if (plan.kind === 'answer') return { kind: 'result', value: plan.result };
+      if (plan.kind !== 'job') throw internal(req, 'the plan has no 2026-07-28 form');
       const started = await startCall(deps, plan.job, plan.queue);
       // A 2026-07-28 call has a namespace of its own: its request id cannot be in flight already.
       if (started.kind !== 'started') throw new Error('a modern call found its namespace in use');
@@ -151,6 +182,14 @@ async function serveModern(
           d: digest,
         };
         return { kind: 'input', value: await askClient(codec, ctx, outcome.questions, state) };
+      }
+      case 'task': {
+        // The call became a task: the client polls it with tasks/get, on any node (the record was written first).
+        const taskId = taskOfJob(run.call.jobId);
+        const origin = modernOrigin(deps, ctx.mcpReq.envelope ?? {}, headersOf(ctx));
+        const task = taskId ? await deps.tasks.find(origin, taskId) : undefined;
+        if (!task) throw internal(req, 'the call became a task that cannot be read');
+        return { kind: 'task', value: { resultType: 'task', ...wireTask(task, 'modern') } };
       }
       case 'ended':
         throw new FleetError('CALL_NOT_ANSWERED', { args: [req.method, 'it was cancelled'], era: 'modern', id });

@@ -2,7 +2,7 @@
 // back. Streamable HTTP answers on the POST (JSON or the request's own SSE stream); the legacy HTTP+SSE transport
 // answers on the session's one SSE stream; a 2025-03-26 batch collects answers into one array. (The 2026-07-28
 // leg answers through the SDK's handler: modern/modern-server.ts.)
-import { FleetError, type JsonRpcId } from '@mcp-fleet/shared';
+import { FleetError, type JsonRpcId, type TaskRecord } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import { resultResponse } from './messages.ts';
 import type { RequestOrigin } from './origin.ts';
@@ -17,6 +17,8 @@ export interface Exchange {
   reply(response: JsonRpcResponse): Promise<void>;
   /** The request runs on a worker: enqueue it on `queue` and deliver what it writes. */
   run(job: JobRequest, queue: string): Promise<void>;
+  /** 2025-11-25 tasks/result: wait on the task's stream for its outcome (only Streamable HTTP serves 2025-11-25). */
+  taskResult?(task: TaskRecord, origin: RequestOrigin, requestId: JsonRpcId): Promise<void>;
 }
 
 /**
@@ -32,5 +34,9 @@ export async function serveRequest(deps: FrontDeps, origin: RequestOrigin, req: 
     throw err;
   }
   if (plan.kind === 'answer') return ex.reply(resultResponse(req.id, plan.result));
+  if (plan.kind === 'taskResult') {
+    if (!ex.taskResult) return ex.reply(new FleetError('METHOD_NOT_FOUND', { args: [req.method] }).toJsonRpc(req.id));
+    return ex.taskResult(plan.task, origin, req.id);
+  }
   return ex.run(plan.job, plan.queue);
 }

@@ -14,7 +14,19 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { FleetError, type CallJob, type Era, type JobMethod, type JsonRpcId } from '@mcp-fleet/shared';
+import {
+  FleetError,
+  randomId,
+  type CallJob,
+  type Era,
+  type JobMethod,
+  type JsonRpcId,
+  type TaskJob,
+  type TaskRecord,
+} from '@mcp-fleet/shared';
+import { TASK_METHODS } from '../tasks/task-methods.ts';
+import { taskOwner, taskRef } from '../tasks/task-binding.ts';
+import { taskPlanFor, type TaskPlan } from '../tasks/task-policy.ts';
 import { jobRetention, type FrontDeps } from '../deps.ts';
 import { paramsOf } from './messages.ts';
 import type { RequestOrigin } from './origin.ts';
@@ -30,16 +42,22 @@ export interface PlannedRequest {
   params: Record<string, unknown>;
 }
 
-/** The front answers itself, or the request runs on a worker of `queue`. */
-export type Plan = { kind: 'answer'; result: unknown } | { kind: 'job'; job: JobRequest; queue: string };
+/**
+ * The front answers itself, or the request runs on a worker of `queue`, or (2025-11-25 tasks/result) the request
+ * waits on a task's stream for its outcome.
+ */
+export type Plan =
+  | { kind: 'answer'; result: unknown }
+  | { kind: 'job'; job: JobRequest; queue: string }
+  | { kind: 'taskResult'; task: TaskRecord };
 
-interface Step {
+export interface Step {
   deps: FrontDeps;
   origin: RequestOrigin;
   req: PlannedRequest;
 }
 
-interface MethodSpec {
+export interface MethodSpec {
   eras: readonly Era[];
   plan(step: Step): Plan | Promise<Plan>;
 }
@@ -57,8 +75,8 @@ function sessionOf(step: Step) {
   return s;
 }
 
-function job(step: Step, method: JobMethod, target: string, queue: string): Plan {
-  return { kind: 'job', job: buildJob(step.deps, step.origin, step.req, method, target), queue };
+function job(step: Step, method: JobMethod, target: string, queue: string, task?: TaskPlan): Plan {
+  return { kind: 'job', job: buildJob(step.deps, step.origin, step.req, method, target, task), queue };
 }
 
 /**
@@ -75,6 +93,7 @@ function list(kind: 'tools' | 'resources' | 'resourceTemplates' | 'prompts', cur
 }
 
 export const METHODS: Record<string, MethodSpec> = {
+  ...TASK_METHODS,
   ping: { eras: SESSION_ONLY, plan: () => answer({}) },
   'logging/setLevel': {
     eras: SESSION_ONLY,
@@ -140,7 +159,7 @@ export const METHODS: Record<string, MethodSpec> = {
           content: [{ type: 'text', text: `Invalid arguments for tool ${name}: ${invalid}` }],
         });
       }
-      return job(step, 'tools/call', name, entry.queue);
+      return job(step, 'tools/call', name, entry.queue, taskPlanFor(step.origin, entry.item, step.req.params));
     },
   },
   'resources/read': {
@@ -202,13 +221,31 @@ export function buildJob(
   req: PlannedRequest,
   method: JobMethod,
   target: string,
+  taskPlan?: TaskPlan,
 ): JobRequest {
   const meta = req.params._meta as Record<string, unknown> | undefined;
   const token = meta?.progressToken;
+  const retention = jobRetention(deps.config, origin.sessionTtlMs);
+  let task: TaskJob | undefined;
+  if (taskPlan) {
+    // A task's keys live in a namespace of its own, for as long as the task does.
+    const id = randomId(16);
+    const ttlMs = deps.tasks.ttlFor(taskPlan.requestedTtl);
+    retention.ttlMs = ttlMs;
+    task = {
+      id,
+      owner: taskOwner(origin),
+      expiresAt: Date.now() + ttlMs,
+      support: taskPlan.support,
+      announced: taskPlan.announced,
+      syncWindowMs: deps.config.TASK_SYNC_WINDOW_MS,
+      ...(origin.era === 'session' && { session: origin.session }),
+    };
+  }
   return {
     v: 1,
     method,
-    session: origin.session,
+    session: task ? taskRef(origin, task.id) : origin.session,
     requestId: req.id,
     protocolVersion: origin.protocolVersion,
     clientCapabilities: origin.clientCapabilities,
@@ -218,6 +255,7 @@ export function buildJob(
     logLevel: origin.logLevel,
     trace: traceOf(meta, origin.headers),
     headers: allowedHeaders(deps.config.HEADERS_TO_TOOLS, origin.headers),
-    retention: jobRetention(deps.config, origin.sessionTtlMs),
+    retention,
+    ...(task && { task }),
   };
 }

@@ -1,13 +1,15 @@
 // What happens outside the method table: initialize, client notifications, and the client's answers to
 // server→client requests.
 import { CancelledNotificationSchema, InitializeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { jobOfServerRequest } from '@mcp-fleet/shared';
+import { jobOfServerRequest, taskOfJob } from '@mcp-fleet/shared';
+import { taskRef } from '../tasks/task-binding.ts';
+import { sessionOrigin } from './origin.ts';
 import type { FrontDeps } from '../deps.ts';
 import type { Session } from '../sessions/session-store.ts';
 import type { RpcNotification, RpcRequest, RpcResponse } from './jsonrpc.ts';
 import { paramsOf } from './messages.ts';
 import { negotiateVersion } from './negotiate.ts';
-import { INSTRUCTIONS, SERVER_CAPABILITIES, SERVER_INFO } from './server-info.ts';
+import { INSTRUCTIONS, sessionCapabilities, SERVER_INFO } from './server-info.ts';
 
 /** An invalid initialize is the answer to it on the legacy transport's stream, an HTTP 400 on Streamable HTTP. */
 export function initializeParams(req: RpcRequest, legacyTransport: boolean) {
@@ -22,7 +24,7 @@ export function initializeParams(req: RpcRequest, legacyTransport: boolean) {
 export function initializeResult(version: string) {
   return {
     protocolVersion: version,
-    capabilities: SERVER_CAPABILITIES,
+    capabilities: sessionCapabilities(version),
     serverInfo: SERVER_INFO,
     instructions: INSTRUCTIONS,
   };
@@ -54,7 +56,13 @@ export async function onNotification(deps: FrontDeps, session: Session, n: RpcNo
  */
 export async function onClientResponse(deps: FrontDeps, session: Session, r: RpcResponse): Promise<void> {
   const jobId = typeof r.id === 'string' ? jobOfServerRequest(r.id) : undefined;
-  if (jobId === undefined || !(await deps.dispatcher.deliverAnswer(session, jobId, r.id as string, r.raw))) {
+  // A task's job asks from the task's namespace; only the task's owner can answer it.
+  const taskId = jobId && taskOfJob(jobId);
+  const origin = sessionOrigin(deps, session, {});
+  const ns = taskId ? (await deps.tasks.find(origin, taskId)) && taskRef(origin, taskId) : session;
+  if (!jobId || !ns || !(await deps.dispatcher.deliverAnswer(ns, jobId, r.id as string, r.raw))) {
     deps.log.info({ session: session.sessionId, id: r.id }, 'answer to no pending request dropped');
+    return;
   }
+  if (taskId) await deps.tasks.announceStatus(origin, taskId);
 }

@@ -13,6 +13,10 @@ export type SinkEvent =
   | { type: 'response'; streamId: string; seq: number; data: string }
   /** questions for a 2026-07-28 client (only its calls write them) */
   | { type: 'inputRequests'; streamId: string; seq: number; data: string }
+  /** a 2026-07-28 call became a task (only its calls write this) */
+  | { type: 'task'; streamId: string; seq: number; data: string }
+  /** the stream ended with no response (the request was cancelled); the view ends the sink right after */
+  | { type: 'streamEnd'; streamId: string; seq: number }
   /** an id to resume from, with no message: the priming event, or the last word before the server closes */
   | { type: 'resumePoint'; streamId: string; seq: number }
   | { type: 'keepalive' };
@@ -99,6 +103,8 @@ export class SseSink extends ResponseSink {
       case 'keepalive':
         return this.raw.write(': keep-alive\n\n');
       case 'inputRequests':
+      case 'task':
+      case 'streamEnd':
         return true;
     }
   }

@@ -216,6 +216,7 @@ export class StreamView {
     switch (ev.kind) {
       case 'message':
       case 'inputRequests':
+      case 'task':
         room = sink.write({ type: ev.kind, streamId, seq: ev.seq, data: ev.data });
         break;
       case 'sharedResponse':
@@ -227,6 +228,7 @@ export class StreamView {
         this.end();
         return;
       case 'end':
+        sink.write({ type: 'streamEnd', streamId, seq: ev.seq });
         this.end();
         return;
       case 'closeConnection':

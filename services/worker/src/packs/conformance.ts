@@ -6,6 +6,7 @@ import { defineTool, type AnyTool } from '../define-tool.ts';
 import type { InputRequest } from '../handler-api.ts';
 import { defineResource, defineResourceTemplate } from '../define-resource.ts';
 import { definePrompt } from '../define-prompt.ts';
+import { taskFixtures } from './conformance-tasks.ts';
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
 const WAV = 'UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=';
@@ -235,6 +236,7 @@ export const tools: AnyTool[] = [
     run: (args) => `received ${JSON.stringify(args)}`,
   }),
   ...modernFixtures(),
+  ...taskFixtures,
 ];
 
 export const resources = [

@@ -179,8 +179,44 @@ export const whoami = defineTool({
   },
 });
 
+/** One line of the batch report: the same for the same item, so a retried run writes the same report. */
+function reportLine(i: number): string {
+  let h = 2166136261;
+  for (const c of String(i)) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+  return `item ${i}: checksum ${h.toString(16).padStart(8, '0')}`;
+}
+
+export const batchReport = defineTool({
+  name: 'batch_report',
+  title: 'Batch report',
+  description:
+    'Works through `items` items, `itemMs` ms each (for minutes if asked), reporting progress and each line as it ' +
+    'is done (partial results); runs as a task where the client supports tasks, and is safe to retry.',
+  inputSchema: z.object({
+    items: z.number().int().min(1).max(100_000),
+    itemMs: z.number().int().min(0).max(600_000).default(100),
+  }),
+  outputSchema: z.object({ items: z.number(), lines: z.array(z.string()) }),
+  annotations: readOnly,
+  execution: { taskSupport: 'optional' },
+  async run({ items, itemMs }, ctx) {
+    // A long batch job: a task at once (2026-07-28 clients that support tasks; 2025-11-25 clients ask for one).
+    await ctx.runAsTask();
+    const lines: string[] = [];
+    for (let i = 1; i <= items; i++) {
+      await sleep(itemMs, ctx.signal);
+      const line = reportLine(i);
+      lines.push(line);
+      await ctx.partial(`${line}\n`);
+      await ctx.progress(i, items, `item ${i} of ${items}`);
+    }
+    return { content: [{ type: 'text', text: lines.join('\n') }], structuredContent: { items, lines } };
+  },
+});
+
 export const tools: AnyTool[] = [
   echo,
+  batchReport,
   count,
   fail,
   logLevels,

@@ -1,0 +1,17 @@
+// Which worker process runs a job: BullMQ's job hash names the worker that took it (`pb`; workers are named after
+// their node id), so a fault test can kill exactly that one.
+import assert from 'node:assert/strict';
+import type { Fleet, WorkerNode } from './fleet.ts';
+import { eventually } from './http.ts';
+
+export async function workerRunning(fleet: Fleet, jobId: string, extra: WorkerNode[] = []): Promise<WorkerNode> {
+  const redis = fleet.redisClient('workers');
+  const name = await eventually(
+    async () => (await redis.hget(`${fleet.keyPrefix}:bull:tools:${jobId}`, 'pb')) || undefined,
+    10_000,
+    `job ${jobId} to be taken by a worker`,
+  );
+  const w = [...fleet.workers, ...extra].find((x) => x.nodeId === name);
+  assert.ok(w, `worker ${name} is one of the fleet's`);
+  return w;
+}
