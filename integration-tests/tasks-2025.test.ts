@@ -146,7 +146,7 @@ describe('2025-11-25 tasks: created on A, polled and collected on B', () => {
     await assert.rejects(c.client.experimental.tasks.getTask(created.task.taskId), (e: McpError) => e.code === -32602);
   });
 
-  test('a tool that forbids tasks answers -32601 to a task-augmented call; an isError result ends "failed"', async () => {
+  test('-32601 for a task-augmented call of a tool that forbids tasks, and a plain call of one that requires them', async () => {
     const c = await client();
     await assert.rejects(
       c.client.request(
@@ -155,6 +155,45 @@ describe('2025-11-25 tasks: created on A, polled and collected on B', () => {
       ),
       (e: McpError) => e.code === -32601,
     );
+    await assert.rejects(
+      c.client.callTool({ name: 'task_only', arguments: {} }),
+      (e: McpError) => e.code === -32601 && /must be called as a task/.test(e.message),
+    );
+    const created = await c.client.request(
+      { method: 'tools/call', params: { name: 'task_only', arguments: {}, task: {} } },
+      CreateTaskResultSchema,
+    );
+    const result = await c.client.experimental.tasks.getTaskResult(created.task.taskId, CallToolResultSchema);
+    assert.equal(texts(result), 'ran as a task');
+  });
+
+  test('a ttl above TASK_MAX_TTL_MS is capped, and the task says so', async () => {
+    const c = await client();
+    const created = await c.client.request(
+      {
+        method: 'tools/call',
+        params: { name: 'batch_report', arguments: { items: 1, itemMs: 0 }, task: { ttl: 10 ** 12 } },
+      },
+      CreateTaskResultSchema,
+    );
+    assert.equal(created.task.ttl, 86_400_000);
+  });
+
+  test("notifications/tasks/status on the session's GET stream as the task moves (completed at the end)", async () => {
+    const c = await client();
+    const created = await c.client.request(
+      { method: 'tools/call', params: { name: 'batch_report', arguments: { items: 2, itemMs: 50 }, task: {} } },
+      CreateTaskResultSchema,
+    );
+    const statuses = await eventually(
+      () => {
+        const mine = c.notifications('notifications/tasks/status').filter((n) => n.taskId === created.task.taskId);
+        return mine.some((n) => n.status === 'completed') ? mine : undefined;
+      },
+      10_000,
+      'a completed status notification',
+    );
+    assert.ok(statuses!.every((n) => typeof n.createdAt === 'string' && typeof n.ttl === 'number'));
   });
 });
 
