@@ -217,7 +217,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
         role: 'worker',
         nodeId,
         logName: name,
-        env: { ...common(nodeId), TOOL_PACKS: 'examples', ...opts.env, ...opts.workerEnv?.[i] },
+        env: { ...common(nodeId), TOOL_PACKS: 'examples,shared-demo', ...opts.env, ...opts.workerEnv?.[i] },
       });
       workers.push({
         nodeId,

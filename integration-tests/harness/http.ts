@@ -45,6 +45,8 @@ export async function openSession(
   url: string,
   protocolVersion = '2025-11-25',
   capabilities: Record<string, unknown> = {},
+  /** sent with every request of the session (e.g. Authorization) */
+  extraHeaders: Record<string, string> = {},
 ): Promise<RawSession> {
   const res = await post(
     url,
@@ -53,6 +55,7 @@ export async function openSession(
       capabilities,
       clientInfo: { name: 'mcp-fleet-integration-tests', version: '0.0.0' },
     }),
+    extraHeaders,
   );
   const text = await res.text();
   if (res.status !== 200) throw new Error(`initialize on ${url} answered ${res.status}: ${text}`);
@@ -61,7 +64,7 @@ export async function openSession(
   const body = JSON.parse(text) as { result?: Record<string, unknown> };
   if (!body.result) throw new Error(`initialize on ${url} answered with no result: ${text}`);
   const negotiated = String(body.result.protocolVersion);
-  const headers = { 'mcp-session-id': sessionId, 'mcp-protocol-version': negotiated };
+  const headers = { ...extraHeaders, 'mcp-session-id': sessionId, 'mcp-protocol-version': negotiated };
   const ack = await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
   const ackText = await ack.text();
   if (ack.status !== 202) throw new Error(`notifications/initialized on ${url} answered ${ack.status}: ${ackText}`);

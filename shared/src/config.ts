@@ -112,6 +112,58 @@ export const configSchema = z
     TASK_LIST_PAGE_SIZE: int(1, 1000).default(50).describe('tasks per tasks/list page'),
     REQUEST_STATE_TTL_SECONDS: int(10, 86_400).default(600).describe('how long an MRTR requestState stays valid'),
     TOOL_PACKS: list.prefault('examples').describe('tool packs the worker loads: built-in names or module paths'),
+    AUTH_ISSUERS: list
+      .prefault('')
+      .describe('OAuth issuers whose JWT access tokens are accepted (JWKS found through their metadata)'),
+    AUTH_RESOURCE: z
+      .string()
+      .url()
+      .optional()
+      .describe("this server's canonical URI (RFC 8707): the audience tokens must name; required with AUTH_ISSUERS"),
+    AUTH_JWKS_COOLDOWN_MS: int(0, 3_600_000)
+      .default(30_000)
+      .describe('an unknown signing key refetches the JWKS at most this often (key rotation)'),
+    AUTH_JWKS_MAX_AGE_MS: int(1000, 86_400_000).default(600_000).describe('how long a fetched JWKS is used'),
+    AUTH_CLOCK_TOLERANCE_SECONDS: int(0, 600).default(30).describe('clock skew allowed on exp/nbf/iat'),
+    AUTH_INTROSPECTION_URL: z
+      .string()
+      .url()
+      .optional()
+      .describe('RFC 7662 endpoint for opaque (non-JWT) access tokens'),
+    AUTH_INTROSPECTION_CLIENT_ID: z.string().optional().describe('client id for the introspection endpoint'),
+    AUTH_INTROSPECTION_CLIENT_SECRET: z.string().optional().describe('client secret for the introspection endpoint'),
+    AUTH_INTROSPECTION_CACHE_MS: int(0, 3_600_000)
+      .default(30_000)
+      .describe('how long an introspected token is trusted before it is asked about again'),
+    AUTH_API_KEYS: bool
+      .prefault('false')
+      .describe('accept API keys made with `mcp-fleet keys create` (stored hashed in Redis)'),
+    AUTH_API_KEY_CACHE_MS: int(0, 600_000)
+      .default(5000)
+      .describe('a front node remembers a looked-up API key this long (a revoked key stops within it)'),
+    AUTH_ALLOW_ANONYMOUS: bool
+      .optional()
+      .describe(
+        'accept requests without credentials as the `anon` principal; default: only when no authentication is configured',
+      ),
+    AUTH_REQUIRED_SCOPES: list.prefault('').describe('scopes every authenticated request needs'),
+    AUTH_SCOPE_RULES: list
+      .prefault('')
+      .describe('scopes per tool, resource or prompt: `tool:<name>=<scope> <scope>`, names may end in *'),
+    AUTH_TENANT_CLAIM: z.string().min(1).default('tenant').describe("the token claim naming the caller's tenant"),
+    AUTH_CLAIMS_TO_TOOLS: list
+      .prefault('iss,sub,email,name')
+      .describe('token claims tools see as ctx.principal.claims (never the token)'),
+    RATE_LIMIT_REQUESTS: int(0, 100_000_000)
+      .default(0)
+      .describe('requests one principal may make per RATE_LIMIT_WINDOW_SECONDS, fleet-wide (0: no limit)'),
+    RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(1).describe('the window of RATE_LIMIT_REQUESTS'),
+    RATE_LIMIT_RULES: list
+      .prefault('')
+      .describe('calls one principal may make of a tool: `tool:<name>=<calls>/<seconds>`, names may end in *'),
+    MAX_CALLS_IN_FLIGHT_PER_PRINCIPAL: int(0, 10_000_000)
+      .default(256)
+      .describe('calls one principal may have waiting, running or parked at once, fleet-wide (0: no limit)'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: bool.prefault('false'),
   })

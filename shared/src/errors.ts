@@ -46,6 +46,36 @@ export interface ErrorEntry {
 const C = RPC_CODES;
 
 export const ERRORS = {
+  // Authentication and authorization (services/front/src/auth/): before anything else about the request.
+  AUTH_REQUIRED: {
+    status: 401,
+    code: C.SERVER_ERROR,
+    message: 'Unauthorized: this server needs credentials (an OAuth bearer token or an API key); see WWW-Authenticate',
+  },
+  TOKEN_INVALID: { status: 401, code: C.SERVER_ERROR, message: 'Unauthorized: the access token is not valid: {0}' },
+  INSUFFICIENT_SCOPE: {
+    status: 403,
+    code: C.SERVER_ERROR,
+    message: 'Forbidden: {0} needs the scope {1}, which this token does not grant',
+  },
+  AUTH_SERVER_UNAVAILABLE: {
+    status: 503,
+    code: C.INTERNAL_ERROR,
+    message:
+      'Service Unavailable: the authorization server could not be reached to check the token ({0}); retry shortly',
+  },
+  // Fair use (services/front/src/quotas/): per principal, fleet-wide.
+  RATE_LIMITED: {
+    status: 429,
+    code: C.SERVER_ERROR,
+    message: 'Too Many Requests: {0} allows {1} per {2} s; retry in {3} s',
+  },
+  CALLS_IN_FLIGHT_QUOTA: {
+    status: 429,
+    code: C.SERVER_ERROR,
+    message:
+      'Too Many Requests: {0} calls of this caller are waiting, running or parked (MAX_CALLS_IN_FLIGHT_PER_PRINCIPAL); retry when one ends',
+  },
   // HTTP: checked before a request reaches the protocol core.
   ORIGIN_FORBIDDEN: { status: 403, code: C.SERVER_ERROR, message: 'Forbidden: Origin {0} is not allowed' },
   NOT_ACCEPTABLE_POST: {
@@ -275,6 +305,8 @@ export interface FleetErrorOptions {
   id?: string | number | null;
   era?: Era;
   data?: unknown;
+  /** HTTP headers the response carries (WWW-Authenticate, Retry-After) */
+  headers?: Record<string, string>;
 }
 
 /** A catalogued error: routes and handlers throw it; the HTTP error handler and the sinks turn it into bodies. */
@@ -283,6 +315,7 @@ export class FleetError extends Error {
   readonly status: number;
   readonly code: number;
   readonly data: unknown;
+  headers: Record<string, string>;
   id: string | number | null;
 
   constructor(
@@ -296,6 +329,7 @@ export class FleetError extends Error {
     this.status = entryValue(entry.status, era);
     this.code = entryValue(entry.code, era);
     this.data = opts.data;
+    this.headers = opts.headers ?? {};
     this.id = opts.id ?? null;
   }
 

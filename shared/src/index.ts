@@ -2,6 +2,7 @@
 export { loadConfig, ConfigError, configSchema, configKeys, type FleetConfig, type ConfigKey } from './config.ts';
 export {
   FleetKeys,
+  callMember,
   newRequestStreamId,
   parseSessionMember,
   jobOfServerRequest,
@@ -62,6 +63,7 @@ export {
   claimStream,
   openStream,
   startRun,
+  takeQuota,
   touchSession,
   defineScripts,
   type AppendArgs,
@@ -122,3 +124,11 @@ export {
   taskWaiting,
   type TaskOutcome,
 } from './task-state.ts';
+export {
+  ANONYMOUS_CALLER,
+  ANONYMOUS_PRINCIPAL,
+  principalKey,
+  tenantOfPrincipal,
+  type Caller,
+} from './principal.ts';
+export { API_KEY_PREFIX, ApiKeyStore, type ApiKeyCheck, type ApiKeyRecord } from './api-keys.ts';

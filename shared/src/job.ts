@@ -1,6 +1,7 @@
 // The job payload: the typed contract between a front node (producer) and a worker (consumer).
 // Its shape is persisted in Redis while a job waits: add fields, never rename them (bump `v` if you must).
 import type { SessionRef } from './keys.ts';
+import type { Caller } from './principal.ts';
 import type { JsonRpcId, LogLevel } from './protocol.ts';
 
 /** The requests that run user code, and so run on workers. */
@@ -46,6 +47,8 @@ export interface CallJob {
   logLevel?: LogLevel | 'none';
   /** W3C trace context of the request, when it carried one */
   trace?: TraceContext;
+  /** who called (verified claims and scopes, never a token); absent: the anonymous caller */
+  caller?: Caller;
   /** request headers on the HEADERS_TO_TOOLS allow-list */
   headers?: Record<string, string>;
   /** retention the front node was configured with, so both sides trim alike */

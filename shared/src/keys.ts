@@ -53,6 +53,11 @@ export function jobOfServerRequest(id: string): string | undefined {
   return m?.[1];
 }
 
+/** Member of a principal's calls in flight (FleetKeys.principalCalls): the job's queue and id. */
+export function callMember(queue: string, jobId: string): string {
+  return `${queue} ${jobId}`;
+}
+
 /** Members of the sessions index and resource-subscriber sets. */
 export function sessionMember(s: SessionRef): string {
   return `${s.principal} ${s.sessionId}`;
@@ -126,6 +131,18 @@ export class FleetKeys {
   toolSlots(tool: string): string {
     return `${this.prefix}:slots:${tool}`;
   }
+  /**
+   * Sorted set: a principal's calls in flight (`<queue> <job id>`, scored by when each started), waiting, running or
+   * parked: MAX_CALLS_IN_FLIGHT_PER_PRINCIPAL. Workers remove a call when its job ends; entries whose job is gone
+   * are dropped when the principal reaches its quota.
+   */
+  principalCalls(principal: string): string {
+    return `${this.prefix}:calls:${principal}`;
+  }
+  /** Prefix of the rate-limit counters (rate-limiter-flexible keys: `<prefix>:<rule>:<principal>`). */
+  rateLimitPrefix(): string {
+    return `${this.prefix}:rl`;
+  }
   /** Sorted set: `<principal> <sessionId>` of live sessions, scored by last-seen time (ms); for broadcasts. */
   sessionsIndex(): string {
     return `${this.prefix}:sessions`;
@@ -168,6 +185,17 @@ export class FleetKeys {
   /** Pub/sub channel announcing that the catalog changed. */
   catalogChannel(): string {
     return `${this.prefix}:catalog:changed`;
+  }
+  /**
+   * Hash: one API key (`mcp-fleet keys create`): `h` SHA-256 of its secret, `sub`, `tenant`, `scopes` (space
+   * separated), `c` created, `exp` expiry, `rev` revoked (ms since the epoch). Kept after revocation, for `keys list`.
+   */
+  apiKey(id: string): string {
+    return `${this.prefix}:apikey:${id}`;
+  }
+  /** Set: the ids of every API key, for `keys list`. */
+  apiKeyIndex(): string {
+    return `${this.prefix}:apikeys`;
   }
   /** BullMQ's own key prefix for our queues. */
   bullPrefix(): string {

@@ -14,6 +14,7 @@ const SCRIPTS = {
   startRun: { file: 'start-run-1', keys: 1 },
   answerQuestion: { file: 'answer-question-2', keys: 2 },
   acquireSlot: { file: 'acquire-slot-1', keys: 1 },
+  takeQuota: { file: 'take-quota-1', keys: 1 },
 } as const;
 
 type Cmd = (...args: (string | number)[]) => Promise<unknown>;
@@ -149,4 +150,15 @@ export async function acquireSlot(
 ): Promise<boolean> {
   const fn = (redis as unknown as Record<string, Cmd>).acquireSlot!;
   return Number(await fn.call(redis, slotsKey, jobId, a.limit, Date.now(), a.claimMs)) === 1;
+}
+
+/** Counts a call against its principal's in-flight quota; false when the principal is at it. */
+export async function takeQuota(
+  redis: Redis,
+  key: string,
+  member: string,
+  a: { quota: number; keepMs: number },
+): Promise<boolean> {
+  const fn = (redis as unknown as Record<string, Cmd>).takeQuota!;
+  return Number(await fn.call(redis, key, member, a.quota, Date.now(), a.keepMs)) === 1;
 }

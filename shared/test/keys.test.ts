@@ -47,6 +47,10 @@ const GLOBAL_KEYS: Record<string, (k: FleetKeys) => string> = {
   catalog: (k) => k.catalog(),
   catalogChannel: (k) => k.catalogChannel(),
   bullPrefix: (k) => k.bullPrefix(),
+  apiKey: (k) => k.apiKey('0123456789ab'),
+  apiKeyIndex: (k) => k.apiKeyIndex(),
+  principalCalls: (k) => k.principalCalls('acme.abc'),
+  rateLimitPrefix: (k) => k.rateLimitPrefix(),
 };
 
 function allSessionKeys(keys: FleetKeys, s: SessionRef, ids: string[]): Record<string, string> {

@@ -6,6 +6,7 @@ import { startFront } from '@mcp-fleet/front';
 import { startWorker } from '@mcp-fleet/worker';
 import { UsageError, flagsToEnv } from './args.ts';
 import { runDev } from './dev.ts';
+import { KEYS_USAGE, runKeys } from './keys.ts';
 
 const USAGE = `usage: mcp-fleet <command> [--option value …]
 
@@ -13,6 +14,8 @@ commands:
   dev      Redis (REDIS_URL, else a container, else a local redis-server) + one front node + one worker
   front    a front node (HTTP); needs REDIS_URL
   worker   a worker (runs tools); needs REDIS_URL
+${KEYS_USAGE}
+           API keys (AUTH_API_KEYS=true); need REDIS_URL
 
 options (each also an environment variable, e.g. --port 3000 or PORT=3000):
   ${configKeys.map((k) => `--${k.toLowerCase().replace(/_/g, '-')}`).join('\n  ')}
@@ -36,6 +39,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  if (command === 'keys') return runKeys(rest);
   const flags = flagsToEnv(rest);
   const env = { ...process.env, ...flags };
   const config = loadConfig(env);

@@ -14,6 +14,10 @@ import { listChangedNotifier } from './catalog/list-changed.ts';
 import { createModernDoor } from './modern/modern-handler.ts';
 import { SessionStore } from './sessions/session-store.ts';
 import { StreamHub } from './streams/stream-hub.ts';
+import { Authenticator } from './auth/authenticator.ts';
+import { RateLimits } from './quotas/rate-limits.ts';
+import { registerResourceMetadata } from './auth/resource-metadata.ts';
+import { checkSecureBinding } from './auth/secure-default.ts';
 
 export function buildApp(deps: FrontDeps): FastifyInstance {
   const app = Fastify({
@@ -34,6 +38,7 @@ export function buildApp(deps: FrontDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   installErrorHandler(app, deps.config.MAX_BODY_BYTES);
+  registerResourceMetadata(app, deps.config, deps.auth.rules);
   registerMcpRoute(app, deps);
   registerLegacySse(app, deps);
 
@@ -81,6 +86,7 @@ export interface RunningFront {
 /** A front node's parts, connected to Redis and started, without an HTTP server (tests inject into buildApp). */
 export async function createFrontDeps(config: FleetConfig): Promise<{ deps: FrontDeps; close(): Promise<void> }> {
   if (!config.REDIS_URL) throw new Error('REDIS_URL is required for a front node');
+  checkSecureBinding(config);
   const nodeId = config.NODE_ID ?? `front-${randomId(4)}`;
   const log = createLogger('front', config.LOG_LEVEL, nodeId);
   const keys = new FleetKeys(config.KEY_PREFIX);
@@ -111,8 +117,10 @@ export async function createFrontDeps(config: FleetConfig): Promise<{ deps: Fron
     hub,
     catalog,
     sessions: new SessionStore(redis, keys, config.SESSION_TTL_SECONDS * 1000, legacyLeaseMs(config)),
-    dispatcher: new Dispatcher(redis, keys, nodeId, config.QUEUE_MAX_WAITING),
+    dispatcher: new Dispatcher(redis, keys, nodeId, config),
+    rateLimits: new RateLimits(config, redis, keys),
     tasks: new TaskStore(redis, keys, config, nodeId),
+    auth: new Authenticator(config, redis, keys),
   };
   await Promise.all([catalog.start(), hub.start()]);
   deps.modern = await createModernDoor(deps, subscriber);
@@ -143,7 +151,10 @@ export async function startFront(config: FleetConfig): Promise<RunningFront> {
   const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const url = `http://${host}:${port}${config.MCP_PATH}`;
-  log.info({ url }, 'front ready');
+  if (!deps.auth.configured) {
+    log.warn({ url }, 'no authentication configured: every caller is the anonymous principal (local development only)');
+  }
+  log.info({ url, auth: deps.auth.configured ? 'on' : 'off' }, 'front ready');
   return {
     url,
     app,

@@ -8,6 +8,8 @@ import type { SessionStore } from './sessions/session-store.ts';
 import type { StreamHub } from './streams/stream-hub.ts';
 import type { ModernDoor } from './modern/modern-handler.ts';
 import type { TaskStore } from './tasks/task-store.ts';
+import type { Authenticator } from './auth/authenticator.ts';
+import type { RateLimits } from './quotas/rate-limits.ts';
 
 export interface FrontDeps {
   config: FleetConfig;
@@ -19,6 +21,10 @@ export interface FrontDeps {
   dispatcher: Dispatcher;
   hub: StreamHub;
   tasks: TaskStore;
+  /** who is calling: the one authentication gate of every transport */
+  auth: Authenticator;
+  /** request rates per principal and per tool (fair use) */
+  rateLimits: RateLimits;
   log: Logger;
   /** the 2026-07-28 leg; set once it is ready (start-up order: deps first, then the door built on them) */
   modern?: ModernDoor;

@@ -8,6 +8,7 @@ import { Queue } from 'bullmq';
 import { loadConfig, startRedis, type CallJob, type RunningRedis } from '@mcp-fleet/shared';
 import { buildApp, createFrontDeps } from '../src/app.ts';
 import type { FrontDeps } from '../src/deps.ts';
+import { ANONYMOUS } from '../src/auth/authenticator.ts';
 import { MODERN_HANDLED } from '../src/modern/modern-server.ts';
 import { modernOrigin, sessionOrigin } from '../src/protocol/origin.ts';
 import { METHODS, planRequest } from '../src/protocol/planner.ts';
@@ -191,7 +192,7 @@ describe('one method table, both eras', () => {
 describe('the job the planner builds', () => {
   test('is the same for both eras but for the origin: namespace, log level and retention', async () => {
     const sid = await session();
-    const record = await deps.sessions.touch(sid);
+    const record = await deps.sessions.touch(sid, ANONYMOUS.principal);
     assert.ok(record);
     const req = {
       id: 71,
@@ -201,7 +202,7 @@ describe('the job the planner builds', () => {
     const legacy = await planRequest(deps, sessionOrigin(deps, record, {}), req);
     const modern = await planRequest(
       deps,
-      modernOrigin(deps, { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' }, {}),
+      modernOrigin(deps, { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' }, {}, ANONYMOUS),
       req,
     );
     assert.equal(legacy.kind, 'job');

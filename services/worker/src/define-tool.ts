@@ -47,6 +47,11 @@ export interface ToolDefinition<I extends ObjectSchema = ObjectSchema, O extends
    * (BullMQ's order), so give background tools a priority to keep interactive ones ahead.
    */
   limits?: { concurrency?: number; maxQueued?: number; priority?: number };
+  /**
+   * Whom `ctx.broadcast` reaches: the caller's own tenant (`'tenant'`, the default), or every session of the fleet
+   * (`'fleet'`: an operator's announcement tool; never give it to tenants' tools).
+   */
+  broadcast?: 'tenant' | 'fleet';
   /** Returns a result, or a string (sent as one text content block). Throwing gives an `isError` result. */
   run(args: ArgsOf<I>, ctx: HandlerContext): Promise<ToolResult<ArgsOf<O>> | string> | ToolResult<ArgsOf<O>> | string;
 }

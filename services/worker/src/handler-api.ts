@@ -9,7 +9,7 @@ import type {
   ElicitResult,
   ListRootsResult,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { LogLevel } from '@mcp-fleet/shared';
+import type { Caller, LogLevel } from '@mcp-fleet/shared';
 
 /** One question for the client: elicitation, sampling or roots. */
 export type InputRequest =
@@ -46,7 +46,10 @@ export interface HandlerContext {
    * the same caller by id. Resolves false when that session does not exist.
    */
   notifySession(method: string, params?: Record<string, unknown>, sessionId?: string): Promise<boolean>;
-  /** Sends a notification to every live session (each gets it once, on its standalone stream); resolves the count. */
+  /**
+   * Sends a notification to every live session of the caller's tenant (each gets it once, on its standalone stream);
+   * resolves the count. A tool defined with `broadcast: 'fleet'` reaches every session of every tenant instead.
+   */
   broadcast(method: string, params?: Record<string, unknown>): Promise<number>;
   /** Tells every session subscribed to `uri` (resources/subscribe, subscriptions/listen) that it changed. */
   resourceUpdated(uri: string): Promise<number>;
@@ -99,5 +102,11 @@ export interface HandlerContext {
   /** Request headers on the HEADERS_TO_TOOLS allow-list (lower-case names). */
   headers: Record<string, string>;
   session: { id: string; principal: string; protocolVersion: string; clientCapabilities: ClientCapabilities };
+  /**
+   * Who called, as the front node verified it: subject, tenant, granted scopes and the claims AUTH_CLAIMS_TO_TOOLS
+   * lists (`via: 'anonymous'` without authentication). Never the caller's token: a tool that calls another API
+   * uses credentials of its own (no token passthrough).
+   */
+  principal: Caller;
   requestId: string | number;
 }

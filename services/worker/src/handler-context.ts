@@ -7,7 +7,9 @@ import {
   type ClientCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
 import {
+  ANONYMOUS_CALLER,
   eraOf,
+  tenantOfPrincipal,
   fanOut,
   liveSessions,
   logLevelPasses,
@@ -48,6 +50,8 @@ export interface RunParts {
   signal: AbortSignal;
   questions: Questions;
   run: RunState;
+  /** `ctx.broadcast` reaches every tenant (the tool was defined with `broadcast: 'fleet'`), not only the caller's */
+  broadcastsToFleet?: boolean;
 }
 
 export function handlerContext(job: CallJob, parts: RunParts, deps: ContextDeps): HandlerContext {
@@ -117,6 +121,7 @@ export function handlerContext(job: CallJob, parts: RunParts, deps: ContextDeps)
       clientCapabilities: caps,
     },
     requestId: job.requestId,
+    principal: job.caller ?? ANONYMOUS_CALLER,
     async progress(progress, total, message) {
       // Progress must strictly increase and only answers a request that asked for it (spec, progress).
       if (job.progressToken === undefined || !(progress > lastProgress) || signal.aborted) return;
@@ -143,7 +148,10 @@ export function handlerContext(job: CallJob, parts: RunParts, deps: ContextDeps)
       return notifySession(deps.redis, deps.keys, target, { method, params }, standalone);
     },
     async broadcast(method, params = {}) {
-      const sessions = await liveSessions(deps.redis, deps.keys, job.retention.sessionTtlMs);
+      const all = await liveSessions(deps.redis, deps.keys, job.retention.sessionTtlMs);
+      // One tenant's tool does not write into another tenant's sessions unless it was built to (tool option).
+      const tenant = tenantOfPrincipal(job.session.principal);
+      const sessions = parts.broadcastsToFleet ? all : all.filter((s) => tenantOfPrincipal(s.principal) === tenant);
       return fanOut(deps.redis, deps.keys, sessions, { method, params }, standalone);
     },
     resourceUpdated(uri) {

@@ -25,6 +25,7 @@ export interface Pack {
 const BUILT_IN: Record<string, () => Promise<ToolPack>> = {
   examples: () => import('./packs/examples.ts'),
   conformance: () => import('./packs/conformance.ts'),
+  'shared-demo': () => import('./packs/shared-demo.ts'),
 };
 
 export async function loadPacks(names: string[], extra: ToolPack[] = []): Promise<Pack> {

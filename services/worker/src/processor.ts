@@ -128,7 +128,10 @@ export function createProcessor(deps: ProcessorDeps) {
         let result: unknown;
         let failure: { err: unknown } | undefined;
         try {
-          const ctx = handlerContext(data, { writer, partials, signal: abort, questions, run }, deps.context);
+          const broadcastsToFleet =
+            data.method === 'tools/call' && pack.tools.find((t) => t.name === data.target)?.broadcast === 'fleet';
+          const parts = { writer, partials, signal: abort, questions, run, broadcastsToFleet };
+          const ctx = handlerContext(data, parts, deps.context);
           result = await runHandler(data, pack, ctx);
         } catch (err) {
           failure = { err };

@@ -5,6 +5,7 @@ import { Job, Worker } from 'bullmq';
 import {
   FleetError,
   FleetKeys,
+  callMember,
   createLogger,
   createRedis,
   randomId,
@@ -69,6 +70,12 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     autorun: false,
   });
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
+  // A call that ended no longer counts against its caller's in-flight quota (MAX_CALLS_IN_FLIGHT_PER_PRINCIPAL).
+  const uncount = (job: Job<CallJob> | undefined) => {
+    if (!job?.id) return;
+    redis.zrem(keys.principalCalls(job.data.session.principal), callMember(config.QUEUE, job.id)).catch(() => {});
+  };
+  worker.on('completed', uncount);
   worker.on('locksRenewed', ({ jobIds }) => leases.renewed(jobIds));
   // The lock is gone in Redis (taken over, or expired while this process was paused): abort the attempt now.
   worker.on('lockRenewalFailed', (jobIds) => {
@@ -80,6 +87,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     void (async () => {
       const job = await Job.fromId<CallJob>(worker, jobId);
       if (!job || !(await job.isFailed())) return;
+      uncount(job);
       log.warn({ jobId, target: job.data.target }, 'call failed: its workers stopped repeatedly');
       await new StreamWriter(redis, keys, job.data).result(
         errorResult(`${job.data.target} failed: the workers running it stopped repeatedly`),
@@ -91,6 +99,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
   // another attempt, or writing the outcome itself failed): no other attempt will come, so answer the caller here.
   worker.on('failed', (job, err) => {
     if (!job) return;
+    uncount(job);
     log.warn({ jobId: job.id, target: job.data.target, err: err.message }, 'call failed without an outcome');
     const what = `${job.data.method} ${job.data.target}`;
     const writer = new StreamWriter(redis, keys, job.data);

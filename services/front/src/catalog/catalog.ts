@@ -245,13 +245,19 @@ export class Catalog {
   }
 
   /** One page of a list. Cursors are opaque to clients but decodable by any node: base64url JSON offsets. */
-  page(kind: 'tools' | 'resources' | 'resourceTemplates' | 'prompts', cursor: string | undefined, pageSize: number) {
+  /** `visible` narrows the list to what the caller may use (its scopes); pages are counted in what it sees. */
+  page(
+    kind: 'tools' | 'resources' | 'resourceTemplates' | 'prompts',
+    cursor: string | undefined,
+    pageSize: number,
+    visible: (item: Item) => boolean = () => true,
+  ) {
     const all: Item[] = {
       tools: this.tools,
       resources: this.resources,
       resourceTemplates: this.templates,
       prompts: this.prompts,
-    }[kind].sorted;
+    }[kind].sorted.filter(visible);
     let offset = 0;
     if (cursor !== undefined) {
       const decoded = decodeCursor(cursor);

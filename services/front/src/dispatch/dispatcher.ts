@@ -10,6 +10,7 @@ import {
   requestField,
   streamOfJob,
   type CallJob,
+  type FleetConfig,
   type FleetKeys,
   type JsonRpcId,
   type SessionRef,
@@ -17,6 +18,7 @@ import {
 import type { ToolLimits } from '../catalog/catalog.ts';
 import { requestDigest } from '../protocol/request-digest.ts';
 import { Admission } from './admission.ts';
+import { CallQuota } from '../quotas/call-quota.ts';
 
 export type EnqueueResult =
   | { kind: 'started' }
@@ -30,15 +32,17 @@ const ORPHAN_CHECK_MS = 100;
 export class Dispatcher {
   private readonly queues = new Map<string, Queue>();
   private readonly admission: Admission;
+  /** calls in flight per principal (MAX_CALLS_IN_FLIGHT_PER_PRINCIPAL) */
+  readonly calls: CallQuota;
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: FleetKeys,
     private readonly nodeId: string,
-    /** QUEUE_MAX_WAITING */
-    maxWaiting: number,
+    config: FleetConfig,
   ) {
-    this.admission = new Admission(redis, keys, maxWaiting, (name) => this.queue(name));
+    this.admission = new Admission(redis, keys, config.QUEUE_MAX_WAITING, (name) => this.queue(name));
+    this.calls = new CallQuota(config, redis, keys, (name) => this.queue(name));
   }
 
   private queue(name: string): Queue {
@@ -80,6 +84,7 @@ export class Dispatcher {
       await open(true); // the entry was stale: its call is over
     }
     try {
+      await this.calls.take(job.session.principal, queueName, job.jobId);
       await this.admission.admit(queueName, job, limits);
       await this.queue(queueName).add(jobName(job), job, {
         jobId: job.jobId,
@@ -88,6 +93,7 @@ export class Dispatcher {
         ...(limits?.priority !== undefined && { priority: limits.priority }),
       });
     } catch (err) {
+      await this.calls.release(job.session.principal, queueName, job.jobId);
       await this.admission.withdraw(job);
       await this.redis
         .multi()

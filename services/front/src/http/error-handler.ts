@@ -36,8 +36,8 @@ export function installErrorHandler(app: FastifyInstance, maxBodyBytes: number):
       reply.raw.destroy();
       return;
     }
-    const headers: Record<string, string> = {};
-    if (e.status === 503) headers['retry-after'] = '1';
+    const headers: Record<string, string> = { ...e.headers };
+    if (e.status === 503) headers['retry-after'] ??= '1';
     return reply
       .code(e.status)
       .headers(headers)

@@ -15,6 +15,8 @@ import type { Session } from '../sessions/session-store.ts';
 import { LegacySseSink } from '../streams/sinks.ts';
 import { rememberRequestId } from './error-handler.ts';
 import { makeTransportGuard } from './guards.ts';
+import { checkAccess } from '../auth/access.ts';
+import { admitRequest } from '../quotas/fair-use.ts';
 
 class LegacyExchange implements Exchange {
   constructor(
@@ -55,14 +57,19 @@ export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
 
   app.get(paths.sse, async (request, reply) => {
     guard(request);
-    const session = await deps.sessions.create({ version: '', clientCapabilities: {}, clientInfo: {}, legacy: true });
+    const who = await deps.auth.authenticate(request.headers, null);
+    await admitRequest(deps, who, undefined, null);
+    const session = await deps.sessions.create(
+      { version: '', clientCapabilities: {}, clientInfo: {}, legacy: true },
+      who.principal,
+    );
     const streamId = standaloneStreamId(session.sessionId);
     reply.hijack();
     const sink = new LegacySseSink(reply.raw, `${paths.messages}?sessionId=${encodeURIComponent(session.sessionId)}`);
     // In 2024-11-05 the session lives as long as its stream: when the client goes, its calls are cancelled. While
     // the connection is open its lease is renewed; should this node die, the lease runs out by itself.
     const lease = setInterval(
-      () => void deps.sessions.touch(session.sessionId).catch(() => {}),
+      () => void deps.sessions.touch(session.sessionId, session.principal).catch(() => {}),
       deps.config.SSE_KEEPALIVE_MS,
     );
     reply.raw.on('close', () => {
@@ -87,11 +94,15 @@ export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
     const id = readableId(body);
     rememberRequestId(request, id);
     guard(request, id);
+    const who = await deps.auth.authenticate(request.headers, id);
+    checkAccess(deps.auth, who.caller, body, id);
+    await admitRequest(deps, who, body, id);
     // Given once, as a string: `?sessionId=a&sessionId=b` names no session.
     const sessionId = (request.query as Record<string, unknown>).sessionId;
     if (typeof sessionId !== 'string' || !sessionId) throw new FleetError('SESSION_REQUIRED', { id });
-    const session = await deps.sessions.touch(sessionId);
-    if (!session?.legacy) throw new FleetError('SESSION_NOT_FOUND', { id });
+    const found = await deps.sessions.touch(sessionId, who.principal);
+    if (!found?.legacy) throw new FleetError('SESSION_NOT_FOUND', { id });
+    const session: Session = { ...found, caller: who.caller };
     if (Array.isArray(body)) throw new FleetError('BATCH_NOT_SUPPORTED');
     const msg = classify(body);
     const ex = new LegacyExchange(deps, session);

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FleetError } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
+import type { Authenticated } from '../auth/authenticator.ts';
 import { claimsModernEra } from '../protocol/era.ts';
 import { serveRequest } from '../protocol/exchange.ts';
 import { classify, parseBody, readableId } from '../protocol/jsonrpc.ts';
@@ -11,6 +12,8 @@ import { checkVersionHeader } from '../protocol/negotiate.ts';
 import { sessionOrigin } from '../protocol/origin.ts';
 import { initialize, onClientResponse, onNotification } from '../protocol/session-methods.ts';
 import { deleteSession, requireSession } from '../sessions/session-ops.ts';
+import { checkAccess } from '../auth/access.ts';
+import { admitRequest } from '../quotas/fair-use.ts';
 import { handleBatch } from './batch.ts';
 import { rememberRequestId } from './error-handler.ts';
 import { accepts, header, makeTransportGuard } from './guards.ts';
@@ -28,24 +31,27 @@ export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
     const id = readableId(body);
     rememberRequestId(request, id);
     guard(request, id);
+    const who = await deps.auth.authenticate(request.headers, id);
+    checkAccess(deps.auth, who.caller, body, id);
+    await admitRequest(deps, who, body, id);
     if (await modern(request, body)) {
-      await deps.modern!.serve(request, reply, body);
+      await deps.modern!.serve(request, reply, body, who);
       return reply;
     }
     checkVersionHeader(header(request.headers, 'mcp-protocol-version'), id);
     const sessionId = header(request.headers, 'mcp-session-id');
     if (Array.isArray(body))
-      return handleBatch(deps, await requireSession(deps, sessionId, null), body, request, reply);
+      return handleBatch(deps, await requireSession(deps, sessionId, null, who), body, request, reply);
     const msg = classify(body);
     if (msg.kind === 'request' && msg.method === 'initialize') {
       if (sessionId !== undefined) throw new FleetError('INITIALIZE_WITH_SESSION', { id });
-      const { session, result } = await initialize(deps, msg);
+      const { session, result } = await initialize(deps, msg, who);
       return reply
         .header('mcp-session-id', session.sessionId)
         .type('application/json')
         .send(resultResponse(msg.id, result));
     }
-    const session = await requireSession(deps, sessionId, id);
+    const session = await requireSession(deps, sessionId, id, who);
     // A session of the HTTP+SSE transport is not one of this endpoint's.
     if (session.legacy) throw new FleetError('SESSION_NOT_FOUND', { id });
     if (msg.kind === 'notification') await onNotification(deps, session, msg);
@@ -64,25 +70,29 @@ export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
 
   app.get(path, async (request, reply) => {
     guard(request);
-    if (deps.modern && claimsModernEra(request.headers, undefined)) return serveModern(deps, request, reply);
+    const who = await deps.auth.authenticate(request.headers, null);
+    await admitRequest(deps, who, undefined, null);
+    if (deps.modern && claimsModernEra(request.headers, undefined)) return serveModern(deps, request, reply, who);
     checkVersionHeader(header(request.headers, 'mcp-protocol-version'));
-    const session = await requireSession(deps, header(request.headers, 'mcp-session-id'), null);
+    const session = await requireSession(deps, header(request.headers, 'mcp-session-id'), null, who);
     await openGetStream(deps, session, header(request.headers, 'last-event-id'), reply);
     return reply;
   });
 
   app.delete(path, async (request, reply) => {
     guard(request);
-    if (deps.modern && claimsModernEra(request.headers, undefined)) return serveModern(deps, request, reply);
+    const who = await deps.auth.authenticate(request.headers, null);
+    await admitRequest(deps, who, undefined, null);
+    if (deps.modern && claimsModernEra(request.headers, undefined)) return serveModern(deps, request, reply, who);
     checkVersionHeader(header(request.headers, 'mcp-protocol-version'));
-    const session = await requireSession(deps, header(request.headers, 'mcp-session-id'), null);
+    const session = await requireSession(deps, header(request.headers, 'mcp-session-id'), null, who);
     await deleteSession(deps, session);
     return reply.code(200).type('application/json').send({});
   });
 }
 
 /** GET and DELETE are session operations; the 2026-07-28 leg answers them 405. */
-async function serveModern(deps: FrontDeps, request: FastifyRequest, reply: FastifyReply) {
-  await deps.modern!.serve(request, reply, undefined);
+async function serveModern(deps: FrontDeps, request: FastifyRequest, reply: FastifyReply, who: Authenticated) {
+  await deps.modern!.serve(request, reply, undefined, who);
   return reply;
 }

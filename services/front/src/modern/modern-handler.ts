@@ -21,11 +21,12 @@ import { checkModernParams } from './params-check.ts';
 import { header } from '../http/guards.ts';
 import { readableId } from '../protocol/jsonrpc.ts';
 import type { Redis } from 'ioredis';
+import { authInfoOf, type Authenticated } from '../auth/authenticator.ts';
 
 export interface ModernDoor {
   /** True when the SDK classifies the request as 2026-07-28 traffic. */
   isModern(request: FastifyRequest, parsedBody: unknown): Promise<boolean>;
-  serve(request: FastifyRequest, reply: FastifyReply, parsedBody: unknown): Promise<void>;
+  serve(request: FastifyRequest, reply: FastifyReply, parsedBody: unknown, who: Authenticated): Promise<void>;
   bus: RedisEventBus;
   close(): Promise<void>;
 }
@@ -64,7 +65,7 @@ export async function createModernDoor(deps: FrontDeps, subscriber: Redis): Prom
     async isModern(request, parsedBody) {
       return !(await isLegacyRequest(toWeb(request), parsedBody, { maxRequestBodySize: deps.config.MAX_BODY_BYTES }));
     },
-    async serve(request, reply, parsedBody) {
+    async serve(request, reply, parsedBody, who) {
       // The SDK's own ladder decides first (headers, envelope, version); what it would route is checked here.
       const route = classifyInboundRequest({
         httpMethod: request.method,
@@ -77,7 +78,7 @@ export async function createModernDoor(deps: FrontDeps, subscriber: Redis): Prom
       if (route.kind === 'modern' && route.messageKind === 'request') {
         checkCustomHeaders(deps, request, parsedBody);
         checkModernParams(route.message);
-        const listen = await listenTaskIds(deps, parsedBody, headersOf(request));
+        const listen = await listenTaskIds(deps, parsedBody, headersOf(request), who);
         if (listen?.tasksOnly) {
           reply.hijack();
           serveTaskListen(reply.raw, taskEvents, {
@@ -95,7 +96,7 @@ export async function createModernDoor(deps: FrontDeps, subscriber: Redis): Prom
       raw.on('close', () => {
         if (!raw.writableFinished) abort.abort();
       });
-      const response = await handler.fetch(toWeb(request, abort.signal), { parsedBody });
+      const response = await handler.fetch(toWeb(request, abort.signal), { parsedBody, authInfo: authInfoOf(who) });
       reply.hijack();
       const headers: Record<string, string> = Object.fromEntries(response.headers);
       if (headers['content-type']?.startsWith('text/event-stream')) headers['x-accel-buffering'] = 'no';
@@ -136,6 +137,7 @@ async function listenTaskIds(
   deps: FrontDeps,
   body: unknown,
   headers: Record<string, string>,
+  who: Authenticated,
 ): Promise<{ ids: string[]; principal: string; tasksOnly: boolean } | undefined> {
   const msg = body as { id?: unknown; method?: unknown; params?: Record<string, unknown> } | null;
   if (msg?.method !== 'subscriptions/listen') return undefined;
@@ -146,7 +148,7 @@ async function listenTaskIds(
     ([k, v]) => k === 'taskIds' || v === false || v === undefined || (Array.isArray(v) && v.length === 0),
   );
   const envelope = (msg.params?._meta ?? {}) as Record<string, unknown>;
-  const origin = modernOrigin(deps, envelope, headers);
+  const origin = modernOrigin(deps, envelope, headers, who);
   const extensions = origin.clientCapabilities.extensions as Record<string, unknown> | undefined;
   if (extensions?.[TASKS_EXTENSION] === undefined) {
     throw new FleetError('MISSING_CLIENT_CAPABILITY', {

@@ -28,6 +28,7 @@ import { followJob, type FollowFrom, type FollowedCall, type Outcome, type Quest
 import { continueParked } from './mrtr.ts';
 import { requestDigest } from '../protocol/request-digest.ts';
 import type { ParkedCall } from './request-state.ts';
+import { ANONYMOUS, type Authenticated } from '../auth/authenticator.ts';
 
 /** A request as the SDK hands it to a handler. */
 interface ModernRequest {
@@ -145,13 +146,20 @@ async function serveModern(
     let run: { call: FollowedCall; from: FollowFrom };
     if (parked !== undefined) {
       if (typeof parked === 'string') throw new FleetError('REQUEST_STATE_MISMATCH', { era: 'modern', id });
-      const next = await continueParked(deps, parked, digest, ctx.mcpReq.inputResponses ?? {}, id);
+      const next = await continueParked(
+        deps,
+        whoOf(ctx).principal,
+        parked,
+        digest,
+        ctx.mcpReq.inputResponses ?? {},
+        id,
+      );
       if (next.kind === 'ask-again') {
         return { kind: 'input', value: await askClient(codec, ctx, next.questions, next.parked) };
       }
       run = { call: next.call, from: { afterSeq: next.afterSeq } };
     } else {
-      const origin = modernOrigin(deps, ctx.mcpReq.envelope ?? {}, headersOf(ctx));
+      const origin = modernOrigin(deps, ctx.mcpReq.envelope ?? {}, headersOf(ctx), whoOf(ctx));
       // Answers sent with a fresh call (no round yet) travel with its job: the tool finds them when it asks.
       const answers = ctx.mcpReq.inputResponses;
       const plan = await planRequest(deps, origin, {
@@ -186,7 +194,7 @@ async function serveModern(
       case 'task': {
         // The call became a task: the client polls it with tasks/get, on any node (the record was written first).
         const taskId = taskOfJob(run.call.jobId);
-        const origin = modernOrigin(deps, ctx.mcpReq.envelope ?? {}, headersOf(ctx));
+        const origin = modernOrigin(deps, ctx.mcpReq.envelope ?? {}, headersOf(ctx), whoOf(ctx));
         const task = taskId ? await deps.tasks.find(origin, taskId) : undefined;
         if (!task) throw internal(req, 'the call became a task that cannot be read');
         return { kind: 'task', value: { resultType: 'task', ...wireTask(task, 'modern') } };
@@ -284,4 +292,9 @@ function asProtocolError(deps: FrontDeps, err: unknown, req: ModernRequest): unk
 function headersOf(ctx: ServerContext): Record<string, string> {
   const h = ctx.http?.req?.headers;
   return h ? Object.fromEntries(h.entries()) : {};
+}
+
+/** Who makes the request: the front door authenticated it and handed it to the SDK as authInfo. */
+function whoOf(ctx: ServerContext): Authenticated {
+  return (ctx.http?.authInfo?.extra?.who as Authenticated | undefined) ?? ANONYMOUS;
 }

@@ -5,7 +5,6 @@
 import { decodeEntries, entryId, FleetError } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import type { FollowedCall, Questions } from './follow-job.ts';
-import { ANONYMOUS } from '../sessions/session-store.ts';
 import type { ParkedCall } from './request-state.ts';
 
 export type Continuation =
@@ -19,13 +18,15 @@ export type Continuation =
  */
 export async function continueParked(
   deps: FrontDeps,
+  principal: string,
   parked: ParkedCall,
   digest: string,
   responses: Record<string, unknown>,
   id: string | number,
 ): Promise<Continuation> {
   if (parked.d !== digest) throw new FleetError('REQUEST_STATE_MISMATCH', { era: 'modern', id });
-  const session = { principal: ANONYMOUS, sessionId: parked.n };
+  // The state is bound to its principal (request-state.ts): the namespace is the caller's own.
+  const session = { principal, sessionId: parked.n };
   const call = { session, streamId: parked.j, jobId: parked.j };
   const missing = parked.r.filter((key) => !(key in responses));
   for (const key of parked.r) {

@@ -36,7 +36,8 @@ export async function requestStateCodec(
   return createRequestStateCodec<ParkedCall>({
     key,
     ttlSeconds: config.REQUEST_STATE_TTL_SECONDS,
-    // Until authentication lands every caller is the same principal; the method is bound already.
+    // Bound to the method and the principal (authInfoOf puts the principal key in clientId): another caller's
+    // retry with this state is refused.
     bind: (ctx: ServerContext) => `${ctx.mcpReq.method}\0${ctx.http?.authInfo?.clientId ?? 'anon'}`,
   });
 }

@@ -3,12 +3,23 @@
 // facts in its `_meta` envelope and gets a key namespace of its own. Everything downstream (the planner, the job,
 // the worker) reads only this.
 import type { IncomingHttpHeaders } from 'node:http';
-import { isLogLevel, randomId, type Era, type LogLevel, type SessionRef } from '@mcp-fleet/shared';
+import {
+  ANONYMOUS_CALLER,
+  isLogLevel,
+  randomId,
+  type Caller,
+  type Era,
+  type LogLevel,
+  type SessionRef,
+} from '@mcp-fleet/shared';
 import { legacyLeaseMs, type FrontDeps } from '../deps.ts';
-import { ANONYMOUS, type Session } from '../sessions/session-store.ts';
+import type { Authenticated } from '../auth/authenticator.ts';
+import type { Session } from '../sessions/session-store.ts';
 
 export interface RequestOrigin {
   era: Era;
+  /** who is calling (verified claims and scopes; `ctx.principal` in tools) */
+  caller: Caller;
   /** where the call's keys live: the session, or (2026-07-28) a namespace of the call's own */
   session: SessionRef;
   /** the session itself, for the session era's own methods (logging/setLevel, resources/subscribe) */
@@ -25,6 +36,7 @@ export interface RequestOrigin {
 export function sessionOrigin(deps: FrontDeps, session: Session, headers: IncomingHttpHeaders): RequestOrigin {
   return {
     era: 'session',
+    caller: session.caller ?? ANONYMOUS_CALLER,
     session: { principal: session.principal, sessionId: session.sessionId },
     sessionRecord: session,
     protocolVersion: session.version,
@@ -42,12 +54,14 @@ export function modernOrigin(
   deps: FrontDeps,
   envelope: Record<string, unknown>,
   headers: Record<string, string>,
+  who: Authenticated,
 ): RequestOrigin {
   const level = envelope[`${META}logLevel`];
   const caps = envelope[`${META}clientCapabilities`];
   return {
     era: 'modern',
-    session: { principal: ANONYMOUS, sessionId: randomId(12) },
+    caller: who.caller,
+    session: { principal: who.principal, sessionId: randomId(12) },
     protocolVersion: String(envelope[`${META}protocolVersion`] ?? '2026-07-28'),
     clientCapabilities: typeof caps === 'object' && caps !== null ? (caps as Record<string, unknown>) : {},
     // 2026-07-28: no notifications/message unless the request asked for a level.

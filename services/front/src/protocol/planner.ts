@@ -24,6 +24,7 @@ import {
   type TaskJob,
   type TaskRecord,
 } from '@mcp-fleet/shared';
+import { visibleTo } from '../auth/access.ts';
 import { TASK_METHODS } from '../tasks/task-methods.ts';
 import { taskOwner, taskRef } from '../tasks/task-binding.ts';
 import { taskPlanFor, type TaskPlan } from '../tasks/task-policy.ts';
@@ -88,8 +89,19 @@ function catalogOf(step: Step) {
   return step.deps.catalog;
 }
 
+/** Item names the scope rules are written against: a tool's or prompt's name, a resource's URI or template. */
+const SCOPED = {
+  tools: ['tool', 'name'],
+  prompts: ['prompt', 'name'],
+  resources: ['resource', 'uri'],
+  resourceTemplates: ['resource', 'uriTemplate'],
+} as const;
+
 function list(kind: 'tools' | 'resources' | 'resourceTemplates' | 'prompts', cursor: string | undefined, step: Step) {
-  return answer(catalogOf(step).page(kind, cursor, step.deps.config.TOOLS_PAGE_SIZE));
+  const canUse = visibleTo(step.deps.auth, step.origin.caller);
+  const [scopedKind, field] = SCOPED[kind];
+  const visible = (item: Record<string, unknown>) => canUse(scopedKind, String(item[field]));
+  return answer(catalogOf(step).page(kind, cursor, step.deps.config.TOOLS_PAGE_SIZE, visible));
 }
 
 export const METHODS: Record<string, MethodSpec> = {
@@ -254,8 +266,10 @@ export function buildJob(
     progressToken: typeof token === 'string' || typeof token === 'number' ? token : undefined,
     logLevel: origin.logLevel,
     trace: traceOf(meta, origin.headers),
-    headers: allowedHeaders(deps.config.HEADERS_TO_TOOLS, origin.headers),
+    headers: allowedHeaders(deps.config.HEADERS_TO_TOOLS, origin.headers, deps.auth.configured),
     retention,
+    // Verified claims only, never the token; absent for the anonymous caller.
+    ...(origin.caller.via !== 'anonymous' && { caller: origin.caller }),
     ...(task && { task }),
   };
 }

@@ -10,6 +10,7 @@ import type { RpcNotification, RpcRequest, RpcResponse } from './jsonrpc.ts';
 import { paramsOf } from './messages.ts';
 import { negotiateVersion } from './negotiate.ts';
 import { INSTRUCTIONS, sessionCapabilities, SERVER_INFO } from './server-info.ts';
+import type { Authenticated } from '../auth/authenticator.ts';
 
 /** An invalid initialize is the answer to it on the legacy transport's stream, an HTTP 400 on Streamable HTTP. */
 export function initializeParams(req: RpcRequest, legacyTransport: boolean) {
@@ -31,9 +32,13 @@ export function initializeResult(version: string) {
 }
 
 /** Streamable HTTP initialize: creates the session. */
-export async function initialize(deps: FrontDeps, req: RpcRequest): Promise<{ session: Session; result: unknown }> {
+export async function initialize(
+  deps: FrontDeps,
+  req: RpcRequest,
+  who: Authenticated,
+): Promise<{ session: Session; result: unknown }> {
   const init = initializeParams(req, false);
-  const session = await deps.sessions.create({ ...init, legacy: false });
+  const session = await deps.sessions.create({ ...init, legacy: false }, who.principal);
   deps.log.info({ session: session.sessionId, version: init.version, client: init.clientInfo.name }, 'session created');
   return { session, result: initializeResult(init.version) };
 }

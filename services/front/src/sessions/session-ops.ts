@@ -2,17 +2,22 @@
 import { FleetError, standaloneStreamId, type JsonRpcId } from '@mcp-fleet/shared';
 import { retention, type FrontDeps } from '../deps.ts';
 import type { Session } from './session-store.ts';
+import type { Authenticated } from '../auth/authenticator.ts';
 
-/** The session a request names (and its idle TTL slides); 400 without an id, 404 for an unknown or expired one. */
+/**
+ * The session a request names (and its idle TTL slides), as the caller sees it; 400 without an id, 404 for an
+ * unknown or expired one — and for another principal's: its keys are under that principal, so it is not found.
+ */
 export async function requireSession(
   deps: FrontDeps,
   sessionId: string | undefined,
   id: JsonRpcId | null,
+  who: Authenticated,
 ): Promise<Session> {
   if (sessionId === undefined) throw new FleetError('SESSION_REQUIRED', { id });
-  const session = await deps.sessions.touch(sessionId);
+  const session = await deps.sessions.touch(sessionId, who.principal);
   if (!session) throw new FleetError('SESSION_NOT_FOUND', { id });
-  return session;
+  return { ...session, caller: who.caller };
 }
 
 /** Ends a session: running calls are cancelled, their streams and the standalone stream end, later requests 404. */

@@ -7,6 +7,7 @@ import {
   isLogLevel,
   randomId,
   touchSession,
+  type Caller,
   type LogLevel,
   type SessionRef,
 } from '@mcp-fleet/shared';
@@ -23,10 +24,9 @@ export interface Session extends SessionRef {
   clientInfo: Record<string, unknown>;
   logLevel?: LogLevel;
   createdAt: number;
+  /** who makes the request at hand (credentials are checked on every request; never stored) */
+  caller?: Caller;
 }
-
-/** Until authentication lands every caller is the same principal; keys already carry it (see keys.ts). */
-export const ANONYMOUS = 'anon';
 
 export class SessionStore {
   constructor(
@@ -40,8 +40,10 @@ export class SessionStore {
     private readonly legacyLeaseMs: number,
   ) {}
 
-  async create(init: Omit<Session, 'sessionId' | 'createdAt' | 'principal'>, principal = ANONYMOUS): Promise<Session> {
-    const session: Session = { ...init, principal, sessionId: randomId(18), createdAt: Date.now() };
+  /** A new session of `principal`: its keys are under the principal, so no one else can name it. */
+  async create(init: Omit<Session, 'sessionId' | 'createdAt' | 'principal'>, principal: string): Promise<Session> {
+    const { caller: _c, ...stored } = init;
+    const session: Session = { ...stored, principal, sessionId: randomId(18), createdAt: Date.now() };
     const meta = this.keys.streamMeta(session, standaloneStreamId(session.sessionId));
     const ttl = session.legacy ? this.legacyLeaseMs : this.ttlMs;
     await this.redis
@@ -76,8 +78,8 @@ export class SessionStore {
     });
   }
 
-  /** Loads a session and slides its idle TTL; undefined when unknown or expired. */
-  async touch(sessionId: string, principal = ANONYMOUS): Promise<Session | undefined> {
+  /** Loads a session of `principal` and slides its idle TTL; undefined when unknown, expired or someone else's. */
+  async touch(sessionId: string, principal: string): Promise<Session | undefined> {
     const ref = { principal, sessionId };
     const h = await touchSession(
       this.redis,

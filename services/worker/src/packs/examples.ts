@@ -88,23 +88,6 @@ export const add = defineTool({
   run: ({ a, b }) => ({ content: [], structuredContent: { sum: a + b } }),
 });
 
-// The note lives in this worker's memory: enough to show subscriptions; a real pack would keep it in a database.
-let note = 'nothing yet';
-const NOTE_URI = 'note://current';
-
-export const setNote = defineTool({
-  name: 'set_note',
-  title: 'Set the note',
-  description: `Replaces the text of ${NOTE_URI}; sessions subscribed to it are told it changed.`,
-  inputSchema: z.object({ text: z.string() }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async run({ text }, ctx) {
-    note = text;
-    const told = await ctx.resourceUpdated(NOTE_URI);
-    return `note set; ${told} subscribed session(s) notified`;
-  },
-});
-
 export const askUser = defineTool({
   name: 'ask_user',
   title: 'Ask the user',
@@ -150,31 +133,34 @@ export const listRoots = defineTool({
   },
 });
 
-export const announce = defineTool({
-  name: 'announce',
-  title: 'Announce',
-  description: 'Sends a notification to every live session (each receives it once, on its GET stream).',
-  inputSchema: z.object({ message: z.string() }),
-  async run({ message }, ctx) {
-    const n = await ctx.broadcast('notifications/message', { level: 'notice', logger: 'announce', data: message });
-    return `announced to ${n} session(s)`;
-  },
-});
-
 export const whoami = defineTool({
   name: 'whoami',
   title: 'Who am I',
   description:
-    'Returns what the tool sees of its caller: session, protocol version and the allow-listed request headers.',
+    'Returns what the tool sees of its caller: principal (subject, tenant, scopes, claims), session, protocol ' +
+    'version and the allow-listed request headers.',
   inputSchema: z.object({}),
   outputSchema: z.object({
     session: z.string(),
     protocolVersion: z.string(),
     headers: z.record(z.string(), z.string()),
+    principal: z.object({
+      subject: z.string(),
+      tenant: z.string().optional(),
+      scopes: z.array(z.string()),
+      claims: z.record(z.string(), z.unknown()),
+      via: z.string(),
+    }),
   }),
   annotations: readOnly,
   run: (_args, ctx) => {
-    const who = { session: ctx.session.id, protocolVersion: ctx.session.protocolVersion, headers: ctx.headers };
+    const { subject, tenant, scopes, claims, via } = ctx.principal;
+    const who = {
+      session: ctx.session.id,
+      protocolVersion: ctx.session.protocolVersion,
+      headers: ctx.headers,
+      principal: { subject, ...(tenant !== undefined && { tenant }), scopes, claims, via },
+    };
     return { content: [{ type: 'text', text: JSON.stringify(who) }], structuredContent: who };
   },
 });
@@ -214,30 +200,9 @@ export const batchReport = defineTool({
   },
 });
 
-export const tools: AnyTool[] = [
-  echo,
-  batchReport,
-  count,
-  fail,
-  logLevels,
-  add,
-  setNote,
-  askUser,
-  askModel,
-  listRoots,
-  announce,
-  whoami,
-];
+export const tools: AnyTool[] = [echo, batchReport, count, fail, logLevels, add, askUser, askModel, listRoots, whoami];
 
 export const resources = [
-  defineResource({
-    uri: NOTE_URI,
-    name: 'note',
-    title: 'The current note',
-    description: 'A note set with the set_note tool; subscribe to hear when it changes.',
-    mimeType: 'text/plain',
-    read: (uri) => ({ uri, text: note }),
-  }),
   defineResource({
     uri: 'example://pixel.png',
     name: 'pixel',
