@@ -122,3 +122,14 @@ export {
   taskWaiting,
   type TaskOutcome,
 } from './task-state.ts';
+export { fleetMetrics, type CallOutcome, type QueueDepth } from './metrics.ts';
+export {
+  SPAN_ATTR,
+  activeTraceId,
+  enableTracing,
+  failSpan,
+  fleetTracer,
+  inSpan,
+  tracingEnabled,
+} from './tracing.ts';
+export { AuditLog, type AuditSettings, type CallAuditEntry, type DeniedAuditEntry } from './audit.ts';
