@@ -12,7 +12,7 @@ import { sessionOrigin } from '../protocol/origin.ts';
 import { initialize, onClientResponse, onNotification } from '../protocol/session-methods.ts';
 import { deleteSession, requireSession } from '../sessions/session-ops.ts';
 import { handleBatch } from './batch.ts';
-import { rememberRequestId } from './error-handler.ts';
+import { rememberPrincipal, rememberRequestId } from './error-handler.ts';
 import { accepts, header, makeTransportGuard } from './guards.ts';
 import { openGetStream } from './resume.ts';
 import { StreamableExchange } from './streamable-exchange.ts';
@@ -46,6 +46,7 @@ export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
         .send(resultResponse(msg.id, result));
     }
     const session = await requireSession(deps, sessionId, id);
+    rememberPrincipal(request, session.principal);
     // A session of the HTTP+SSE transport is not one of this endpoint's.
     if (session.legacy) throw new FleetError('SESSION_NOT_FOUND', { id });
     if (msg.kind === 'notification') await onNotification(deps, session, msg);
