@@ -2,15 +2,20 @@
 // session streams, and aborts a job when any front node broadcasts its cancellation (worker.cancelJob reaches only
 // this process's jobs), when its lock may have been taken over, or when its stream is gone.
 import { Job, Worker } from 'bullmq';
+import { BullMQOtel } from 'bullmq-otel';
 import {
+  AuditLog,
   FleetError,
   FleetKeys,
   createLogger,
   createRedis,
+  fleetMetrics,
   randomId,
+  tracingEnabled,
   type CallJob,
   type FleetConfig,
 } from '@mcp-fleet/shared';
+import { recordCallEnd } from './call-record.ts';
 import { CatalogPublisher } from './catalog-publisher.ts';
 import { ABORT, JobLeases } from './job-leases.ts';
 import { loadPacks, type ToolPack } from './pack.ts';
@@ -30,6 +35,8 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
   if (!config.REDIS_URL) throw new Error('REDIS_URL is required for a worker');
   const workerId = config.NODE_ID ?? `worker-${randomId(4)}`;
   const log = createLogger('worker', config.LOG_LEVEL, workerId);
+  fleetMetrics.setNode(workerId);
+  const audit = AuditLog.create(config, 'worker', workerId);
   const keys = new FleetKeys(config.KEY_PREFIX);
   const pack = await loadPacks(config.TOOL_PACKS, extraPacks);
   const timeouts = { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS };
@@ -54,6 +61,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     queue: config.QUEUE,
     slots,
     maxStalls: config.JOB_MAX_STALLS,
+    audit,
     context: { redis, keys, catalogChanged: () => catalog.changed() },
   });
 
@@ -67,6 +75,8 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     stalledInterval: config.JOB_STALLED_CHECK_MS,
     maxStalledCount: config.JOB_MAX_STALLS,
     autorun: false,
+    // With tracing on, each job runs inside BullMQ's `process` span, a child of the front node's enqueue.
+    ...(tracingEnabled() && { telemetry: new BullMQOtel({ tracerName: 'mcp-fleet' }) }),
   });
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
   worker.on('locksRenewed', ({ jobIds }) => leases.renewed(jobIds));
@@ -81,9 +91,11 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
       const job = await Job.fromId<CallJob>(worker, jobId);
       if (!job || !(await job.isFailed())) return;
       log.warn({ jobId, target: job.data.target }, 'call failed: its workers stopped repeatedly');
-      await new StreamWriter(redis, keys, job.data).result(
+      const answered = await new StreamWriter(redis, keys, job.data).result(
         errorResult(`${job.data.target} failed: the workers running it stopped repeatedly`),
       );
+      const attempt = job.attemptsStarted;
+      if (answered) recordCallEnd(audit, { job: job.data, timestamp: job.timestamp, attempt, outcome: 'tool_error' });
     })().catch((err: Error) => log.warn({ jobId, err: err.message }, 'could not answer a stalled call'));
   });
 
@@ -96,6 +108,10 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     const writer = new StreamWriter(redis, keys, job.data);
     void writer
       .error(new FleetError('HANDLER_FAILED', { args: [what, err.message], era: writer.era }))
+      .then((answered) => {
+        const attempt = job.attemptsStarted;
+        if (answered) recordCallEnd(audit, { job: job.data, timestamp: job.timestamp, attempt, outcome: 'error' });
+      })
       .catch((e: Error) => log.warn({ jobId: job.id, err: e.message }, 'could not answer a failed call'));
   });
 
@@ -146,6 +162,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
       clearTimeout(grace);
       clearInterval(sweep);
       log.info({ ms: Math.round(performance.now() - started) }, 'worker closed');
+      audit.flush();
       redis.disconnect();
       subscriber.disconnect();
     },
