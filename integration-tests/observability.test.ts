@@ -20,7 +20,8 @@ import {
   type RawSession,
 } from './harness/index.ts';
 import { freePort } from '../shared/src/redis-launcher.ts';
-import { OtlpReceiver, sampleSum, scrape, type ReceivedSpan } from './harness/telemetry.ts';
+import { modernCall, textOf } from './harness/modern.ts';
+import { OtlpReceiver, sampleSum, scrape, scrapeUntil, type ReceivedSpan, type Sample } from './harness/telemetry.ts';
 
 const TOKEN = 'metrics-token-for-the-test-0123456789';
 let fleet: Fleet;
@@ -175,9 +176,39 @@ describe('one trace across the fleet', () => {
     assert.equal(dispatch?.parentSpanId, metaParent);
     assert.ok(spans.some((s) => s.name === 'tools/call echo' && s.node === 'worker-1'));
     assert.ok(
+      spans.some((s) => s.name === 'SSE write' && s.parentSpanId === metaParent),
+      "the response's SSE write is in the call's trace too",
+    );
+    assert.ok(
       otlp.trace(header.traceId).some((s) => s.name === 'POST /mcp'),
       'the HTTP span keeps the header trace',
     );
+  });
+
+  test('2026-07-28 call: the same hops in one trace, from its _meta.traceparent', async () => {
+    const t = newTrace();
+    const parentSpan = randomBytes(8).toString('hex');
+    const r = await modernCall(fleet.front('a').url, {
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { text: 'modern' } },
+      extraMeta: { traceparent: t.traceparent(parentSpan) },
+    });
+    assert.equal(textOf(r.result), 'modern', r.raw);
+    const spans = await spansOf(t.traceId, (all) => all.some((s) => s.name === 'SSE write'));
+    const dispatch = spans.find((s) => s.name === 'dispatch tools/call');
+    assert.equal(dispatch?.parentSpanId, parentSpan);
+    assert.equal(dispatch?.node, 'front-a');
+    const enqueue = spans.find((s) => s.kind === 4);
+    assert.equal(enqueue?.parentSpanId, dispatch?.spanId);
+    const processSpan = spans.find((s) => s.kind === 5);
+    assert.equal(processSpan?.parentSpanId, enqueue?.spanId);
+    assert.equal(processSpan?.node, 'worker-1');
+    const run = spans.find((s) => s.name === 'tools/call echo');
+    assert.equal(run?.parentSpanId, processSpan?.spanId);
+    const append = spans.find((s) => s.name === 'stream append');
+    assert.equal(append?.parentSpanId, run?.spanId);
+    const write = spans.find((s) => s.name === 'SSE write');
+    assert.equal(write?.parentSpanId, parentSpan);
   });
 });
 
@@ -200,7 +231,8 @@ describe('Prometheus metrics', () => {
     const frontBefore = await scrape(metricsUrl('b'));
     for (let i = 0; i < 3; i++) await call(fleet.front('b').url, 'echo', { text: `e${i}` });
     await call(fleet.front('b').url, 'fail', { message: 'no' });
-    const after = await scrape(workerMetricsUrl, TOKEN);
+    const calls = (samples: Sample[]) => sampleSum(samples, 'mcp_fleet_calls_total');
+    const after = await scrapeUntil(workerMetricsUrl, TOKEN, (now) => calls(now) - calls(before) >= 4);
     const frontAfter = await scrape(metricsUrl('b'));
     const delta = (name: string, match: Record<string, string>, a = after, b = before) =>
       sampleSum(a, name, match) - sampleSum(b, name, match);

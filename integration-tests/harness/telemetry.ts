@@ -145,3 +145,19 @@ export async function scrape(url: string, token?: string): Promise<Sample[]> {
   if (res.status !== 200) throw new Error(`scrape of ${url} answered ${res.status}: ${text}`);
   return parsePrometheus(text);
 }
+
+/** Scrapes until `ready` holds (a worker records a call as it answers it, a moment after its client may have it). */
+export async function scrapeUntil(
+  url: string,
+  token: string | undefined,
+  ready: (samples: Sample[]) => boolean,
+  timeoutMs = 5_000,
+): Promise<Sample[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const samples = await scrape(url, token);
+    if (ready(samples)) return samples;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for the metrics of ${url}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

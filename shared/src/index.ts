@@ -130,6 +130,7 @@ export {
   failSpan,
   fleetTracer,
   inSpan,
+  traceIdOfTraceparent,
   tracingEnabled,
 } from './tracing.ts';
 export { AuditLog, type AuditSettings, type CallAuditEntry, type DeniedAuditEntry } from './audit.ts';

@@ -1,7 +1,16 @@
 // Span helpers both sides share (docs/architecture.md, "Traces"). Only @opentelemetry/api: the CLI registers an SDK
 // when an exporter is configured and then calls enableTracing(). Until then the fleet's own spans are skipped
 // outright — not even a non-recording span or an attribute object is made per call or event.
-import { SpanKind, SpanStatusCode, context, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import {
+  SpanKind,
+  SpanStatusCode,
+  context,
+  isValidTraceId,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
 
 /** Span attribute names, in one place. */
 export const SPAN_ATTR = {
@@ -68,4 +77,12 @@ export function failSpan(span: Span, err: unknown): void {
 export function activeTraceId(): string | undefined {
   const sc = trace.getSpanContext(context.active());
   return sc && trace.isSpanContextValid(sc) ? sc.traceId : undefined;
+}
+
+const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
+
+/** The trace id a W3C `traceparent` value names, when it is a valid one (no SDK needed). */
+export function traceIdOfTraceparent(traceparent: unknown): string | undefined {
+  const m = typeof traceparent === 'string' ? TRACEPARENT.exec(traceparent) : null;
+  return m && isValidTraceId(m[1]!) ? m[1] : undefined;
 }

@@ -3,9 +3,14 @@
 // (result, tool error, JSON-RPC error, cancelled, interrupted) even when no client is connected any more, and a
 // parked or retried call passes here only on the run that answers it. The front node may never see the end.
 import { isValidTraceId } from '@opentelemetry/api';
-import { activeTraceId, fleetMetrics, type AuditLog, type CallJob, type CallOutcome } from '@mcp-fleet/shared';
-
-const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
+import {
+  activeTraceId,
+  fleetMetrics,
+  traceIdOfTraceparent,
+  type AuditLog,
+  type CallJob,
+  type CallOutcome,
+} from '@mcp-fleet/shared';
 
 /** `ok`, or `tool_error` for a result with `isError: true`. */
 export function outcomeOfResult(result: unknown): CallOutcome {
@@ -32,7 +37,11 @@ export function recordCallEnd(
       tool: job.target,
       outcome,
       durationMs,
-      traceId: a.traceId ?? activeTraceId() ?? traceIdOf(job),
+      // Without an SDK and without a caller's trace the run's span is the all-zero invalid one: leave it out.
+      traceId:
+        (a.traceId && isValidTraceId(a.traceId) ? a.traceId : undefined) ??
+        activeTraceId() ??
+        traceIdOfTraceparent(job.trace?.traceparent),
       session: job.session.sessionId,
       requestId: job.requestId,
       jobId: job.jobId,
@@ -40,10 +49,4 @@ export function recordCallEnd(
     },
     (job.params as { arguments?: unknown } | undefined)?.arguments,
   );
-}
-
-/** The trace the client's request named (valid ones only), when no span carries one. */
-function traceIdOf(job: CallJob): string | undefined {
-  const m = TRACEPARENT.exec(job.trace?.traceparent ?? '');
-  return m && isValidTraceId(m[1]!) ? m[1] : undefined;
 }

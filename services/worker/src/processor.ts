@@ -162,14 +162,13 @@ export function createProcessor(deps: ProcessorDeps) {
       outcome = await settle(err); // returns only when it gave the call its outcome
       answered = true;
     } finally {
+      // Recorded first: the caller may already have its answer.
+      if (answered) recordCallEnd(deps.audit, { job: data, timestamp: job.timestamp, attempt, outcome, traceId });
       clearTimeout(becomeTask);
       leases.end(jobId);
       await deps.slots.release(jobId);
       deps.writers.delete(jobId);
-      if (answered) {
-        await run.finish().catch(() => {});
-        recordCallEnd(deps.audit, { job: data, timestamp: job.timestamp, attempt, outcome, traceId });
-      }
+      if (answered) await run.finish().catch(() => {});
     }
 
     /** Back to the queue until `until`, holding no worker; the next run is the same attempt. */

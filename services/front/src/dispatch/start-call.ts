@@ -9,6 +9,7 @@ import {
   inSpan,
   newRequestStreamId,
   taskJobId,
+  tracingEnabled,
   type CallJob,
   type TaskRecord,
 } from '@mcp-fleet/shared';
@@ -26,20 +27,24 @@ export async function startCall(deps: FrontDeps, request: JobRequest, queue: str
   const streamId = request.task ? taskJobId(request.task.id) : newRequestStreamId(request.session.sessionId);
   const job: CallJob = { ...request, streamId, jobId: streamId };
   const task = job.task ? await deps.tasks.create(job) : undefined;
-  const view = deps.hub.prepare({
-    streamKey: deps.keys.stream(job.session, streamId),
-    metaKey: deps.keys.streamMeta(job.session, streamId),
-    streamId,
-    afterSeq: 0,
-    requestId: job.requestId,
-  });
+  // Tracing on: the call's spans (the view's SSE writes included) continue the trace the call belongs to.
+  const parent = tracingEnabled() ? dispatchParent(job) : undefined;
+  const prepare = () =>
+    deps.hub.prepare({
+      streamKey: deps.keys.stream(job.session, streamId),
+      metaKey: deps.keys.streamMeta(job.session, streamId),
+      streamId,
+      afterSeq: 0,
+      requestId: job.requestId,
+    });
+  const view = parent ? context.with(parent, prepare) : prepare();
   try {
     const limits = job.method === 'tools/call' ? deps.catalog.toolLimits(job.target) : undefined;
     const r = await inSpan(
       `dispatch ${job.method}`,
       {
         kind: SpanKind.INTERNAL,
-        parent: dispatchParent(job),
+        parent,
         attributes: () => ({
           [SPAN_ATTR.method]: job.method,
           [SPAN_ATTR.target]: job.target,

@@ -4,10 +4,9 @@
 // children. Made only when tracing is on; health and metrics requests get none.
 import { SpanKind, SpanStatusCode, ROOT_CONTEXT, context, propagation, trace, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { SPAN_ATTR, fleetTracer, tracingEnabled } from '@mcp-fleet/shared';
+import { SPAN_ATTR, fleetTracer, traceIdOfTraceparent, tracingEnabled } from '@mcp-fleet/shared';
 
 const spans = new WeakMap<FastifyRequest, Span>();
-const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
 
 export function traceRequests(app: FastifyInstance, paths: string[], nodeId: string): void {
   if (!tracingEnabled()) return;
@@ -45,6 +44,5 @@ export function traceRequests(app: FastifyInstance, paths: string[], nodeId: str
 export function requestTraceId(request: FastifyRequest): string | undefined {
   const span = spans.get(request);
   if (span) return span.spanContext().traceId;
-  const m = TRACEPARENT.exec(String(request.headers.traceparent ?? ''));
-  return m && !/^0+$/.test(m[1]!) ? m[1] : undefined;
+  return traceIdOfTraceparent(request.headers.traceparent);
 }
