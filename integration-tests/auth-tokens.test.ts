@@ -237,6 +237,44 @@ describe('tokens', () => {
   });
 });
 
+describe('audit', () => {
+  test('a call and a refusal are audited with the verified principal (tenant/subject), never the token', async () => {
+    const alice = await af.bearer('alice');
+    const marker = `audit-${Date.now()}`;
+    assert.equal((await callTool(A(), alice, 'echo', { text: marker })).status, 200);
+    const worker = af.fleet.workers[0]!;
+    const line = await worker.waitForLog(
+      (e) => e.audit === true && e.event === 'call' && e.tool === 'echo' && e.principal === 'acme/alice',
+      5000,
+      'the call audited',
+    );
+    assert.equal(line.outcome, 'ok');
+    assert.ok(!worker.proc.lines.some((l) => l.includes(marker)), 'no arguments in the audit (AUDIT_ARGUMENTS off)');
+    const carol = await af.bearer('carol');
+    assert.equal((await callTool(B(), carol, 'batch_report', { items: 1 })).status, 403);
+    const front = af.fleet.front('b');
+    const denied = await front.waitForLog(
+      (e) => e.audit === true && e.event === 'denied' && e.principal === 'acme/carol',
+      5000,
+      'the refusal audited',
+    );
+    assert.equal(denied.status, 403);
+    assert.equal(denied.error, 'INSUFFICIENT_SCOPE');
+    const noToken = await initializeWith(A(), {});
+    assert.equal(noToken.status, 401);
+    await af.fleet
+      .front('a')
+      .waitForLog(
+        (e) => e.audit === true && e.event === 'denied' && e.error === 'AUTH_REQUIRED',
+        5000,
+        'a 401 audited',
+      );
+    for (const node of [...af.fleet.fronts.map((f) => f.proc), worker.proc]) {
+      assert.ok(!node.lines.some((l) => l.includes(alice.authorization.slice(7))), 'no log line carries a token');
+    }
+  });
+});
+
 describe('API keys', () => {
   const cli = (args: string[]) =>
     new Promise<{ code: number | null; out: string; err: string }>((resolve) => {

@@ -42,6 +42,7 @@ export async function startAuthFleet(env: Record<string, string> = {}): Promise<
       AUTH_SCOPE_RULES: 'tool:batch_report=reports:write,tool:*=tools,resource:*=files:read,prompt:*=tools',
       AUTH_CLOCK_TOLERANCE_SECONDS: '0',
       AUTH_JWKS_COOLDOWN_MS: '500',
+      AUDIT_LOG: 'stdout',
       ...env,
     },
   });

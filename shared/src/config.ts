@@ -166,6 +166,35 @@ export const configSchema = z
       .describe('calls one principal may have waiting, running or parked at once, fleet-wide (0: no limit)'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: bool.prefault('false'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z
+      .string()
+      .url()
+      .optional()
+      .describe('OpenTelemetry collector (OTLP/HTTP); set: traces and metrics are exported to it'),
+    OTEL_METRIC_EXPORT_INTERVAL: int(100, 3_600_000)
+      .default(60_000)
+      .describe('how often metrics are exported over OTLP, milliseconds'),
+    OTEL_SERVICE_NAME: z.string().min(1).optional().describe('service.name of exported telemetry'),
+    METRICS_ENABLED: bool
+      .prefault('false')
+      .describe('serve Prometheus metrics: a front node at METRICS_PATH, a worker on METRICS_PORT'),
+    METRICS_PATH: z
+      .string()
+      .regex(/^\/[\w\-./]*$/)
+      .default('/metrics')
+      .describe('path of the Prometheus metrics endpoint'),
+    METRICS_PORT: int(0, 65535).default(9464).describe("a worker's metrics listener port (on HOST)"),
+    METRICS_TOKEN: z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .optional()
+      .describe('bearer token a scraper must send; unset: metrics only on a loopback bind address'),
+    AUDIT_LOG: z
+      .string()
+      .regex(/^(off|stdout|\/.+)$/, 'off, stdout, or an absolute file path')
+      .default('off')
+      .describe('audit log of tool calls and denied requests: off, stdout, or a file path'),
+    AUDIT_ARGUMENTS: bool.prefault('false').describe("audit lines carry the call's arguments"),
   })
   .strict();
 

@@ -268,6 +268,17 @@ export const ERRORS = {
     code: C.INTERNAL_ERROR,
     message: "Internal error: the call's state was lost (Redis lost its data); call it again if that is safe",
   },
+  // The metrics endpoint (METRICS_PATH).
+  METRICS_UNAUTHORIZED: {
+    status: 401,
+    code: C.SERVER_ERROR,
+    message: 'Unauthorized: metrics need Authorization: Bearer <METRICS_TOKEN>',
+  },
+  METRICS_FORBIDDEN: {
+    status: 403,
+    code: C.SERVER_ERROR,
+    message: 'Forbidden: without METRICS_TOKEN, metrics are served only on a loopback bind address (HOST)',
+  },
   // The service itself.
   REDIS_UNAVAILABLE: {
     status: 503,

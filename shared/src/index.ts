@@ -128,7 +128,20 @@ export {
   ANONYMOUS_CALLER,
   ANONYMOUS_PRINCIPAL,
   principalKey,
+  principalLabel,
   tenantOfPrincipal,
   type Caller,
 } from './principal.ts';
 export { API_KEY_PREFIX, ApiKeyStore, type ApiKeyCheck, type ApiKeyRecord } from './api-keys.ts';
+export { fleetMetrics, type CallOutcome, type QueueDepth } from './metrics.ts';
+export {
+  SPAN_ATTR,
+  activeTraceId,
+  enableTracing,
+  failSpan,
+  fleetTracer,
+  inSpan,
+  traceIdOfTraceparent,
+  tracingEnabled,
+} from './tracing.ts';
+export { AuditLog, type AuditSettings, type CallAuditEntry, type DeniedAuditEntry } from './audit.ts';

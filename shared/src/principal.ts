@@ -17,6 +17,12 @@ export interface Caller {
   clientId?: string;
 }
 
+/** How logs and audit lines name a caller: `<tenant>/<subject>`, or the subject alone. */
+export function principalLabel(caller: Caller | undefined): string {
+  if (!caller) return ANONYMOUS_CALLER.subject;
+  return caller.tenant ? `${caller.tenant}/${caller.subject}` : caller.subject;
+}
+
 /** The principal of every request when authentication is off (and of anonymous requests when it is allowed). */
 export const ANONYMOUS_PRINCIPAL = 'anon';
 

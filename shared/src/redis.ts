@@ -8,6 +8,7 @@
 // - 'bullmq': connections BullMQ workers own; they must retry forever (maxRetriesPerRequest: null).
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { fleetMetrics } from './metrics.ts';
 import { defineScripts } from './scripts.ts';
 
 export type RedisRole = 'command' | 'writer' | 'subscriber' | 'bullmq';
@@ -45,6 +46,7 @@ export function createRedis(
   const redis = new Redis(url, { ...base, ...byRole[role] });
   let lastError = '';
   redis.on('error', (err: Error) => {
+    fleetMetrics.redisError(role);
     // ioredis emits one error per failed reconnect; log each distinct message once.
     if (err.message !== lastError) log?.warn({ err: err.message, redis: name }, 'redis connection error');
     lastError = err.message;

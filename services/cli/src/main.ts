@@ -1,12 +1,12 @@
 // mcp-fleet <dev|front|worker> [--option value …]; every option is also an environment variable.
-import { propagation } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ConfigError, RedisUnavailableError, configKeys, loadConfig } from '@mcp-fleet/shared';
 import { startFront } from '@mcp-fleet/front';
 import { startWorker } from '@mcp-fleet/worker';
 import { UsageError, flagsToEnv } from './args.ts';
 import { runDev } from './dev.ts';
 import { KEYS_USAGE, runKeys } from './keys.ts';
+import { listenForMetrics } from './metrics-listener.ts';
+import { startTelemetry } from './telemetry.ts';
 
 const USAGE = `usage: mcp-fleet <command> [--option value …]
 
@@ -22,18 +22,7 @@ options (each also an environment variable, e.g. --port 3000 or PORT=3000):
 
 See README.md for what each one means.`;
 
-/**
- * The services' entry point owns the OpenTelemetry setup: W3C trace-context propagation, so the trace a request
- * carries continues in the worker. Exporting spans is an OpenTelemetry SDK's job (register one with --import).
- */
-function setUpTracing(): void {
-  propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-  );
-}
-
 async function main(): Promise<void> {
-  setUpTracing();
   const [command, ...rest] = process.argv.slice(2);
   if (!command || command === '--help' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
@@ -47,13 +36,27 @@ async function main(): Promise<void> {
     case 'dev':
       return runDev(config, flags);
     case 'front': {
-      const front = await startFront(config);
-      onSignal(() => front.close(), config.SHUTDOWN_GRACE_MS + FORCE_EXIT_MARGIN_MS);
+      const telemetry = startTelemetry(config, 'front');
+      const prometheus = telemetry.prometheus;
+      const front = await startFront(config, {
+        metrics: prometheus && ((req, res) => prometheus.getMetricsRequestHandler(req, res)),
+      });
+      const close = () => front.close().finally(() => telemetry.shutdown());
+      onSignal(close, config.SHUTDOWN_GRACE_MS + FORCE_EXIT_MARGIN_MS);
       return;
     }
     case 'worker': {
+      const telemetry = startTelemetry(config, 'worker');
+      const prometheus = telemetry.prometheus;
       const worker = await startWorker(config);
-      onSignal(() => worker.close(), config.WORKER_SHUTDOWN_GRACE_MS + FORCE_EXIT_MARGIN_MS);
+      const metrics =
+        prometheus && (await listenForMetrics(config, (req, res) => prometheus.getMetricsRequestHandler(req, res)));
+      const close = () =>
+        worker
+          .close()
+          .finally(() => metrics?.close())
+          .finally(() => telemetry.shutdown());
+      onSignal(close, config.WORKER_SHUTDOWN_GRACE_MS + FORCE_EXIT_MARGIN_MS);
       return;
     }
     default:

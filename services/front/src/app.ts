@@ -1,13 +1,23 @@
 // Builds a front node: `buildApp(deps)` is the fastify app (tests can inject into it), `startFront(config)` wires
 // Redis, the catalog and the stream hub, listens, and returns a `close()` that drains.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { FleetKeys, createLogger, createRedis, randomId, type FleetConfig } from '@mcp-fleet/shared';
+import {
+  AuditLog,
+  FleetKeys,
+  createLogger,
+  createRedis,
+  fleetMetrics,
+  randomId,
+  type FleetConfig,
+} from '@mcp-fleet/shared';
 import { Catalog } from './catalog/catalog.ts';
 import { legacyLeaseMs, type FrontDeps } from './deps.ts';
 import { TaskStore } from './tasks/task-store.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { registerMcpRoute } from './http/mcp-route.ts';
+import { registerMetricsRoute, type MetricsHandler } from './http/metrics-route.ts';
+import { traceRequests } from './http/request-span.ts';
 import { trackConnections } from './http/connection-drain.ts';
 import { registerLegacySse } from './http/legacy-sse.ts';
 import { listChangedNotifier } from './catalog/list-changed.ts';
@@ -37,10 +47,13 @@ export function buildApp(deps: FrontDeps): FastifyInstance {
   // Other media types arrive as text too: the route refuses them (415) with the request's id when it has one.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  installErrorHandler(app, deps.config.MAX_BODY_BYTES);
+  installErrorHandler(app, deps.config.MAX_BODY_BYTES, deps.audit);
+  const { MCP_PATH, LEGACY_SSE_PATH, LEGACY_MESSAGES_PATH } = deps.config;
+  traceRequests(app, [MCP_PATH, LEGACY_SSE_PATH, LEGACY_MESSAGES_PATH], deps.nodeId);
   registerResourceMetadata(app, deps.config, deps.auth.rules);
   registerMcpRoute(app, deps);
   registerLegacySse(app, deps);
+  if (deps.metrics) registerMetricsRoute(app, deps.config, deps.metrics);
 
   app.get('/healthz', async () => ({ status: 'ok', node: deps.nodeId }));
   // Ready: Redis answers (within REDIS_COMMAND_TIMEOUT_MS) and the catalog has a live worker, so calls can run.
@@ -84,11 +97,20 @@ export interface RunningFront {
 }
 
 /** A front node's parts, connected to Redis and started, without an HTTP server (tests inject into buildApp). */
-export async function createFrontDeps(config: FleetConfig): Promise<{ deps: FrontDeps; close(): Promise<void> }> {
+/** What the entry point adds to a front node: the metrics endpoint's handler, when metrics are on. */
+export interface FrontExtras {
+  metrics?: MetricsHandler;
+}
+
+export async function createFrontDeps(
+  config: FleetConfig,
+  extras: FrontExtras = {},
+): Promise<{ deps: FrontDeps; close(): Promise<void> }> {
   if (!config.REDIS_URL) throw new Error('REDIS_URL is required for a front node');
   checkSecureBinding(config);
   const nodeId = config.NODE_ID ?? `front-${randomId(4)}`;
   const log = createLogger('front', config.LOG_LEVEL, nodeId);
+  fleetMetrics.setNode(nodeId);
   const keys = new FleetKeys(config.KEY_PREFIX);
   // Two connections whatever the load: commands (also used by the BullMQ queue) and pub/sub.
   const redis = createRedis(config.REDIS_URL, 'command', `front:${nodeId}:cmd`, log, {
@@ -114,6 +136,8 @@ export async function createFrontDeps(config: FleetConfig): Promise<{ deps: Fron
     keys,
     redis,
     log,
+    audit: AuditLog.create(config, 'front', nodeId),
+    metrics: extras.metrics,
     hub,
     catalog,
     sessions: new SessionStore(redis, keys, config.SESSION_TTL_SECONDS * 1000, legacyLeaseMs(config)),
@@ -127,10 +151,16 @@ export async function createFrontDeps(config: FleetConfig): Promise<{ deps: Fron
   // The sessions index holds an entry per session until it is deleted; sessions that just expired are pruned here.
   const prune = setInterval(() => void deps.sessions.pruneIndex().catch(() => {}), 60_000);
   prune.unref();
+  const unobserve = [
+    fleetMetrics.observeOpenStreams(() => hub.openStreams),
+    fleetMetrics.observeQueueDepth(() => deps.dispatcher.depths(config.QUEUE)),
+  ];
   return {
     deps,
     async close() {
       clearInterval(prune);
+      for (const u of unobserve) u();
+      deps.audit.flush();
       catalog.stop();
       hub.closeAll();
       await deps.modern?.close();
@@ -141,8 +171,8 @@ export async function createFrontDeps(config: FleetConfig): Promise<{ deps: Fron
   };
 }
 
-export async function startFront(config: FleetConfig): Promise<RunningFront> {
-  const { deps, close } = await createFrontDeps(config);
+export async function startFront(config: FleetConfig, extras: FrontExtras = {}): Promise<RunningFront> {
+  const { deps, close } = await createFrontDeps(config, extras);
   const { log, catalog } = deps;
   const app = buildApp(deps);
   const connections = trackConnections(app.server);

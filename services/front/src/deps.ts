@@ -1,9 +1,10 @@
 // What the HTTP layer needs from the rest of the node; built once by app.ts.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { CallJob, FleetConfig, FleetKeys } from '@mcp-fleet/shared';
+import type { AuditLog, CallJob, FleetConfig, FleetKeys } from '@mcp-fleet/shared';
 import type { Catalog } from './catalog/catalog.ts';
 import type { Dispatcher } from './dispatch/dispatcher.ts';
+import type { MetricsHandler } from './http/metrics-route.ts';
 import type { SessionStore } from './sessions/session-store.ts';
 import type { StreamHub } from './streams/stream-hub.ts';
 import type { ModernDoor } from './modern/modern-handler.ts';
@@ -26,6 +27,9 @@ export interface FrontDeps {
   /** request rates per principal and per tool (fair use) */
   rateLimits: RateLimits;
   log: Logger;
+  audit: AuditLog;
+  /** the Prometheus exporter's handler, served at METRICS_PATH (METRICS_ENABLED) */
+  metrics?: MetricsHandler;
   /** the 2026-07-28 leg; set once it is ready (start-up order: deps first, then the door built on them) */
   modern?: ModernDoor;
 }

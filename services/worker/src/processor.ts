@@ -9,10 +9,14 @@ import {
   FleetError,
   announceTaskStatus,
   eraOf,
+  fleetMetrics,
   partialResultToken,
+  type AuditLog,
   type CallJob,
+  type CallOutcome,
   type FleetKeys,
 } from '@mcp-fleet/shared';
+import { outcomeOfResult, recordCallEnd } from './call-record.ts';
 import { handlerContext, type ContextDeps } from './handler-context.ts';
 import { callTool } from './handlers/call-tool.ts';
 import { complete } from './handlers/complete.ts';
@@ -45,6 +49,7 @@ export interface ProcessorDeps {
   slots: ToolSlots;
   /** JOB_MAX_STALLS */
   maxStalls: number;
+  audit: AuditLog;
 }
 
 export function createProcessor(deps: ProcessorDeps) {
@@ -56,6 +61,9 @@ export function createProcessor(deps: ProcessorDeps) {
     const start = await run.start(deps.queue);
     if (start.done) return;
     const attempt = start.attempt;
+    // The first time a worker takes the job: how long it waited in the queue.
+    if (job.attemptsStarted <= 1)
+      fleetMetrics.queueWait(deps.queue, ((job.processedOn ?? Date.now()) - job.timestamp) / 1000);
     const abort = signal ?? new AbortController().signal;
     const fields = { jobId, method: data.method, target: data.target, session: data.session.sessionId, attempt };
     leases.start(jobId);
@@ -94,12 +102,15 @@ export function createProcessor(deps: ProcessorDeps) {
     // Set once this run gave the call its outcome: only then is the job's run state over. A run that parks, lost its
     // lock or handed the job back leaves it to the next run.
     let answered = false;
+    let outcome: CallOutcome = 'ok';
+    let traceId: string | undefined;
     try {
       if (start.cancelled) {
         // Cancelled while it was queued or parked: no response is sent (spec); a request's own stream ends.
         await partials.end(cancelledError(data));
         await writer.end();
         answered = true;
+        outcome = 'cancelled';
         log.info(fields, 'call cancelled before it ran again');
         return;
       }
@@ -110,6 +121,7 @@ export function createProcessor(deps: ProcessorDeps) {
         await partials.end();
         await writer.result(interrupted(data.target, 'its worker stopped'));
         answered = true;
+        outcome = 'interrupted';
         return;
       }
       const gate = await gateRun(deps, run, jobId, attempt, toolOf(pack, data));
@@ -122,9 +134,11 @@ export function createProcessor(deps: ProcessorDeps) {
         await partials.end();
         await writer.result(gate.result);
         answered = true;
+        outcome = outcomeOfResult(gate.result);
         return;
       }
       await withJobSpan(data, async (span) => {
+        traceId = span.spanContext().traceId;
         let result: unknown;
         let failure: { err: unknown } | undefined;
         try {
@@ -143,13 +157,16 @@ export function createProcessor(deps: ProcessorDeps) {
         await partials.end();
         await writer.result(result);
         answered = true;
+        outcome = outcomeOfResult(result);
         log.debug({ ...fields, traceId: span.spanContext().traceId }, 'call done');
       });
     } catch (err) {
       if (err instanceof ParkSignal || questions.parking) await park();
-      await settle(err); // returns only when it gave the call its outcome
+      outcome = await settle(err); // returns only when it gave the call its outcome
       answered = true;
     } finally {
+      // Recorded first: the caller may already have its answer.
+      if (answered) recordCallEnd(deps.audit, { job: data, timestamp: job.timestamp, attempt, outcome, traceId });
       clearTimeout(becomeTask);
       leases.end(jobId);
       await deps.slots.release(jobId);
@@ -178,7 +195,8 @@ export function createProcessor(deps: ProcessorDeps) {
       throw new DelayedError();
     }
 
-    async function settle(err: unknown): Promise<void> {
+    /** Gives the call its outcome after `err`, and says which; throws when another run owns the outcome. */
+    async function settle(err: unknown): Promise<CallOutcome> {
       if (err instanceof DelayedError) throw err;
       const reason = abort.aborted ? abort.reason : undefined;
       if (err instanceof LeaseLostError || reason === ABORT.leaseLost) {
@@ -192,7 +210,7 @@ export function createProcessor(deps: ProcessorDeps) {
       }
       if (reason === ABORT.streamGone) {
         log.info(fields, 'call stream gone: nobody can read the outcome; the job stops');
-        return;
+        return 'cancelled';
       }
       if (reason === ABORT.shutdown) {
         if (isIdempotent(pack, data) && token) {
@@ -204,20 +222,20 @@ export function createProcessor(deps: ProcessorDeps) {
         await partials.end();
         await writer.result(interrupted(data.target, 'its worker shut down'));
         log.warn(fields, 'shutdown: non-idempotent call answered as interrupted');
-        return;
+        return 'interrupted';
       }
       if (reason !== undefined) {
         // Cancelled: no response is sent for the request (spec); a request's own stream ends so its readers close.
         await partials.end(cancelledError(data));
         await writer.end();
         log.info({ ...fields, tool: data.target }, 'tool call cancelled');
-        return;
+        return 'cancelled';
       }
       const protocolError = protocolErrorOf(err, data);
       if (protocolError) {
         await partials.end(protocolError.toJsonRpc(data.requestId).error);
         await writer.error(protocolError);
-        return;
+        return 'error';
       }
       log.warn({ ...fields, err: (err as Error)?.message }, 'handler threw');
       const what = `${data.method} ${data.target}`;
@@ -227,6 +245,7 @@ export function createProcessor(deps: ProcessorDeps) {
       });
       await partials.end(failed.toJsonRpc(data.requestId).error);
       await writer.error(failed);
+      return 'error';
     }
   };
 }

@@ -3,8 +3,12 @@
 // and the attempt's fence, so it is refused once a later attempt of the job has written.
 import type { Redis } from 'ioredis';
 import {
+  SPAN_ATTR,
   appendEvent,
   eraOf,
+  fleetMetrics,
+  inSpan,
+  tracingEnabled,
   isRedisOutage,
   randomId,
   PARTIAL_RESULT_METHOD,
@@ -15,6 +19,7 @@ import {
   type EventKind,
   type FleetError,
   type FleetKeys,
+  type AppendArgs,
   type TaskStatus,
 } from '@mcp-fleet/shared';
 import { LeaseLostError } from './job-leases.ts';
@@ -114,12 +119,19 @@ export class StreamWriter {
       fence: this.guard && { jobId: this.job.jobId, attempt: this.guard.attempt },
       task: this.job.task && task,
     };
+    if (!tracingEnabled()) return this.appendWithRetries(args);
+    const attributes = () => ({ [SPAN_ATTR.stream]: this.job.streamId, [SPAN_ATTR.kind]: kind });
+    return inSpan('stream append', { attributes }, () => this.appendWithRetries(args));
+  }
+
+  private async appendWithRetries(args: AppendArgs): Promise<boolean> {
     for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
       if (this.guard && !this.guard.held()) throw new LeaseLostError();
       try {
         const r = await appendEvent(this.redis, args);
         this.lastWriteAt = performance.now();
         if (r === -1) this.guard?.gone();
+        if (r > 0) fleetMetrics.streamAppend();
         if (r > 0 && args.task) this.onTaskStatus?.();
         return r > 0;
       } catch (err) {

@@ -1,32 +1,28 @@
-// One span around each handler run, child of the trace the client's request carried (`_meta.traceparent`, or the
-// HTTP header), so a trace spans front → queue → worker (docs/architecture.md, "Traces"). Only @opentelemetry/api here:
-// without an SDK registered the span is non-recording but still carries the caller's trace id (for logs).
-import { SpanKind, SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
-import type { CallJob } from '@mcp-fleet/shared';
-
-/** Span attribute names, in one place. */
-export const ATTR = {
-  method: 'mcp.method.name',
-  target: 'mcp.target',
-  session: 'mcp.session.id',
-  requestId: 'jsonrpc.request.id',
-  jobId: 'messaging.message.id',
-} as const;
+// One span around each handler run ("tool run"), so a trace spans front → queue → worker → stream
+// (docs/architecture.md, "Traces"). Its parent is BullMQ's `process` span when the worker runs with tracing on
+// (bullmq-otel carries the front's enqueue context in the job); otherwise the trace the client's request carried
+// (`_meta.traceparent`, or the HTTP header, in job.trace): without an SDK registered the span is non-recording but
+// still carries the caller's trace id (for logs).
+import { SpanKind, context, propagation, trace, type Span } from '@opentelemetry/api';
+import { SPAN_ATTR, failSpan, type CallJob } from '@mcp-fleet/shared';
 
 const tracer = trace.getTracer('mcp-fleet-worker');
 
 export function withJobSpan<T>(job: CallJob, run: (span: Span) => Promise<T>): Promise<T> {
-  const parent = propagation.extract(context.active(), job.trace ?? {});
+  const active = context.active();
+  const fromQueue = trace.getSpanContext(active);
+  const parent =
+    fromQueue && trace.isSpanContextValid(fromQueue) ? active : propagation.extract(active, job.trace ?? {});
   const attributes = {
-    [ATTR.method]: job.method,
-    [ATTR.target]: job.target,
-    [ATTR.session]: job.session.sessionId,
-    [ATTR.requestId]: String(job.requestId),
-    [ATTR.jobId]: job.jobId,
+    [SPAN_ATTR.method]: job.method,
+    [SPAN_ATTR.target]: job.target,
+    [SPAN_ATTR.session]: job.session.sessionId,
+    [SPAN_ATTR.requestId]: String(job.requestId),
+    [SPAN_ATTR.jobId]: job.jobId,
   };
   return tracer.startActiveSpan(
     `${job.method} ${job.target}`,
-    { kind: SpanKind.CONSUMER, attributes },
+    { kind: SpanKind.INTERNAL, attributes },
     parent,
     async (span) => {
       try {
@@ -37,8 +33,7 @@ export function withJobSpan<T>(job: CallJob, run: (span: Span) => Promise<T>): P
           span.addEvent('parked: waiting for the client');
           throw err;
         }
-        span.recordException(err as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
+        failSpan(span, err);
         throw err;
       } finally {
         span.end();

@@ -2,16 +2,21 @@
 // session streams, and aborts a job when any front node broadcasts its cancellation (worker.cancelJob reaches only
 // this process's jobs), when its lock may have been taken over, or when its stream is gone.
 import { Job, Worker } from 'bullmq';
+import { BullMQOtel } from 'bullmq-otel';
 import {
+  AuditLog,
   FleetError,
   FleetKeys,
   callMember,
   createLogger,
   createRedis,
+  fleetMetrics,
   randomId,
+  tracingEnabled,
   type CallJob,
   type FleetConfig,
 } from '@mcp-fleet/shared';
+import { recordCallEnd } from './call-record.ts';
 import { CatalogPublisher } from './catalog-publisher.ts';
 import { ABORT, JobLeases } from './job-leases.ts';
 import { loadPacks, type ToolPack } from './pack.ts';
@@ -31,6 +36,8 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
   if (!config.REDIS_URL) throw new Error('REDIS_URL is required for a worker');
   const workerId = config.NODE_ID ?? `worker-${randomId(4)}`;
   const log = createLogger('worker', config.LOG_LEVEL, workerId);
+  fleetMetrics.setNode(workerId);
+  const audit = AuditLog.create(config, 'worker', workerId);
   const keys = new FleetKeys(config.KEY_PREFIX);
   const pack = await loadPacks(config.TOOL_PACKS, extraPacks);
   const timeouts = { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS };
@@ -55,6 +62,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     queue: config.QUEUE,
     slots,
     maxStalls: config.JOB_MAX_STALLS,
+    audit,
     context: { redis, keys, catalogChanged: () => catalog.changed() },
   });
 
@@ -68,6 +76,8 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     stalledInterval: config.JOB_STALLED_CHECK_MS,
     maxStalledCount: config.JOB_MAX_STALLS,
     autorun: false,
+    // With tracing on, each job runs inside BullMQ's `process` span, a child of the front node's enqueue.
+    ...(tracingEnabled() && { telemetry: new BullMQOtel({ tracerName: 'mcp-fleet' }) }),
   });
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
   // A call that ended no longer counts against its caller's in-flight quota (MAX_CALLS_IN_FLIGHT_PER_PRINCIPAL).
@@ -89,9 +99,11 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
       if (!job || !(await job.isFailed())) return;
       uncount(job);
       log.warn({ jobId, target: job.data.target }, 'call failed: its workers stopped repeatedly');
-      await new StreamWriter(redis, keys, job.data).result(
+      const answered = await new StreamWriter(redis, keys, job.data).result(
         errorResult(`${job.data.target} failed: the workers running it stopped repeatedly`),
       );
+      const attempt = job.attemptsStarted;
+      if (answered) recordCallEnd(audit, { job: job.data, timestamp: job.timestamp, attempt, outcome: 'tool_error' });
     })().catch((err: Error) => log.warn({ jobId, err: err.message }, 'could not answer a stalled call'));
   });
 
@@ -105,6 +117,10 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     const writer = new StreamWriter(redis, keys, job.data);
     void writer
       .error(new FleetError('HANDLER_FAILED', { args: [what, err.message], era: writer.era }))
+      .then((answered) => {
+        const attempt = job.attemptsStarted;
+        if (answered) recordCallEnd(audit, { job: job.data, timestamp: job.timestamp, attempt, outcome: 'error' });
+      })
       .catch((e: Error) => log.warn({ jobId: job.id, err: e.message }, 'could not answer a failed call'));
   });
 
@@ -155,6 +171,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
       clearTimeout(grace);
       clearInterval(sweep);
       log.info({ ms: Math.round(performance.now() - started) }, 'worker closed');
+      audit.flush();
       redis.disconnect();
       subscriber.disconnect();
     },

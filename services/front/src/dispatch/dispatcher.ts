@@ -1,5 +1,6 @@
 // Turns calls into BullMQ jobs, and cancellations and client answers into messages to whichever worker runs the job.
 import { Queue } from 'bullmq';
+import { BullMQOtel } from 'bullmq-otel';
 import type { Redis } from 'ioredis';
 import {
   answerQuestion,
@@ -9,8 +10,10 @@ import {
   randomId,
   requestField,
   streamOfJob,
+  tracingEnabled,
   type CallJob,
   type FleetConfig,
+  type QueueDepth,
   type FleetKeys,
   type JsonRpcId,
   type SessionRef,
@@ -49,7 +52,12 @@ export class Dispatcher {
     let q = this.queues.get(name);
     if (!q) {
       // The Queue reuses our command connection: a front node's connection count stays constant.
-      q = new Queue(name, { connection: this.redis, prefix: this.keys.bullPrefix() });
+      // With tracing on, BullMQ's own spans (enqueue here, process on the worker) carry the trace across the queue.
+      q = new Queue(name, {
+        connection: this.redis,
+        prefix: this.keys.bullPrefix(),
+        ...(tracingEnabled() && { telemetry: new BullMQOtel({ tracerName: 'mcp-fleet' }) }),
+      });
       q.on('error', () => {});
       this.queues.set(name, q);
     }
@@ -192,6 +200,18 @@ export class Dispatcher {
         }),
       ),
     );
+  }
+
+  /** Jobs per state in `main` and every queue this node has used (mcp_fleet_queue_depth). */
+  async depths(main: string): Promise<QueueDepth[]> {
+    const names = new Set([main, ...this.queues.keys()]);
+    const states = ['wait', 'prioritized', 'delayed', 'active'] as const;
+    const out: QueueDepth[] = [];
+    for (const queue of names) {
+      const counts = await this.queue(queue).getJobCounts(...states);
+      for (const state of states) out.push({ queue, state, count: counts[state] ?? 0 });
+    }
+    return out;
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,17 @@
 // from the first, with no initial read), then the stream is opened naming this node and the job is enqueued.
 // A request whose id is already in flight in the session starts nothing: the caller attaches to that call (the
 // same request, retried) or refuses it (another request under the same id).
-import { FleetError, newRequestStreamId, taskJobId, type CallJob, type TaskRecord } from '@mcp-fleet/shared';
+import { SpanKind, context, propagation, trace, type Context } from '@opentelemetry/api';
+import {
+  FleetError,
+  SPAN_ATTR,
+  inSpan,
+  newRequestStreamId,
+  taskJobId,
+  tracingEnabled,
+  type CallJob,
+  type TaskRecord,
+} from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import type { JobRequest } from '../protocol/planner.ts';
 import type { StreamView } from '../streams/stream-view.ts';
@@ -17,16 +27,33 @@ export async function startCall(deps: FrontDeps, request: JobRequest, queue: str
   const streamId = request.task ? taskJobId(request.task.id) : newRequestStreamId(request.session.sessionId);
   const job: CallJob = { ...request, streamId, jobId: streamId };
   const task = job.task ? await deps.tasks.create(job) : undefined;
-  const view = deps.hub.prepare({
-    streamKey: deps.keys.stream(job.session, streamId),
-    metaKey: deps.keys.streamMeta(job.session, streamId),
-    streamId,
-    afterSeq: 0,
-    requestId: job.requestId,
-  });
+  // Tracing on: the call's spans (the view's SSE writes included) continue the trace the call belongs to.
+  const parent = tracingEnabled() ? dispatchParent(job) : undefined;
+  const prepare = () =>
+    deps.hub.prepare({
+      streamKey: deps.keys.stream(job.session, streamId),
+      metaKey: deps.keys.streamMeta(job.session, streamId),
+      streamId,
+      afterSeq: 0,
+      requestId: job.requestId,
+    });
+  const view = parent ? context.with(parent, prepare) : prepare();
   try {
     const limits = job.method === 'tools/call' ? deps.catalog.toolLimits(job.target) : undefined;
-    const r = await deps.dispatcher.enqueue(queue, job, deps.hub.channel, limits);
+    const r = await inSpan(
+      `dispatch ${job.method}`,
+      {
+        kind: SpanKind.INTERNAL,
+        parent,
+        attributes: () => ({
+          [SPAN_ATTR.method]: job.method,
+          [SPAN_ATTR.target]: job.target,
+          [SPAN_ATTR.jobId]: job.jobId,
+          [SPAN_ATTR.node]: deps.nodeId,
+        }),
+      },
+      () => deps.dispatcher.enqueue(queue, job, deps.hub.channel, limits),
+    );
     if (r.kind === 'duplicate') {
       view.close();
       return r;
@@ -37,4 +64,17 @@ export async function startCall(deps: FrontDeps, request: JobRequest, queue: str
     throw err;
   }
   return { kind: 'started', job, view, task };
+}
+
+/**
+ * The dispatch span continues the request's HTTP span — unless the call's `_meta` names another trace (SEP-414: the
+ * message's own context wins over the transport's), which it then continues instead.
+ */
+function dispatchParent(job: CallJob): Context {
+  const active = context.active();
+  if (!job.trace?.traceparent) return active;
+  const fromJob = propagation.extract(active, job.trace);
+  const theirs = trace.getSpanContext(fromJob);
+  if (!theirs || !trace.isSpanContextValid(theirs)) return active;
+  return trace.getSpanContext(active)?.traceId === theirs.traceId ? active : fromJob;
 }

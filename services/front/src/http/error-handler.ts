@@ -1,7 +1,15 @@
 // The one place where errors become HTTP responses: every body is a JSON-RPC error a person can read, carrying the
 // request's id whenever the body had a readable one (routes remember it as soon as the body is parsed).
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { FleetError, isRedisOutage, type ErrorName, type JsonRpcId } from '@mcp-fleet/shared';
+import {
+  FleetError,
+  fleetMetrics,
+  isRedisOutage,
+  type AuditLog,
+  type ErrorName,
+  type JsonRpcId,
+} from '@mcp-fleet/shared';
+import { requestTraceId } from './request-span.ts';
 
 /** fastify's own errors, mapped onto the catalogue. */
 const FASTIFY_CODES: Record<string, ErrorName> = {
@@ -12,6 +20,15 @@ const FASTIFY_CODES: Record<string, ErrorName> = {
 };
 
 const requestIds = new WeakMap<FastifyRequest, JsonRpcId>();
+const principals = new WeakMap<FastifyRequest, string>();
+
+/** Statuses that mean "refused": each gets an audit line and counts in mcp_fleet_denied_requests. */
+const DENIED = new Set([401, 403, 429]);
+
+/** Remembers who a request comes from, for the audit line of a refusal answered later. */
+export function rememberPrincipal(request: FastifyRequest, principal: string): void {
+  principals.set(request, principal);
+}
 
 /** Remembers the JSON-RPC id of the request's body, for any error answered later. */
 export function rememberRequestId(request: FastifyRequest, id: JsonRpcId | null): void {
@@ -28,10 +45,20 @@ export function asFleetError(err: unknown, maxBodyBytes: number): FleetError {
   return new FleetError('INTERNAL');
 }
 
-export function installErrorHandler(app: FastifyInstance, maxBodyBytes: number): void {
+export function installErrorHandler(app: FastifyInstance, maxBodyBytes: number, audit: AuditLog): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const e = asFleetError(err, maxBodyBytes);
     if (e.errorName === 'INTERNAL') request.log.error({ err }, 'unhandled error');
+    if (DENIED.has(e.status)) {
+      fleetMetrics.requestDenied({ status: e.status, error: e.errorName });
+      audit.denied({
+        principal: principals.get(request),
+        status: e.status,
+        error: e.errorName,
+        request: `${request.method} ${request.url.split('?')[0]}`,
+        traceId: requestTraceId(request),
+      });
+    }
     if (reply.sent || reply.raw.headersSent) {
       reply.raw.destroy();
       return;

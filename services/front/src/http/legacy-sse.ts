@@ -2,7 +2,7 @@
 // endpoint for POSTs; POST /messages?sessionId=… is accepted (202) on any node and its answer travels on that one
 // stream, wherever it is held. Both are views over the same Redis streams as Streamable HTTP.
 import type { FastifyInstance } from 'fastify';
-import { FleetError, appendToSessionStream, randomId, standaloneStreamId } from '@mcp-fleet/shared';
+import { FleetError, appendToSessionStream, principalLabel, randomId, standaloneStreamId } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import { serveRequest, type Exchange, type JsonRpcResponse } from '../protocol/exchange.ts';
 import { classify, parseBody, readableId } from '../protocol/jsonrpc.ts';
@@ -13,7 +13,7 @@ import { initializeParams, initializeResult, onClientResponse, onNotification } 
 import { deleteSession } from '../sessions/session-ops.ts';
 import type { Session } from '../sessions/session-store.ts';
 import { LegacySseSink } from '../streams/sinks.ts';
-import { rememberRequestId } from './error-handler.ts';
+import { rememberPrincipal, rememberRequestId } from './error-handler.ts';
 import { makeTransportGuard } from './guards.ts';
 import { checkAccess } from '../auth/access.ts';
 import { admitRequest } from '../quotas/fair-use.ts';
@@ -58,6 +58,7 @@ export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
   app.get(paths.sse, async (request, reply) => {
     guard(request);
     const who = await deps.auth.authenticate(request.headers, null);
+    rememberPrincipal(request, principalLabel(who.caller));
     await admitRequest(deps, who, undefined, null);
     const session = await deps.sessions.create(
       { version: '', clientCapabilities: {}, clientInfo: {}, legacy: true },
@@ -95,6 +96,7 @@ export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
     rememberRequestId(request, id);
     guard(request, id);
     const who = await deps.auth.authenticate(request.headers, id);
+    rememberPrincipal(request, principalLabel(who.caller));
     checkAccess(deps.auth, who.caller, body, id);
     await admitRequest(deps, who, body, id);
     // Given once, as a string: `?sessionId=a&sessionId=b` names no session.

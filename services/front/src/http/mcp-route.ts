@@ -1,7 +1,7 @@
 // The MCP endpoint: POST, GET and DELETE on one path, for both protocol eras. A request that claims 2026-07-28 goes
 // to the SDK's handler (modern/); the rest is the session era (2025-03-26 … 2025-11-25, Streamable HTTP).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { FleetError } from '@mcp-fleet/shared';
+import { FleetError, principalLabel } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import type { Authenticated } from '../auth/authenticator.ts';
 import { claimsModernEra } from '../protocol/era.ts';
@@ -15,7 +15,7 @@ import { deleteSession, requireSession } from '../sessions/session-ops.ts';
 import { checkAccess } from '../auth/access.ts';
 import { admitRequest } from '../quotas/fair-use.ts';
 import { handleBatch } from './batch.ts';
-import { rememberRequestId } from './error-handler.ts';
+import { rememberPrincipal, rememberRequestId } from './error-handler.ts';
 import { accepts, header, makeTransportGuard } from './guards.ts';
 import { openGetStream } from './resume.ts';
 import { StreamableExchange } from './streamable-exchange.ts';
@@ -32,6 +32,7 @@ export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
     rememberRequestId(request, id);
     guard(request, id);
     const who = await deps.auth.authenticate(request.headers, id);
+    rememberPrincipal(request, principalLabel(who.caller));
     checkAccess(deps.auth, who.caller, body, id);
     await admitRequest(deps, who, body, id);
     if (await modern(request, body)) {
@@ -71,6 +72,7 @@ export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
   app.get(path, async (request, reply) => {
     guard(request);
     const who = await deps.auth.authenticate(request.headers, null);
+    rememberPrincipal(request, principalLabel(who.caller));
     await admitRequest(deps, who, undefined, null);
     if (deps.modern && claimsModernEra(request.headers, undefined)) return serveModern(deps, request, reply, who);
     checkVersionHeader(header(request.headers, 'mcp-protocol-version'));
@@ -82,6 +84,7 @@ export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
   app.delete(path, async (request, reply) => {
     guard(request);
     const who = await deps.auth.authenticate(request.headers, null);
+    rememberPrincipal(request, principalLabel(who.caller));
     await admitRequest(deps, who, undefined, null);
     if (deps.modern && claimsModernEra(request.headers, undefined)) return serveModern(deps, request, reply, who);
     checkVersionHeader(header(request.headers, 'mcp-protocol-version'));

@@ -6,7 +6,7 @@
 // the node no Redis round trips.
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { FleetError, type FleetConfig, type FleetKeys, type JsonRpcId } from '@mcp-fleet/shared';
+import { FleetError, fleetMetrics, type FleetConfig, type FleetKeys, type JsonRpcId } from '@mcp-fleet/shared';
 
 interface ToolRule {
   prefix: string;
@@ -107,6 +107,7 @@ export class RateLimits {
       await limiter.consume(key);
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw err; // Redis failed: the error handler answers 503
+      fleetMetrics.quotaRejected({ reason: unit === 'requests' ? 'request_rate' : 'tool_rate' });
       const retry = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
       throw new FleetError('RATE_LIMITED', {
         args: [what, `${points} ${unit}`, seconds, retry],

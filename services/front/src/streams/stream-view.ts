@@ -8,10 +8,15 @@
 // the next drain (never re-read). Batches are sized to about BATCH_BYTES, so a slow client costs one batch.
 // A view can exist before its response does (a call's view is registered before its job is enqueued, so no
 // wake-up is missed): until start(), wake-ups are kept, up to one batch, and beyond that re-read from Redis.
+import { context, type Context } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
   FleetError,
+  SPAN_ATTR,
+  fleetMetrics,
+  fleetTracer,
+  tracingEnabled,
   decodeEntries,
   entryId,
   isRedisOutage,
@@ -54,6 +59,8 @@ export class StreamView {
   /** when reads started failing for a Redis outage */
   private outageSince?: number;
   private retryTimer?: NodeJS.Timeout;
+  /** tracing on: the context the view was opened in (its request's HTTP span), parent of its SSE write spans */
+  private readonly traceContext?: Context;
 
   constructor(
     private readonly redis: Redis,
@@ -61,6 +68,7 @@ export class StreamView {
     private readonly log: Logger,
   ) {
     this.lastSeq = opts.afterSeq;
+    if (tracingEnabled()) this.traceContext = context.active();
   }
 
   get isClosed(): boolean {
@@ -207,8 +215,27 @@ export class StreamView {
     this.batch = Math.max(1, Math.min(READ_BATCH, Math.floor((BATCH_BYTES * events.length) / Math.max(bytes, 1))));
   }
 
-  /** Hands one event to the sink; what each kind means for the response is decided here, not in the sinks. */
+  /** Hands one event to the sink, in an `SSE write` span when tracing is on. */
   private deliver(ev: StreamEvent): void {
+    fleetMetrics.sseEvent();
+    if (!this.traceContext) {
+      this.write(ev);
+      return;
+    }
+    const span = fleetTracer().startSpan(
+      'SSE write',
+      { attributes: { [SPAN_ATTR.stream]: this.opts.streamId, [SPAN_ATTR.seq]: ev.seq, [SPAN_ATTR.kind]: ev.kind } },
+      this.traceContext,
+    );
+    try {
+      this.write(ev);
+    } finally {
+      span.end();
+    }
+  }
+
+  /** What each kind means for the response is decided here, not in the sinks. */
+  private write(ev: StreamEvent): void {
     const sink = this.sink!;
     const { streamId } = this.opts;
     this.lastSeq = ev.seq;
