@@ -6,7 +6,15 @@
 // principal cannot fill every worker slot and queue of the fleet.
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { FleetError, callMember, fleetMetrics, takeQuota, type FleetConfig, type FleetKeys, type JsonRpcId } from '@mcp-fleet/shared';
+import {
+  FleetError,
+  callMember,
+  fleetMetrics,
+  takeQuota,
+  type FleetConfig,
+  type FleetKeys,
+  type JsonRpcId,
+} from '@mcp-fleet/shared';
 
 /** A principal's calls are checked against BullMQ at most this often per node (a flood at its quota costs no scans). */
 const PRUNE_INTERVAL_MS = 1000;
