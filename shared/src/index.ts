@@ -1,4 +1,5 @@
 // The common package's public surface: what front nodes and workers agree on.
+export { originMatcher } from './origins.ts';
 export { loadConfig, ConfigError, configSchema, configKeys, type FleetConfig, type ConfigKey } from './config.ts';
 export {
   FleetKeys,
@@ -62,6 +63,7 @@ export {
   claimStream,
   openStream,
   startRun,
+  takeSlot,
   touchSession,
   defineScripts,
   type AppendArgs,
