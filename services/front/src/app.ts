@@ -6,13 +6,16 @@ import { Catalog } from './catalog/catalog.ts';
 import { legacyLeaseMs, type FrontDeps } from './deps.ts';
 import { TaskStore } from './tasks/task-store.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
+import { registerCors } from './http/cors.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { registerMcpRoute } from './http/mcp-route.ts';
 import { trackConnections } from './http/connection-drain.ts';
 import { registerLegacySse } from './http/legacy-sse.ts';
 import { listChangedNotifier } from './catalog/list-changed.ts';
 import { createModernDoor } from './modern/modern-handler.ts';
+import { SessionCaps } from './sessions/session-caps.ts';
 import { SessionStore } from './sessions/session-store.ts';
+import { StreamCaps } from './streams/stream-caps.ts';
 import { StreamHub } from './streams/stream-hub.ts';
 
 export function buildApp(deps: FrontDeps): FastifyInstance {
@@ -34,6 +37,7 @@ export function buildApp(deps: FrontDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   installErrorHandler(app, deps.config.MAX_BODY_BYTES);
+  registerCors(app, deps.config);
   registerMcpRoute(app, deps);
   registerLegacySse(app, deps);
 
@@ -109,8 +113,15 @@ export async function createFrontDeps(config: FleetConfig): Promise<{ deps: Fron
     redis,
     log,
     hub,
+    streamCaps: new StreamCaps(redis, keys, nodeId, config.MAX_STREAMS_PER_SESSION, config.SSE_KEEPALIVE_MS),
     catalog,
-    sessions: new SessionStore(redis, keys, config.SESSION_TTL_SECONDS * 1000, legacyLeaseMs(config)),
+    sessions: new SessionStore(
+      redis,
+      keys,
+      config.SESSION_TTL_SECONDS * 1000,
+      legacyLeaseMs(config),
+      new SessionCaps(redis, keys, config.MAX_SESSIONS_PER_PRINCIPAL),
+    ),
     dispatcher: new Dispatcher(redis, keys, nodeId, config.QUEUE_MAX_WAITING),
     tasks: new TaskStore(redis, keys, config, nodeId),
   };
@@ -125,6 +136,7 @@ export async function createFrontDeps(config: FleetConfig): Promise<{ deps: Fron
       clearInterval(prune);
       catalog.stop();
       hub.closeAll();
+      await deps.streamCaps.close();
       await deps.modern?.close();
       await deps.dispatcher.close();
       redis.disconnect();

@@ -5,6 +5,7 @@ import type { CallJob, FleetConfig, FleetKeys } from '@mcp-fleet/shared';
 import type { Catalog } from './catalog/catalog.ts';
 import type { Dispatcher } from './dispatch/dispatcher.ts';
 import type { SessionStore } from './sessions/session-store.ts';
+import type { StreamCaps } from './streams/stream-caps.ts';
 import type { StreamHub } from './streams/stream-hub.ts';
 import type { ModernDoor } from './modern/modern-handler.ts';
 import type { TaskStore } from './tasks/task-store.ts';
@@ -18,6 +19,8 @@ export interface FrontDeps {
   catalog: Catalog;
   dispatcher: Dispatcher;
   hub: StreamHub;
+  /** open SSE streams per session (MAX_STREAMS_PER_SESSION) */
+  streamCaps: StreamCaps;
   tasks: TaskStore;
   log: Logger;
   /** the 2026-07-28 leg; set once it is ready (start-up order: deps first, then the door built on them) */

@@ -37,7 +37,7 @@ export function installErrorHandler(app: FastifyInstance, maxBodyBytes: number):
       return;
     }
     const headers: Record<string, string> = {};
-    if (e.status === 503) headers['retry-after'] = '1';
+    if (e.retryAfterSeconds !== undefined) headers['retry-after'] = String(e.retryAfterSeconds);
     return reply
       .code(e.status)
       .headers(headers)
