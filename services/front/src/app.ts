@@ -8,6 +8,7 @@ import { TaskStore } from './tasks/task-store.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { registerCors } from './http/cors.ts';
 import { installErrorHandler } from './http/error-handler.ts';
+import { allowedHosts } from './http/host-check.ts';
 import { registerMcpRoute } from './http/mcp-route.ts';
 import { trackConnections } from './http/connection-drain.ts';
 import { registerLegacySse } from './http/legacy-sse.ts';
@@ -146,6 +147,7 @@ export async function createFrontDeps(config: FleetConfig): Promise<{ deps: Fron
 }
 
 export async function startFront(config: FleetConfig): Promise<RunningFront> {
+  allowedHosts(config); // a node bound beyond loopback without ALLOWED_HOSTS stops here, before connecting anything
   const { deps, close } = await createFrontDeps(config);
   const { log, catalog } = deps;
   const app = buildApp(deps);
