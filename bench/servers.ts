@@ -53,6 +53,8 @@ export async function startServers(opts: FleetOptions): Promise<Servers> {
     KEY_PREFIX: prefix,
     NODE_ID: nodeId,
     LOG_LEVEL: 'warn',
+    // The idle-streams figures open 10k sessions as one principal (anon): not what the per-principal cap is for.
+    MAX_SESSIONS_PER_PRINCIPAL: '1000000',
   });
 
   const startFront = async (nodeId: string, nodeFlags: string[] = []) => {

@@ -335,7 +335,7 @@ describe('secure by default', () => {
     assert.equal(code, 2);
     assert.match(err, /refusing to listen on 0\.0\.0\.0 without authentication/);
 
-    const allowed = front({ HOST: '0.0.0.0', PORT: port, AUTH_ALLOW_ANONYMOUS: 'true' });
+    const allowed = front({ HOST: '0.0.0.0', PORT: port, AUTH_ALLOW_ANONYMOUS: 'true', ALLOWED_HOSTS: 'localhost' });
     try {
       let out = '';
       allowed.stdout.on('data', (d) => (out += d));

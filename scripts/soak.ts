@@ -29,7 +29,13 @@ async function main(): Promise<number> {
     fronts: 2,
     workers: 2,
     name: 'soak',
-    env: { STREAM_TTL_SECONDS: '60', JOB_LOCK_MS: '5000', JOB_STALLED_CHECK_MS: '2000' },
+    // SOAK_SESSIONS sessions of one principal (anon): room for all of them under the per-principal cap.
+    env: {
+      STREAM_TTL_SECONDS: '60',
+      JOB_LOCK_MS: '5000',
+      JOB_STALLED_CHECK_MS: '2000',
+      MAX_SESSIONS_PER_PRINCIPAL: String(Math.max(1000, SESSIONS)),
+    },
   });
   const redis = fleet.redisClient('soak');
   const alive = () => fleet.fronts.filter((f) => f.proc.alive).map((f) => f.url);

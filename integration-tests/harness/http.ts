@@ -1,5 +1,6 @@
 // Raw HTTP helpers for tests that look at the wire: JSON-RPC POSTs, a session opener, and an SSE frame reader
 // that keeps every field (id, retry, event, data, comments) so tests can check priming events and event ids.
+import { request as httpRequest } from 'node:http';
 
 export const ACCEPT_BOTH = 'application/json, text/event-stream';
 
@@ -280,4 +281,40 @@ export function splitEventId(id: string | undefined): { streamId: string; seq: n
   if (!id) return undefined;
   const m = /^([A-Za-z0-9_-]+):(\d+)$/.exec(id);
   return m ? { streamId: m[1]!, seq: Number(m[2]) } : undefined;
+}
+
+export interface RawAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * One request over node:http, for what fetch will not send (a `Host` header of the test's choosing). Reads the body
+ * to its end unless `firstChunkOnly` (an SSE stream: resolves on the first bytes and destroys the connection).
+ */
+export function rawRequest(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: unknown; firstChunkOnly?: boolean } = {},
+): Promise<RawAnswer> {
+  const body =
+    opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text });
+      res.on('data', (chunk: string) => {
+        text += chunk;
+        if (opts.firstChunkOnly) {
+          done();
+          req.destroy();
+        }
+      });
+      res.on('end', done);
+      res.on('error', () => done());
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -1,6 +1,7 @@
 // One validated configuration object, built once at start from the environment (and CLI flags,
 // which the CLI turns into the same variable names). Only this module reads process.env.
 import { z } from 'zod';
+import { originMatcher } from './origins.ts';
 
 /** Reads "true/1/yes/on" as true and "false/0/no/off" as false; anything else is an error. */
 const bool = z
@@ -52,6 +53,27 @@ export const configSchema = z
     ALLOWED_ORIGINS: list
       .prefault('http://localhost,http://127.0.0.1,http://[::1],https://localhost,https://127.0.0.1')
       .describe('Origins allowed to call (scheme://host, any port); `*` allows all'),
+    ALLOWED_HOSTS: list
+      .optional()
+      .describe(
+        'Host names (any port) clients may reach the MCP paths by; `*` allows all. Unset: loopback names when HOST is loopback, else required',
+      ),
+    CORS_ORIGINS: list
+      .prefault('')
+      .describe(
+        'Origins (scheme://host[:port]) browsers may call from cross-origin; each must pass ALLOWED_ORIGINS. Empty: CORS off',
+      ),
+    MAX_CLIENT_METADATA_BYTES: int(256, 16 * 1024 * 1024)
+      .default(16 * 1024)
+      .describe("largest JSON of a client's clientInfo + capabilities (initialize, or a 2026-07-28 request's _meta)"),
+    MAX_SESSIONS_PER_PRINCIPAL: int(1, 100_000_000)
+      .default(1000)
+      .describe('live sessions one principal may hold, fleet-wide; more → 429'),
+    MAX_STREAMS_PER_SESSION: int(1, 100_000)
+      .default(32)
+      .describe(
+        'SSE streams (GET, resumes, streamed POST answers) one session may hold open at once, fleet-wide; more → 429',
+      ),
     MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
     SESSION_TTL_SECONDS: int(10, 30 * 24 * 3600).default(3600),
     STREAM_MAX_EVENTS: int(10, 10_000_000).default(10_000),
@@ -196,7 +218,19 @@ export const configSchema = z
       .describe('audit log of tool calls and denied requests: off, stdout, or a file path'),
     AUDIT_ARGUMENTS: bool.prefault('false').describe("audit lines carry the call's arguments"),
   })
-  .strict();
+  .strict()
+  // A CORS origin the Origin check would refuse could pass a preflight and then be refused (403): say so at start.
+  .superRefine((c, ctx) => {
+    const admits = originMatcher(c.ALLOWED_ORIGINS);
+    for (const origin of c.CORS_ORIGINS) {
+      if (origin === '*' ? c.ALLOWED_ORIGINS.includes('*') : admits(origin)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CORS_ORIGINS'],
+        message: `${origin} is not allowed by ALLOWED_ORIGINS (add it there too)`,
+      });
+    }
+  });
 
 export type FleetConfig = z.infer<typeof configSchema>;
 export type ConfigKey = keyof FleetConfig;

@@ -78,6 +78,11 @@ export const ERRORS = {
   },
   // HTTP: checked before a request reaches the protocol core.
   ORIGIN_FORBIDDEN: { status: 403, code: C.SERVER_ERROR, message: 'Forbidden: Origin {0} is not allowed' },
+  HOST_FORBIDDEN: {
+    status: 403,
+    code: C.SERVER_ERROR,
+    message: 'Forbidden: Host {0} is not allowed (ALLOWED_HOSTS); connect by a host name this server is configured for',
+  },
   NOT_ACCEPTABLE_POST: {
     status: 406,
     code: C.SERVER_ERROR,
@@ -144,6 +149,26 @@ export const ERRORS = {
     status: 400,
     code: C.INVALID_PARAMS,
     message: 'Invalid params for {0}: {1}',
+    eras: ['session'],
+  },
+  CLIENT_METADATA_TOO_LARGE: {
+    status: 400,
+    code: C.INVALID_PARAMS,
+    message:
+      'Invalid params: {0} take {1} bytes of JSON, over the limit of {2} (MAX_CLIENT_METADATA_BYTES); send less (large capabilities.experimental entries are the usual cause)',
+  },
+  TOO_MANY_SESSIONS: {
+    status: 429,
+    code: C.SERVER_ERROR,
+    message:
+      'Too Many Requests: {0} already holds {1} live sessions (MAX_SESSIONS_PER_PRINCIPAL); end one with DELETE, or retry after Retry-After seconds',
+    eras: ['session'],
+  },
+  TOO_MANY_STREAMS: {
+    status: 429,
+    code: C.SERVER_ERROR,
+    message:
+      'Too Many Requests: this session already holds {0} open SSE streams (MAX_STREAMS_PER_SESSION); close one, or retry after Retry-After seconds',
     eras: ['session'],
   },
   SESSION_NOT_FOUND: {
@@ -316,8 +341,10 @@ export interface FleetErrorOptions {
   id?: string | number | null;
   era?: Era;
   data?: unknown;
-  /** HTTP headers the response carries (WWW-Authenticate, Retry-After) */
+  /** other HTTP headers the response carries (WWW-Authenticate) */
   headers?: Record<string, string>;
+  /** seconds for a Retry-After header (a 503 without one says 1) */
+  retryAfterSeconds?: number;
 }
 
 /** A catalogued error: routes and handlers throw it; the HTTP error handler and the sinks turn it into bodies. */
@@ -327,6 +354,7 @@ export class FleetError extends Error {
   readonly code: number;
   readonly data: unknown;
   headers: Record<string, string>;
+  readonly retryAfterSeconds: number | undefined;
   id: string | number | null;
 
   constructor(
@@ -341,6 +369,7 @@ export class FleetError extends Error {
     this.code = entryValue(entry.code, era);
     this.data = opts.data;
     this.headers = opts.headers ?? {};
+    this.retryAfterSeconds = opts.retryAfterSeconds ?? (this.status === 503 ? 1 : undefined);
     this.id = opts.id ?? null;
   }
 

@@ -1,4 +1,5 @@
 // The common package's public surface: what front nodes and workers agree on.
+export { originMatcher } from './origins.ts';
 export { loadConfig, ConfigError, configSchema, configKeys, type FleetConfig, type ConfigKey } from './config.ts';
 export {
   FleetKeys,
@@ -64,6 +65,7 @@ export {
   openStream,
   startRun,
   takeQuota,
+  takeSlot,
   touchSession,
   defineScripts,
   type AppendArgs,
@@ -145,3 +147,4 @@ export {
   tracingEnabled,
 } from './tracing.ts';
 export { AuditLog, type AuditSettings, type CallAuditEntry, type DeniedAuditEntry } from './audit.ts';
+export { isLoopbackAddress } from './bind-address.ts';

@@ -99,6 +99,13 @@ export class FleetKeys {
   nodeChannel(nodeId: string): string {
     return `${this.prefix}:node:${nodeId}`;
   }
+  /**
+   * Sorted set: lease tokens (`<nodeId>:<random>`) of the session's open SSE streams, scored by when each lease
+   * lapses unless its node renews it (MAX_STREAMS_PER_SESSION; a dead node's streams drop out by themselves).
+   */
+  sessionStreams(s: SessionRef): string {
+    return `${this.tag(s)}:streams`;
+  }
   /** Set: resource URIs this session subscribed to (resources/subscribe). */
   sessionSubscriptions(s: SessionRef): string {
     return `${this.tag(s)}:rsubs`;
@@ -146,6 +153,13 @@ export class FleetKeys {
   /** Sorted set: `<principal> <sessionId>` of live sessions, scored by last-seen time (ms); for broadcasts. */
   sessionsIndex(): string {
     return `${this.prefix}:sessions`;
+  }
+  /**
+   * Sorted set: session ids of one principal's live sessions, scored by when each expires unless used again
+   * (MAX_SESSIONS_PER_PRINCIPAL, counted fleet-wide).
+   */
+  principalSessions(principal: string): string {
+    return `${this.prefix}:psessions:${principal}`;
   }
   /** Set: sessions (`<principal> <sessionId>`) subscribed to one resource URI. */
   resourceSubscribers(uri: string): string {

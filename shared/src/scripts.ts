@@ -162,3 +162,19 @@ export async function takeQuota(
   const fn = (redis as unknown as Record<string, Cmd>).takeQuota!;
   return Number(await fn.call(redis, key, member, a.quota, Date.now(), a.keepMs)) === 1;
 }
+
+/**
+ * As acquireSlot, for a caller that answers a refusal with Retry-After: when every slot is taken, the seconds until
+ * the first claim lapses unless renewed (at least 1, at most `maxWaitSeconds`; a slot may also free sooner).
+ */
+export async function takeSlot(
+  redis: Redis,
+  slotsKey: string,
+  holder: string,
+  a: { limit: number; claimMs: number; maxWaitSeconds: number },
+): Promise<{ taken: true } | { taken: false; retryAfterSeconds: number }> {
+  if (await acquireSlot(redis, slotsKey, holder, a)) return { taken: true };
+  const first = await redis.zrange(slotsKey, 0, 0, 'WITHSCORES');
+  const waitMs = Number(first[1] ?? 0) - Date.now();
+  return { taken: false, retryAfterSeconds: Math.min(a.maxWaitSeconds, Math.max(1, Math.ceil(waitMs / 1000))) };
+}

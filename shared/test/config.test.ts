@@ -95,3 +95,26 @@ test('unknown keys are ignored', () => {
   assert.equal('MCP_FLEET_UNKNOWN' in c, false);
   assert.equal('PATH' in c, false);
 });
+
+test('guards and caps: defaults, and every CORS origin must pass the Origin check', () => {
+  const c = loadConfig({});
+  assert.equal(c.ALLOWED_HOSTS, undefined, 'unset: the front derives it from HOST');
+  assert.deepEqual(c.CORS_ORIGINS, [], 'CORS is off by default');
+  assert.equal(c.MAX_CLIENT_METADATA_BYTES, 16 * 1024);
+  assert.equal(c.MAX_SESSIONS_PER_PRINCIPAL, 1000);
+  assert.equal(c.MAX_STREAMS_PER_SESSION, 32);
+  assert.deepEqual(loadConfig({ ALLOWED_HOSTS: 'mcp.example.com, localhost' }).ALLOWED_HOSTS, [
+    'mcp.example.com',
+    'localhost',
+  ]);
+  // A localhost origin on any port passes the default Origin list.
+  assert.deepEqual(loadConfig({ CORS_ORIGINS: 'http://localhost:5173' }).CORS_ORIGINS, ['http://localhost:5173']);
+  const e = configError({ CORS_ORIGINS: 'https://app.example.com' });
+  assert.match(
+    e.message,
+    /CORS_ORIGINS="https:\/\/app.example.com": https:\/\/app.example.com is not allowed by ALLOWED_ORIGINS/,
+  );
+  assert.match(configError({ CORS_ORIGINS: '*' }).message, /\* is not allowed by ALLOWED_ORIGINS/);
+  const both = loadConfig({ CORS_ORIGINS: 'https://app.example.com', ALLOWED_ORIGINS: 'https://app.example.com' });
+  assert.deepEqual(both.CORS_ORIGINS, ['https://app.example.com']);
+});

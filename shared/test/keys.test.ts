@@ -29,11 +29,13 @@ const SESSION_KEYS: Record<string, (k: FleetKeys, s: SessionRef, id: string) => 
   stream: (k, s, id) => k.stream(s, id),
   streamMeta: (k, s, id) => k.streamMeta(s, id),
   sessionSubscriptions: (k, s) => k.sessionSubscriptions(s),
+  sessionStreams: (k, s) => k.sessionStreams(s),
   run: (k, s, id) => k.run(s, id),
 };
 const GLOBAL_KEYS: Record<string, (k: FleetKeys) => string> = {
   nodeChannel: (k) => k.nodeChannel('front-a'),
   sessionsIndex: (k) => k.sessionsIndex(),
+  principalSessions: (k) => k.principalSessions('anon'),
   resourceSubscribers: (k) => k.resourceSubscribers('file:///a/b.txt'),
   catalogNotified: (k) => k.catalogNotified('tools', 'v1'),
   catalogRevision: (k) => k.catalogRevision(),

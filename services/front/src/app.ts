@@ -14,7 +14,9 @@ import { Catalog } from './catalog/catalog.ts';
 import { legacyLeaseMs, type FrontDeps } from './deps.ts';
 import { TaskStore } from './tasks/task-store.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
+import { registerCors } from './http/cors.ts';
 import { installErrorHandler } from './http/error-handler.ts';
+import { allowedHosts } from './http/host-check.ts';
 import { registerMcpRoute } from './http/mcp-route.ts';
 import { registerMetricsRoute, type MetricsHandler } from './http/metrics-route.ts';
 import { traceRequests } from './http/request-span.ts';
@@ -22,7 +24,9 @@ import { trackConnections } from './http/connection-drain.ts';
 import { registerLegacySse } from './http/legacy-sse.ts';
 import { listChangedNotifier } from './catalog/list-changed.ts';
 import { createModernDoor } from './modern/modern-handler.ts';
+import { SessionCaps } from './sessions/session-caps.ts';
 import { SessionStore } from './sessions/session-store.ts';
+import { StreamCaps } from './streams/stream-caps.ts';
 import { StreamHub } from './streams/stream-hub.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { RateLimits } from './quotas/rate-limits.ts';
@@ -51,6 +55,7 @@ export function buildApp(deps: FrontDeps): FastifyInstance {
   const { MCP_PATH, LEGACY_SSE_PATH, LEGACY_MESSAGES_PATH } = deps.config;
   traceRequests(app, [MCP_PATH, LEGACY_SSE_PATH, LEGACY_MESSAGES_PATH], deps.nodeId);
   registerResourceMetadata(app, deps.config, deps.auth.rules);
+  registerCors(app, deps.config);
   registerMcpRoute(app, deps);
   registerLegacySse(app, deps);
   if (deps.metrics) registerMetricsRoute(app, deps.config, deps.metrics);
@@ -107,7 +112,6 @@ export async function createFrontDeps(
   extras: FrontExtras = {},
 ): Promise<{ deps: FrontDeps; close(): Promise<void> }> {
   if (!config.REDIS_URL) throw new Error('REDIS_URL is required for a front node');
-  checkSecureBinding(config);
   const nodeId = config.NODE_ID ?? `front-${randomId(4)}`;
   const log = createLogger('front', config.LOG_LEVEL, nodeId);
   fleetMetrics.setNode(nodeId);
@@ -139,8 +143,15 @@ export async function createFrontDeps(
     audit: AuditLog.create(config, 'front', nodeId),
     metrics: extras.metrics,
     hub,
+    streamCaps: new StreamCaps(redis, keys, nodeId, config.MAX_STREAMS_PER_SESSION, config.SSE_KEEPALIVE_MS),
     catalog,
-    sessions: new SessionStore(redis, keys, config.SESSION_TTL_SECONDS * 1000, legacyLeaseMs(config)),
+    sessions: new SessionStore(
+      redis,
+      keys,
+      config.SESSION_TTL_SECONDS * 1000,
+      legacyLeaseMs(config),
+      new SessionCaps(redis, keys, config.MAX_SESSIONS_PER_PRINCIPAL),
+    ),
     dispatcher: new Dispatcher(redis, keys, nodeId, config),
     rateLimits: new RateLimits(config, redis, keys),
     tasks: new TaskStore(redis, keys, config, nodeId),
@@ -163,6 +174,7 @@ export async function createFrontDeps(
       deps.audit.flush();
       catalog.stop();
       hub.closeAll();
+      await deps.streamCaps.close();
       await deps.modern?.close();
       await deps.dispatcher.close();
       redis.disconnect();
@@ -172,6 +184,9 @@ export async function createFrontDeps(
 }
 
 export async function startFront(config: FleetConfig, extras: FrontExtras = {}): Promise<RunningFront> {
+  // A node bound beyond loopback without authentication, or without ALLOWED_HOSTS, stops here, before connecting.
+  checkSecureBinding(config);
+  allowedHosts(config);
   const { deps, close } = await createFrontDeps(config, extras);
   const { log, catalog } = deps;
   const app = buildApp(deps);

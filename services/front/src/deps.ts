@@ -6,6 +6,7 @@ import type { Catalog } from './catalog/catalog.ts';
 import type { Dispatcher } from './dispatch/dispatcher.ts';
 import type { MetricsHandler } from './http/metrics-route.ts';
 import type { SessionStore } from './sessions/session-store.ts';
+import type { StreamCaps } from './streams/stream-caps.ts';
 import type { StreamHub } from './streams/stream-hub.ts';
 import type { ModernDoor } from './modern/modern-handler.ts';
 import type { TaskStore } from './tasks/task-store.ts';
@@ -21,6 +22,8 @@ export interface FrontDeps {
   catalog: Catalog;
   dispatcher: Dispatcher;
   hub: StreamHub;
+  /** open SSE streams per session (MAX_STREAMS_PER_SESSION) */
+  streamCaps: StreamCaps;
   tasks: TaskStore;
   /** who is calling: the one authentication gate of every transport */
   auth: Authenticator;

@@ -1,15 +1,8 @@
 // Secure by default: a front node reachable from other machines refuses to start without authentication, unless
 // anonymous access is asked for explicitly (AUTH_ALLOW_ANONYMOUS=true). On a loopback address it starts either way
 // (local development), and says on start that nothing is checked.
-import { isIP } from 'node:net';
-import { ConfigError, type FleetConfig } from '@mcp-fleet/shared';
+import { ConfigError, isLoopbackAddress, type FleetConfig } from '@mcp-fleet/shared';
 import { authConfigured } from './authenticator.ts';
-
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h === '::1') return true;
-  return isIP(h) === 4 && h.startsWith('127.');
-}
 
 /** Configuration errors of authentication, found before the node listens. */
 export function checkSecureBinding(config: FleetConfig): void {
@@ -21,7 +14,7 @@ export function checkSecureBinding(config: FleetConfig): void {
   if (config.AUTH_INTROSPECTION_URL && !config.AUTH_RESOURCE) {
     throw new ConfigError('AUTH_INTROSPECTION_URL needs AUTH_RESOURCE: the audience introspected tokens must name');
   }
-  if (!authConfigured(config) && !isLoopback(config.HOST) && config.AUTH_ALLOW_ANONYMOUS !== true) {
+  if (!authConfigured(config) && !isLoopbackAddress(config.HOST) && config.AUTH_ALLOW_ANONYMOUS !== true) {
     throw new ConfigError(
       `refusing to listen on ${config.HOST} without authentication: configure AUTH_ISSUERS (OAuth), AUTH_INTROSPECTION_URL or AUTH_API_KEYS=true, or set AUTH_ALLOW_ANONYMOUS=true to serve anyone who can reach it`,
     );

@@ -64,7 +64,7 @@ export function installErrorHandler(app: FastifyInstance, maxBodyBytes: number, 
       return;
     }
     const headers: Record<string, string> = { ...e.headers };
-    if (e.status === 503) headers['retry-after'] ??= '1';
+    if (e.retryAfterSeconds !== undefined) headers['retry-after'] ??= String(e.retryAfterSeconds);
     return reply
       .code(e.status)
       .headers(headers)

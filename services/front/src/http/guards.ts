@@ -1,25 +1,17 @@
-// HTTP-level checks of the MCP transports: Origin (DNS-rebinding protection) and Accept. They run on a POST once its
-// body is parsed (so the error carries the request's id), and on a GET or DELETE before anything else.
+// HTTP-level checks of the MCP transports: Host and Origin (DNS-rebinding protection) and Accept. They run on a POST
+// once its body is parsed (so the error carries the request's id), and on a GET or DELETE before anything else.
 import type { IncomingHttpHeaders } from 'node:http';
-import { FleetError, type JsonRpcId } from '@mcp-fleet/shared';
+import { FleetError, originMatcher, type FleetConfig, type JsonRpcId } from '@mcp-fleet/shared';
+import { allowedHosts, makeHostCheck } from './host-check.ts';
 
 /**
  * Origin allow-list: entries are `scheme://host` (any port) or `*`. A request without an Origin header is a
  * non-browser client and is allowed (spec: reject only a present, invalid Origin).
  */
 export function makeOriginCheck(allowed: string[]): (origin: string | undefined, id?: JsonRpcId | null) => void {
-  const any = allowed.includes('*');
-  const set = new Set(allowed.map((o) => o.toLowerCase().replace(/\/$/, '')));
+  const admits = originMatcher(allowed);
   return (origin, id = null) => {
-    if (origin === undefined || any) return;
-    let url: URL | undefined;
-    try {
-      url = new URL(origin);
-    } catch {
-      url = undefined;
-    }
-    const withoutPort = url && `${url.protocol}//${url.hostname}`.toLowerCase();
-    if (!url || !withoutPort || (!set.has(withoutPort) && !set.has(url.origin.toLowerCase()))) {
+    if (origin !== undefined && !admits(origin)) {
       throw new FleetError('ORIGIN_FORBIDDEN', { args: [JSON.stringify(origin)], id });
     }
   };
@@ -39,10 +31,18 @@ export function accepts(headers: IncomingHttpHeaders): Accepts {
   return { json: has('application/json'), sse: has('text/event-stream') };
 }
 
-/** Origin and Accept of one request to an MCP path. */
-export function makeTransportGuard(allowedOrigins: string[]) {
-  const checkOrigin = makeOriginCheck(allowedOrigins);
-  return (request: { method: string; headers: IncomingHttpHeaders }, id: JsonRpcId | null = null): void => {
+/**
+ * Host, Origin and Accept of one request to an MCP path. `host` is fastify's: the Host header, or X-Forwarded-Host
+ * behind a trusted proxy (TRUST_PROXY), the name the client used either way.
+ */
+export function makeTransportGuard(config: Pick<FleetConfig, 'ALLOWED_ORIGINS' | 'ALLOWED_HOSTS' | 'HOST'>) {
+  const checkHost = makeHostCheck(allowedHosts(config));
+  const checkOrigin = makeOriginCheck(config.ALLOWED_ORIGINS);
+  return (
+    request: { method: string; headers: IncomingHttpHeaders; host?: string },
+    id: JsonRpcId | null = null,
+  ): void => {
+    checkHost(request.host || header(request.headers, 'host'), id);
     checkOrigin(header(request.headers, 'origin'), id);
     const a = accepts(request.headers);
     if (request.method === 'POST' && !a.json) throw new FleetError('NOT_ACCEPTABLE_POST', { id });

@@ -53,7 +53,7 @@ export function legacyPaths(deps: FrontDeps) {
 
 export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
   const paths = legacyPaths(deps);
-  const guard = makeTransportGuard(deps.config.ALLOWED_ORIGINS);
+  const guard = makeTransportGuard(deps.config);
 
   app.get(paths.sse, async (request, reply) => {
     guard(request);
@@ -112,7 +112,7 @@ export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
     else if (msg.kind === 'response') await onClientResponse(deps, session, msg);
     else if (msg.method === 'initialize') {
       try {
-        const init = initializeParams(msg, true);
+        const init = initializeParams(msg, true, deps.config.MAX_CLIENT_METADATA_BYTES);
         await deps.sessions.initializeLegacy(session, init);
         await ex.reply(resultResponse(msg.id, initializeResult(init.version)));
       } catch (err) {

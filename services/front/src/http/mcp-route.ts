@@ -22,7 +22,7 @@ import { StreamableExchange } from './streamable-exchange.ts';
 
 export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
   const path = deps.config.MCP_PATH;
-  const guard = makeTransportGuard(deps.config.ALLOWED_ORIGINS);
+  const guard = makeTransportGuard(deps.config);
   const modern = (request: FastifyRequest, body: unknown) =>
     deps.modern !== undefined && claimsModernEra(request.headers, body) && deps.modern.isModern(request, body);
 
@@ -77,6 +77,7 @@ export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
     if (deps.modern && claimsModernEra(request.headers, undefined)) return serveModern(deps, request, reply, who);
     checkVersionHeader(header(request.headers, 'mcp-protocol-version'));
     const session = await requireSession(deps, header(request.headers, 'mcp-session-id'), null, who);
+    await deps.streamCaps.hold(session, reply.raw, null);
     await openGetStream(deps, session, header(request.headers, 'last-event-id'), reply);
     return reply;
   });

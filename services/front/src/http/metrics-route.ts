@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { FleetError, type FleetConfig } from '@mcp-fleet/shared';
+import { FleetError, isLoopbackAddress, type FleetConfig } from '@mcp-fleet/shared';
 
 /** Writes the metrics (the Prometheus exporter's request handler). */
 export type MetricsHandler = (request: IncomingMessage, response: ServerResponse) => void;
@@ -12,8 +12,6 @@ export type MetricsHandler = (request: IncomingMessage, response: ServerResponse
 export type MetricsDecision =
   | { allowed: true }
   | { allowed: false; error: 'METRICS_UNAUTHORIZED' | 'METRICS_FORBIDDEN' };
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
 
 /**
  * METRICS_TOKEN set: the request must carry `Authorization: Bearer <token>` (compared in constant time). Unset:
@@ -25,7 +23,7 @@ export function metricsAccess(
 ): MetricsDecision {
   const token = config.METRICS_TOKEN;
   if (token === undefined) {
-    return LOOPBACK.test(config.HOST) ? { allowed: true } : { allowed: false, error: 'METRICS_FORBIDDEN' };
+    return isLoopbackAddress(config.HOST) ? { allowed: true } : { allowed: false, error: 'METRICS_FORBIDDEN' };
   }
   const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
   return m && sameSecret(m[1]!, token) ? { allowed: true } : { allowed: false, error: 'METRICS_UNAUTHORIZED' };

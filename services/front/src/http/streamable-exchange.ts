@@ -24,6 +24,8 @@ export class StreamableExchange implements Exchange {
   }
 
   async run(request: JobRequest, queue: string): Promise<void> {
+    // Counted before the job exists: a call refused for the session's stream limit never runs.
+    if (this.wantsSse) await this.deps.streamCaps.hold(request.session, this.reply_.raw, request.requestId);
     const started = await startCall(this.deps, request, queue);
     if (started.kind === 'duplicate' && !started.sameRequest) {
       return this.reply(
@@ -68,6 +70,7 @@ export class StreamableExchange implements Exchange {
   }
 
   async taskResult(task: TaskRecord, origin: RequestOrigin, requestId: JsonRpcId): Promise<void> {
+    if (this.wantsSse) await this.deps.streamCaps.hold(origin.session, this.reply_.raw, requestId);
     await serveTaskResult(this.deps, origin, task, requestId, {
       respond: (r) => this.reply(r),
       takeOver: () => {

@@ -18,6 +18,7 @@ import { RedisEventBus } from './redis-event-bus.ts';
 import { requestStateCodec } from './request-state.ts';
 import { checkParamHeaders } from './param-headers.ts';
 import { checkModernParams } from './params-check.ts';
+import { checkEnvelopeMetadata } from '../protocol/client-metadata.ts';
 import { header } from '../http/guards.ts';
 import { readableId } from '../protocol/jsonrpc.ts';
 import type { Redis } from 'ioredis';
@@ -78,6 +79,7 @@ export async function createModernDoor(deps: FrontDeps, subscriber: Redis): Prom
       if (route.kind === 'modern' && route.messageKind === 'request') {
         checkCustomHeaders(deps, request, parsedBody);
         checkModernParams(route.message);
+        checkEnvelopeMetadata(deps.config.MAX_CLIENT_METADATA_BYTES, route.message);
         const listen = await listenTaskIds(deps, parsedBody, headersOf(request), who);
         if (listen?.tasksOnly) {
           reply.hijack();

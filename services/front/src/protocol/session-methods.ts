@@ -7,14 +7,20 @@ import { sessionOrigin } from './origin.ts';
 import type { FrontDeps } from '../deps.ts';
 import type { Session } from '../sessions/session-store.ts';
 import type { RpcNotification, RpcRequest, RpcResponse } from './jsonrpc.ts';
+import { checkClientMetadata } from './client-metadata.ts';
 import { paramsOf } from './messages.ts';
 import { negotiateVersion } from './negotiate.ts';
 import { INSTRUCTIONS, sessionCapabilities, SERVER_INFO } from './server-info.ts';
 import type { Authenticated } from '../auth/authenticator.ts';
 
-/** An invalid initialize is the answer to it on the legacy transport's stream, an HTTP 400 on Streamable HTTP. */
-export function initializeParams(req: RpcRequest, legacyTransport: boolean) {
+/**
+ * An invalid initialize is the answer to it on the legacy transport's stream, an HTTP 400 on Streamable HTTP; client
+ * metadata over the limit is a 400 on both, before anything is stored.
+ */
+export function initializeParams(req: RpcRequest, legacyTransport: boolean, maxMetadataBytes: number) {
   const { params } = paramsOf(InitializeRequestSchema, req, legacyTransport ? 'INVALID_PARAMS' : 'INITIALIZE_INVALID');
+  const parts = { clientInfo: params.clientInfo, capabilities: params.capabilities };
+  checkClientMetadata(maxMetadataBytes, parts, "initialize's clientInfo and capabilities", req.id, 'session');
   return {
     version: negotiateVersion(params.protocolVersion, legacyTransport),
     clientCapabilities: params.capabilities as Record<string, unknown>,
@@ -37,7 +43,7 @@ export async function initialize(
   req: RpcRequest,
   who: Authenticated,
 ): Promise<{ session: Session; result: unknown }> {
-  const init = initializeParams(req, false);
+  const init = initializeParams(req, false, deps.config.MAX_CLIENT_METADATA_BYTES);
   const session = await deps.sessions.create({ ...init, legacy: false }, who.principal);
   deps.log.info({ session: session.sessionId, version: init.version, client: init.clientInfo.name }, 'session created');
   return { session, result: initializeResult(init.version) };

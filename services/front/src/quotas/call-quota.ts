@@ -64,7 +64,7 @@ export class CallQuota {
 
   private refusal(id: JsonRpcId | null): FleetError {
     fleetMetrics.quotaRejected({ reason: 'calls_in_flight' });
-    return new FleetError('CALLS_IN_FLIGHT_QUOTA', { args: [this.quota], id, headers: { 'retry-after': '1' } });
+    return new FleetError('CALLS_IN_FLIGHT_QUOTA', { args: [this.quota], id, retryAfterSeconds: 1 });
   }
 
   /** Drops the calls whose job no longer exists or has ended; returns how many remain. */

@@ -112,7 +112,7 @@ export class RateLimits {
       throw new FleetError('RATE_LIMITED', {
         args: [what, `${points} ${unit}`, seconds, retry],
         id,
-        headers: { 'retry-after': String(retry) },
+        retryAfterSeconds: retry,
       });
     }
   }

@@ -11,6 +11,7 @@ import {
   type LogLevel,
   type SessionRef,
 } from '@mcp-fleet/shared';
+import type { SessionCaps } from './session-caps.ts';
 
 /** The sessions index is refreshed at most this often per session (it only serves broadcasts and list_changed). */
 const INDEX_REFRESH_MS = 30_000;
@@ -38,6 +39,8 @@ export class SessionStore {
      * connection is open, so a session whose front node died ends by itself (and its calls with it).
      */
     private readonly legacyLeaseMs: number,
+    /** live sessions per principal (MAX_SESSIONS_PER_PRINCIPAL); none: not counted */
+    private readonly caps?: SessionCaps,
   ) {}
 
   /** A new session of `principal`: its keys are under the principal, so no one else can name it. */
@@ -46,6 +49,7 @@ export class SessionStore {
     const session: Session = { ...stored, principal, sessionId: randomId(18), createdAt: Date.now() };
     const meta = this.keys.streamMeta(session, standaloneStreamId(session.sessionId));
     const ttl = session.legacy ? this.legacyLeaseMs : this.ttlMs;
+    await this.caps?.admit(session, ttl);
     await this.redis
       .multi()
       .hset(this.keys.session(session), {
@@ -92,6 +96,9 @@ export class SessionStore {
     );
     if (!h) return undefined;
     const now = Date.now();
+    // When touch-session-3.lua slid the TTL, the session's count entry slides with it.
+    const ttl = h.ttl ? Number(h.ttl) : this.ttlMs;
+    if (now - Number(h.s ?? 0) > ttl / 8) this.caps?.renew(ref, ttl);
     if (now - Number(h.s ?? 0) > INDEX_REFRESH_MS) {
       this.redis.zadd(this.keys.sessionsIndex(), now, sessionMember(ref)).catch(() => {});
     }
@@ -147,7 +154,7 @@ export class SessionStore {
     const uris = replies[1]?.[1] ?? [];
     const p = this.redis.pipeline().zrem(this.keys.sessionsIndex(), sessionMember(s));
     for (const uri of uris) p.srem(this.keys.resourceSubscribers(uri), sessionMember(s));
-    await p.exec();
+    await Promise.all([p.exec(), this.caps?.release(s)]);
     return inflight;
   }
 }

@@ -1,0 +1,73 @@
+// Open SSE streams per session (GET streams, resumes, streamed POST answers), counted fleet-wide: a sorted set per
+// session of lease tokens scored by when each lapses. The node holding a stream renews its leases every keep-alive
+// interval (one timer per node, not one per stream); a node that dies stops renewing, so its streams stop counting
+// within the lease (3 keep-alive intervals) instead of leaking the session's quota.
+import type { ServerResponse } from 'node:http';
+import type { Redis } from 'ioredis';
+import {
+  FleetError,
+  fleetMetrics,
+  acquireSlot,
+  randomId,
+  takeSlot,
+  type FleetKeys,
+  type JsonRpcId,
+  type SessionRef,
+} from '@mcp-fleet/shared';
+
+export class StreamCaps {
+  /** lease token → its session's streams key, for the streams this node holds open */
+  private readonly held = new Map<string, string>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly leaseMs: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: FleetKeys,
+    private readonly nodeId: string,
+    private readonly limit: number,
+    keepaliveMs: number,
+  ) {
+    this.leaseMs = 3 * keepaliveMs;
+    this.timer = setInterval(() => this.renewAll(), keepaliveMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Counts one more open stream of the session until `raw` closes; TOO_MANY_STREAMS (429, Retry-After) when the
+   * session already holds its limit. Call before the stream (or its job) starts.
+   */
+  async hold(s: SessionRef, raw: ServerResponse, id: JsonRpcId | null): Promise<void> {
+    const key = this.keys.sessionStreams(s);
+    const token = `${this.nodeId}:${randomId(8)}`;
+    const r = await takeSlot(this.redis, key, token, {
+      limit: this.limit,
+      claimMs: this.leaseMs,
+      maxWaitSeconds: Math.ceil(this.leaseMs / 1000),
+    });
+    if (!r.taken) {
+      fleetMetrics.quotaRejected({ reason: 'streams' });
+      throw new FleetError('TOO_MANY_STREAMS', { args: [this.limit], id, retryAfterSeconds: r.retryAfterSeconds });
+    }
+    this.held.set(token, key);
+    raw.once('close', () => {
+      this.held.delete(token);
+      this.redis.zrem(key, token).catch(() => {});
+    });
+  }
+
+  /** Stops renewing and gives back every lease this node holds (its streams are being ended). */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    const p = this.redis.pipeline();
+    for (const [token, key] of this.held) p.zrem(key, token);
+    this.held.clear();
+    await p.exec().catch(() => {});
+  }
+
+  private renewAll(): void {
+    for (const [token, key] of this.held) {
+      acquireSlot(this.redis, key, token, { limit: this.limit, claimMs: this.leaseMs }).catch(() => {});
+    }
+  }
+}
