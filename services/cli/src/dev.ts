@@ -44,7 +44,7 @@ export async function runDev(config: FleetConfig, env: Record<string, string | u
     const [frontLine] = await Promise.all([start('front', 'front ready'), start('worker', 'worker ready')]);
     const url = (JSON.parse(frontLine) as { url: string }).url;
     process.stderr.write(
-      `\nmcp-fleet is running. MCP endpoint: ${url}\nExample tools: echo, batch_report, count, fail, log_levels, add, ask_user, ask_model, list_roots, whoami.\nCtrl-C stops it.\n\n`,
+      `\nmcp-fleet is running. MCP endpoint: ${url}\nExample tools: echo, batch_report, count, fail, log_levels, add, ask_user, ask_model, list_roots, whoami.\nNo authentication: every caller is the anonymous principal (local development only; see README, "Authentication and limits").\nCtrl-C stops it.\n\n`,
     );
   } catch (err) {
     process.stderr.write(`mcp-fleet dev: ${(err as Error).message}\n`);
