@@ -26,7 +26,7 @@ export async function startExtraWorker(fleet: Fleet, opts: ExtraWorkerOptions): 
     logName: opts.logName ?? 'extra-worker',
     env: {
       ...baseEnv(),
-      REDIS_URL: fleet.redis.url,
+      ...fleet.redisEnv,
       KEY_PREFIX: fleet.keyPrefix,
       NODE_ID: opts.nodeId,
       LOG_LEVEL: 'info',

@@ -22,6 +22,31 @@ const list = z.string().transform((v) =>
 export const configSchema = z
   .object({
     REDIS_URL: z.string().url().optional().describe('Redis to use; unset in `dev` starts one'),
+    REDIS_MODE: z
+      .enum(['standalone', 'cluster', 'sentinel'])
+      .default('standalone')
+      .describe(
+        'standalone: REDIS_URL is the server; cluster: REDIS_URL is one node of a Redis Cluster; sentinel: see REDIS_SENTINELS',
+      ),
+    REDIS_SENTINELS: list
+      .prefault('')
+      .describe(
+        'REDIS_MODE=sentinel: the Sentinels, host:port comma-separated (REDIS_URL gives password and database)',
+      ),
+    REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster').describe('REDIS_MODE=sentinel: the master group name'),
+    REDIS_WAIT_REPLICAS: int(0, 16)
+      .default(0)
+      .describe('a worker waits for this many replicas to have each stream append (WAIT) before counting it written'),
+    REDIS_WAIT_TIMEOUT_MS: int(10, 60_000)
+      .default(1000)
+      .describe(
+        'how long an append waits for REDIS_WAIT_REPLICAS; fewer acknowledgements count as an outage (retried)',
+      ),
+    QUEUE_SHARDS: int(1, 128)
+      .default(1)
+      .describe(
+        'BullMQ queues the work is spread over (Redis Cluster: each on its own hash slot); workers consume all',
+      ),
     HOST: z.string().min(1).default('127.0.0.1').describe('front node bind address'),
     PORT: int(0, 65535).default(3000).describe('front node port (0 = any free port)'),
     MCP_PATH: z
