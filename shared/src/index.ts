@@ -148,3 +148,4 @@ export {
 } from './tracing.ts';
 export { AuditLog, type AuditSettings, type CallAuditEntry, type DeniedAuditEntry } from './audit.ts';
 export { isLoopbackAddress } from './bind-address.ts';
+export { publicBasePath, publicEndpoint, publicPath } from './public-url.ts';
