@@ -197,7 +197,9 @@ export const configSchema = z
         ),
       )
       .prefault('false')
-      .describe('trust X-Forwarded-* (client address, Host, scheme): true, false, or the proxy addresses / CIDRs to trust'),
+      .describe(
+        'trust X-Forwarded-* (client address, Host, scheme): true, false, or the proxy addresses / CIDRs to trust',
+      ),
     PUBLIC_URL: z
       .string()
       .url()

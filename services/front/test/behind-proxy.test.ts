@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify from 'fastify';
-import { FleetError, loadConfig } from '@mcp-fleet/shared';
+import { type FleetError, loadConfig } from '@mcp-fleet/shared';
 import { makeTransportGuard } from '../src/http/guards.ts';
 import { protectedResourceMetadataUrl, registerResourceMetadata } from '../src/auth/resource-metadata.ts';
 import { parseScopeRules } from '../src/auth/scope-rules.ts';

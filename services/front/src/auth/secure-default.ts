@@ -12,7 +12,9 @@ export function checkSecureBinding(config: FleetConfig): void {
     );
   }
   if (config.AUTH_INTROSPECTION_URL && !config.AUTH_RESOURCE) {
-    throw new ConfigError('AUTH_INTROSPECTION_URL needs AUTH_RESOURCE (or PUBLIC_URL): the audience introspected tokens must name');
+    throw new ConfigError(
+      'AUTH_INTROSPECTION_URL needs AUTH_RESOURCE (or PUBLIC_URL): the audience introspected tokens must name',
+    );
   }
   if (!authConfigured(config) && !isLoopbackAddress(config.HOST) && config.AUTH_ALLOW_ANONYMOUS !== true) {
     throw new ConfigError(
