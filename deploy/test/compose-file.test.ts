@@ -10,6 +10,7 @@ import { Ajv } from 'ajv';
 import { loadConfig } from '@mcp-fleet/shared';
 import { allowedHosts, checkSecureBinding } from '@mcp-fleet/front';
 import { durationMs, loadCompose, serviceEnv, type ComposeService } from '../../integration-tests/harness/compose.ts';
+import { ensureHaproxy } from '../../integration-tests/harness/haproxy.ts';
 import { repoRoot } from '../../integration-tests/harness/process.ts';
 
 // The Compose Specification's schema (compose-spec/compose-spec, draft-07), as the dclint package ships it.
@@ -110,8 +111,7 @@ test('haproxy.cfg: round robin without affinity, SSE-safe timeouts, valid for ha
   }
   assert.doesNotMatch(cfg, /http-buffer-request/, 'no request buffering');
   assert.match(cfg, /option httpchk GET \/readyz/);
-  const haproxy = spawnSync('sh', ['-c', 'command -v haproxy'], { encoding: 'utf8' }).stdout.trim();
-  if (!haproxy) return; // the syntax check needs haproxy (installed by .ci/run); the rules above hold regardless
+  const haproxy = ensureHaproxy();
   // The balancer's environment as compose gives it (front names unresolved here: haproxy starts without them).
   for (const prefix of ['', '/api']) {
     const r = spawnSync(haproxy, ['-c', '-f', join(repoRoot, 'deploy/haproxy/haproxy.cfg')], {
