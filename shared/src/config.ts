@@ -1,7 +1,9 @@
 // One validated configuration object, built once at start from the environment (and CLI flags,
 // which the CLI turns into the same variable names). Only this module reads process.env.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { originMatcher } from './origins.ts';
+import { publicEndpoint } from './public-url.ts';
 
 /** Reads "true/1/yes/on" as true and "false/0/no/off" as false; anything else is an error. */
 const bool = z
@@ -212,7 +214,27 @@ export const configSchema = z
       .default(256)
       .describe('calls one principal may have waiting, running or parked at once, fleet-wide (0: no limit)'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    TRUST_PROXY: bool.prefault('false'),
+    TRUST_PROXY: bool
+      .or(
+        list.refine(
+          (v) => v.length > 0 && v.every((a) => isIP(a.split('/')[0]!) !== 0),
+          'expected true, false, or proxy addresses / CIDRs (10.0.0.0/8,127.0.0.1)',
+        ),
+      )
+      .prefault('false')
+      .describe(
+        'trust X-Forwarded-* (client address, Host, scheme): true, false, or the proxy addresses / CIDRs to trust',
+      ),
+    PUBLIC_URL: z
+      .string()
+      .url()
+      .refine((v) => URL.canParse(v) && /^https?:\/\/[^?#]+$/.test(v), {
+        message: 'an http(s) URL without query or fragment, e.g. https://mcp.example.com/api',
+      })
+      .optional()
+      .describe(
+        'where clients reach the fleet through a proxy (scheme, host, base path the proxy strips): used in the URLs nodes hand out',
+      ),
     OTEL_EXPORTER_OTLP_ENDPOINT: z
       .string()
       .url()
@@ -280,5 +302,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  // Behind a proxy the canonical resource URI (token audience, metadata) is the public endpoint unless set apart.
+  const c = parsed.data;
+  return { ...c, AUTH_RESOURCE: c.AUTH_RESOURCE ?? publicEndpoint(c.PUBLIC_URL, c.MCP_PATH) };
 }

@@ -157,3 +157,4 @@ export {
 export { AuditLog, type AuditSettings, type CallAuditEntry, type DeniedAuditEntry } from './audit.ts';
 export { isLoopbackAddress } from './bind-address.ts';
 export { queueNames, queueOfSession, type QueueLayout } from './queues.ts';
+export { publicBasePath, publicEndpoint, publicPath } from './public-url.ts';
