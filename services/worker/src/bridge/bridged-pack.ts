@@ -72,6 +72,9 @@ export interface BridgeOptions {
   log: Logger;
 }
 
+/** Tools already reported as left out (the lists are read again on every list_changed). */
+const leftOut = new Set<string>();
+
 /** Fills `pack` (the worker holds it: its arrays are read again on ctx.catalogChanged) from the child's lists. */
 export function fillPack(pack: Required<ToolPack>, lists: BridgedLists, opts: BridgeOptions): void {
   const { pool, maxRuns } = opts;
@@ -79,7 +82,8 @@ export function fillPack(pack: Required<ToolPack>, lists: BridgedLists, opts: Br
   for (const t of lists.tools) {
     if (t.execution?.taskSupport === 'required') {
       // The bridge sends plain calls; a tool the child runs only as a task is not offered.
-      opts.log.warn({ tool: t.name }, 'bridged tool left out: it runs only as a task');
+      if (!leftOut.has(t.name)) opts.log.warn({ tool: t.name }, 'bridged tool left out: it runs only as a task');
+      leftOut.add(t.name);
       continue;
     }
     const idempotent = t.annotations?.idempotentHint === true;

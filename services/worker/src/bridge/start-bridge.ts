@@ -18,7 +18,6 @@ export async function startBridge(config: FleetConfig, spec: ChildSpec): Promise
     maxBackoffMs: config.BRIDGE_RESTART_MAX_BACKOFF_MS,
     log,
   });
-  const first = await pool.start();
   const pack: Required<ToolPack> = { tools: [], resources: [], resourceTemplates: [], prompts: [] };
   const fill = async (child: Child) => {
     const client = child.client;
@@ -31,40 +30,56 @@ export async function startBridge(config: FleetConfig, spec: ChildSpec): Promise
     };
     fillPack(pack, await listChild(client), options);
   };
+  let worker: RunningWorker | undefined;
+
+  // The children are copies of one server: whichever says its list changed is listed again, and the fleet hears it.
+  // A burst of list_changed (a server registering tools one by one) costs one listing while one is under way.
+  let pending: Child | undefined;
+  let listing = false;
+  const listAgain = async () => {
+    listing = true;
+    while (pending) {
+      const child = pending;
+      pending = undefined;
+      try {
+        await fill(child);
+        await worker?.catalogChanged();
+        log.info({ child: child.index, tools: pack.tools.length }, 'bridged server list changed');
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'could not list the bridged server again');
+      }
+    }
+    listing = false;
+  };
+  pool.onListChanged = (child) => {
+    pending = child;
+    if (worker && !listing) void listAgain();
+  };
   try {
-    await fill(first);
+    await fill(await pool.start());
   } catch (err) {
     await pool.stop();
     throw err;
   }
-
-  let worker: RunningWorker;
   try {
     worker = await startWorker({ ...config, NODE_ID: workerId }, [pack]);
   } catch (err) {
     await pool.stop();
     throw err;
   }
-  // The children are copies of one server: whichever says its list changed is listed again, and the fleet hears it.
-  let refreshing = Promise.resolve();
-  pool.onListChanged = (child, kind) => {
-    refreshing = refreshing
-      .then(async () => {
-        await fill(child);
-        await worker.catalogChanged();
-        log.info({ child: child.index, kind, tools: pack.tools.length }, 'bridged server list changed');
-      })
-      .catch((err: Error) => log.warn({ err: err.message }, 'could not list the bridged server again'));
-  };
+  // A list that changed while the pack was first listed or the worker started (tools registered after the
+  // handshake) is listed again now.
+  if (pending) void listAgain();
+  const running = worker;
   log.info(
     { command: spec.command, children: pool.children.map((c) => c.pid), concurrency: config.BRIDGE_CONCURRENCY },
     'bridge ready',
   );
   return {
     workerId,
-    catalogChanged: () => worker.catalogChanged(),
+    catalogChanged: () => running.catalogChanged(),
     async close() {
-      await worker.close();
+      await running.close();
       await pool.stop();
     },
   };
