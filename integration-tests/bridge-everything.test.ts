@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { packageBin, startBridgeWorker, type BridgeWorker } from './harness/bridge-worker.ts';
 import { FAST_RECONNECT, createBalancer, eventually, startFleet, type Balancer, type Fleet } from './harness/index.ts';
 import { connectModern } from './harness/modern.ts';
@@ -29,9 +29,13 @@ after(async () => {
   await fleet?.stop();
 });
 
-/** A v1 SDK client (2025-11-25 session) that can answer sampling, through a balancer over the fleet's fronts. */
+/** A v1 SDK client (2025-11-25 session) that answers sampling and elicitation, through a balancer over the fronts. */
 async function connectV1(lb: Balancer, sample?: (text: string) => Promise<string>) {
-  const client = new Client({ name: 'bridge-tests', version: '0.0.0' }, { capabilities: { sampling: {} } });
+  const client = new Client(
+    { name: 'bridge-tests', version: '0.0.0' },
+    { capabilities: { sampling: {}, elicitation: { form: {} } } },
+  );
+  client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { name: 'Ada v1' } }));
   client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
     const first = req.params.messages[0]?.content;
     const text = first && 'text' in first ? String(first.text) : '';
@@ -156,6 +160,49 @@ describe('bridge: server-everything behind two front nodes', () => {
       assert.match(text(r), /sampled\(Resource trigger-sampling-request context: hello\)/);
     } finally {
       await client.close();
+    }
+  });
+
+  test("elicitation from the child reaches the caller: a v1 client's answer on the other node, a v2 client's by MRTR", async () => {
+    const lb = roundRobin();
+    const v1 = await connectV1(lb);
+    try {
+      await eventually(
+        async () => (await v1.listTools()).tools.some((t) => t.name === 'trigger-elicitation-request') || null,
+        10_000,
+        'trigger-elicitation-request listed',
+      );
+      const r = await v1.callTool({ name: 'trigger-elicitation-request', arguments: {} });
+      assert.match(text(r), /User provided the requested information/);
+      assert.match(text(r), /Ada v1/);
+      const call = lb.history.findLast((h) => h.rpc === 'tools/call');
+      const answer = lb.history.find((h) => h.http === 'POST' && !h.rpc && JSON.stringify(h.body).includes('Ada v1'));
+      assert.ok(call && answer, 'the call and the answer were POSTed');
+      assert.notEqual(answer.node, call.node, 'the answer went to the other front node');
+    } finally {
+      await v1.close();
+    }
+    // 2026-07-28: the call answers input_required on one node; the retry with the answer lands on the other, where
+    // the bridged call (still open on the child, waiting in-process) finds it and completes.
+    const asked: unknown[] = [];
+    const mc = await connectModern(fleet, {
+      route: ({ body }) =>
+        (body?.params as { requestState?: unknown } | undefined)?.requestState === undefined ? 0 : 1,
+      capabilities: { elicitation: { form: {} } },
+      setup: (c) =>
+        c.setRequestHandler('elicitation/create', async (req) => {
+          asked.push(req.params);
+          return { action: 'accept', content: { name: 'Ada v2' } };
+        }),
+    });
+    try {
+      const r = await mc.client.callTool({ name: 'trigger-elicitation-request', arguments: {} });
+      assert.match(text(r), /Ada v2/);
+      assert.equal(asked.length, 1, 'asked once');
+      const retry = mc.lb.history.find((h) => h.rpc === 'tools/call' && h.node === 'front-b');
+      assert.ok(retry, 'the retry went to front-b');
+    } finally {
+      await mc.close();
     }
   });
 
