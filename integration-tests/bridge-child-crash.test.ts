@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { packageBin, startBridgeWorker, type BridgeWorker } from './harness/bridge-worker.ts';
+import { allText as text, packageBin, startBridgeWorker, type BridgeWorker } from './harness/bridge-worker.ts';
 import { FAST_RECONNECT, createBalancer, eventually, startFleet, type Fleet } from './harness/index.ts';
 
 let fleet: Fleet;
@@ -27,12 +27,6 @@ after(async () => {
   await bridge?.proc.stop();
   await fleet?.stop();
 });
-
-const text = (r: object) =>
-  (((r as { content?: unknown }).content ?? []) as { type: string; text?: string }[])
-    .filter((c) => c.type === 'text')
-    .map((c) => c.text)
-    .join('');
 
 /** The v1 client, declaring sampling; `onSample` decides when (and whether) the sampling request is answered. */
 async function connect(onSample: () => Promise<void>) {

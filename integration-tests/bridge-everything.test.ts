@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { packageBin, startBridgeWorker, type BridgeWorker } from './harness/bridge-worker.ts';
+import { allText as text, packageBin, startBridgeWorker, type BridgeWorker } from './harness/bridge-worker.ts';
 import { FAST_RECONNECT, createBalancer, eventually, startFleet, type Balancer, type Fleet } from './harness/index.ts';
 import { connectModern } from './harness/modern.ts';
 
@@ -57,12 +57,6 @@ function roundRobin(): Balancer {
   lb.route = () => (n++ % 2 === 0 ? 'a' : 'b');
   return lb;
 }
-
-const text = (r: object) =>
-  (((r as { content?: unknown }).content ?? []) as { type: string; text?: string }[])
-    .filter((c) => c.type === 'text')
-    .map((c) => c.text)
-    .join('');
 
 describe('bridge: server-everything behind two front nodes', () => {
   test('v1 client: tools, resources, templates, prompts and completions of the stdio server, on both nodes', async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageBin, startBridgeWorker, type BridgeWorker } from './harness/bridge-worker.ts';
+import { allText as text, packageBin, startBridgeWorker, type BridgeWorker } from './harness/bridge-worker.ts';
 import { connectClient, createBalancer, startFleet, type Fleet } from './harness/index.ts';
 
 let fleet: Fleet;
@@ -29,12 +29,6 @@ after(async () => {
   await fleet?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-const text = (r: object) =>
-  (((r as { content?: unknown }).content ?? []) as { type: string; text?: string }[])
-    .filter((c) => c.type === 'text')
-    .map((c) => c.text)
-    .join('');
 
 describe('bridge: server-filesystem on a temporary directory', () => {
   test('v1 client on two front nodes: read_text_file reads the file, list_directory lists it', async () => {

@@ -2,6 +2,7 @@
 // MCP server's, run as child processes. Same Redis and key prefix as the fleet; the bridge picks its own queue.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { readyWorker } from './extra-worker.ts';
 import { baseEnv, type Fleet, type WorkerNode } from './fleet.ts';
 import type { LogEntry } from './process.ts';
 import { FleetProcess } from './process.ts';
@@ -50,19 +51,10 @@ export async function startBridgeWorker(fleet: Fleet, opts: BridgeWorkerOptions)
       ...opts.env,
     },
   });
-  try {
-    await proc.waitForLog((e) => e.msg === 'bridge ready', opts.readyTimeoutMs ?? 30_000, '"bridge ready"');
-  } catch (err) {
-    await proc.stop();
-    throw err;
-  }
+  const node = await readyWorker(proc, opts.nodeId, 'bridge ready', opts.readyTimeoutMs ?? 30_000);
   const started = (e: LogEntry) => e.msg === 'child started' && typeof e.pid === 'number';
   return {
-    nodeId: opts.nodeId,
-    proc,
-    pid: proc.pid,
-    kill: (signal) => proc.kill(signal),
-    waitForLog: (pred, timeoutMs, what) => proc.waitForLog(pred, timeoutMs, what),
+    ...node,
     childPids() {
       const pids = new Map<number, number>();
       for (const e of proc.findLogs(started)) pids.set(e.child as number, e.pid as number);
@@ -76,4 +68,12 @@ export async function startBridgeWorker(fleet: Fleet, opts: BridgeWorkerOptions)
       );
     },
   };
+}
+
+/** The text of a result's text content items, joined (bridged servers may answer with several). */
+export function allText(result: object): string {
+  return (((result as { content?: unknown }).content ?? []) as { type: string; text?: string }[])
+    .filter((c) => c.type === 'text')
+    .map((c) => c.text)
+    .join('');
 }

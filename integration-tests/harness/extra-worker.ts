@@ -35,14 +35,24 @@ export async function startExtraWorker(fleet: Fleet, opts: ExtraWorkerOptions): 
       ...opts.env,
     },
   });
+  return readyWorker(proc, opts.nodeId, 'worker ready', opts.readyTimeoutMs ?? 20_000);
+}
+
+/** Resolves with the worker once `proc` logged `readyMsg`; stops it (and rejects) when it does not in time. */
+export async function readyWorker(
+  proc: FleetProcess,
+  nodeId: string,
+  readyMsg: string,
+  timeoutMs: number,
+): Promise<WorkerNode> {
   try {
-    await proc.waitForLog((e) => e.msg === 'worker ready', opts.readyTimeoutMs ?? 20_000, '"worker ready"');
+    await proc.waitForLog((e) => e.msg === readyMsg, timeoutMs, `"${readyMsg}"`);
   } catch (err) {
     await proc.stop();
     throw err;
   }
   return {
-    nodeId: opts.nodeId,
+    nodeId,
     proc,
     pid: proc.pid,
     kill: (signal) => proc.kill(signal),
