@@ -2,8 +2,8 @@
 // MCP server's, run as child processes. Same Redis and key prefix as the fleet; the bridge picks its own queue.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { readyWorker } from './extra-worker.ts';
-import { baseEnv, type Fleet, type WorkerNode } from './fleet.ts';
+import { joiningEnv, readyWorker } from './extra-worker.ts';
+import type { Fleet, WorkerNode } from './fleet.ts';
 import type { LogEntry } from './process.ts';
 import { FleetProcess } from './process.ts';
 
@@ -42,14 +42,7 @@ export async function startBridgeWorker(fleet: Fleet, opts: BridgeWorkerOptions)
     nodeId: opts.nodeId,
     logName: opts.logName ?? 'bridge',
     args: [...(opts.flags ?? []), '--', opts.command, ...opts.args],
-    env: {
-      ...baseEnv(),
-      REDIS_URL: fleet.redis.url,
-      KEY_PREFIX: fleet.keyPrefix,
-      NODE_ID: opts.nodeId,
-      LOG_LEVEL: 'info',
-      ...opts.env,
-    },
+    env: { ...joiningEnv(fleet, opts.nodeId), ...opts.env },
   });
   const node = await readyWorker(proc, opts.nodeId, 'bridge ready', opts.readyTimeoutMs ?? 30_000);
   const started = (e: LogEntry) => e.msg === 'child started' && typeof e.pid === 'number';

@@ -25,17 +25,18 @@ export async function startExtraWorker(fleet: Fleet, opts: ExtraWorkerOptions): 
     nodeId: opts.nodeId,
     logName: opts.logName ?? 'extra-worker',
     env: {
-      ...baseEnv(),
-      REDIS_URL: fleet.redis.url,
-      KEY_PREFIX: fleet.keyPrefix,
-      NODE_ID: opts.nodeId,
-      LOG_LEVEL: 'info',
+      ...joiningEnv(fleet, opts.nodeId),
       TOOL_PACKS: opts.toolPacks,
       QUEUE: opts.queue ?? opts.nodeId,
       ...opts.env,
     },
   });
   return readyWorker(proc, opts.nodeId, 'worker ready', opts.readyTimeoutMs ?? 20_000);
+}
+
+/** The environment of a process joining `fleet` as `nodeId`: its Redis and key prefix. */
+export function joiningEnv(fleet: Fleet, nodeId: string): Record<string, string> {
+  return { ...baseEnv(), REDIS_URL: fleet.redis.url, KEY_PREFIX: fleet.keyPrefix, NODE_ID: nodeId, LOG_LEVEL: 'info' };
 }
 
 /** Resolves with the worker once `proc` logged `readyMsg`; stops it (and rejects) when it does not in time. */
