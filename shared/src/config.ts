@@ -161,6 +161,21 @@ export const configSchema = z
     TASK_LIST_PAGE_SIZE: int(1, 1000).default(50).describe('tasks per tasks/list page'),
     REQUEST_STATE_TTL_SECONDS: int(10, 86_400).default(600).describe('how long an MRTR requestState stays valid'),
     TOOL_PACKS: list.prefault('examples').describe('tool packs the worker loads: built-in names or module paths'),
+    BRIDGE_CHILDREN: int(1, 256)
+      .default(2)
+      .describe('`mcp-fleet bridge`: how many copies of the stdio server one bridge worker runs'),
+    BRIDGE_CONCURRENCY: int(1, 1000)
+      .default(1)
+      .describe('`mcp-fleet bridge`: calls one child process runs at once (`--concurrency`)'),
+    BRIDGE_RESTART_BACKOFF_MS: int(0, 600_000)
+      .default(500)
+      .describe('`mcp-fleet bridge`: wait before restarting a child that exited; doubled per restart in a row'),
+    BRIDGE_RESTART_MAX_BACKOFF_MS: int(0, 3_600_000)
+      .default(30_000)
+      .describe('`mcp-fleet bridge`: the longest wait between restarts of a child'),
+    BRIDGE_ENV: list
+      .prefault('')
+      .describe("`mcp-fleet bridge`: environment variables passed to the children beyond the SDK's safe defaults"),
     AUTH_ISSUERS: list
       .prefault('')
       .describe('OAuth issuers whose JWT access tokens are accepted (JWKS found through their metadata)'),

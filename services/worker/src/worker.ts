@@ -28,6 +28,8 @@ import { ToolSlots } from './tool-slots.ts';
 
 export interface RunningWorker {
   workerId: string;
+  /** Publishes the catalog again after a pack changed its arrays outside any call (ctx.catalogChanged inside one). */
+  catalogChanged(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -179,6 +181,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
 
   return {
     workerId,
+    catalogChanged: () => catalog.changed(),
     /**
      * Drains: takes no more jobs, lets running ones finish for WORKER_SHUTDOWN_GRACE_MS, then aborts the rest —
      * idempotent calls go back to the queue at once, the others are answered as interrupted.
