@@ -78,7 +78,8 @@ describe('limits', () => {
     const log = join(scratch, 'limited.log');
     const calls: Sent[] = [];
     for (let i = 0; i < 5; i++) {
-      calls.push(await send(fleet, i % 2 ? 'b' : 'a', 'limited', { ms: 1200, log, tag: `c${i}` }));
+      // Long enough that none has ended (freeing a place) before the refused call, however slow the machine.
+      calls.push(await send(fleet, i % 2 ? 'b' : 'a', 'limited', { ms: 3000, log, tag: `c${i}` }));
     }
     await sleep(300);
     const refused = await send(fleet, 'a', 'limited', { ms: 0, log, tag: 'refused' });
