@@ -10,6 +10,7 @@ import {
   callMember,
   createLogger,
   createRedis,
+  fleetIncidents,
   fleetMetrics,
   randomId,
   tracingEnabled,
@@ -44,6 +45,8 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
 
   const redis = createRedis(config.REDIS_URL, 'writer', `worker:${workerId}:cmd`, log, timeouts);
   const subscriber = createRedis(config.REDIS_URL, 'subscriber', `worker:${workerId}:sub`, log);
+  // Calls that end badly show in the operator console's recent errors.
+  fleetIncidents.start(redis, keys, workerId);
   const catalog = new CatalogPublisher(redis, keys, workerId, config.QUEUE, pack, config.CATALOG_HEARTBEAT_MS);
   const leases = new JobLeases(config.JOB_LOCK_MS);
   const writers = new Map<string, StreamWriter>();
@@ -163,6 +166,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     async close() {
       const started = performance.now();
       await catalog.stop().catch(() => {});
+      fleetIncidents.stop();
       const grace = setTimeout(() => {
         if (writers.size) log.info({ running: writers.size }, 'shutdown grace over: handing back running calls');
         worker.cancelAllJobs(ABORT.shutdown);
