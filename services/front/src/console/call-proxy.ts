@@ -107,7 +107,12 @@ export async function proxyCall(
     for await (const chunk of res.body) {
       // Paced by the page's socket: a slow page slows this read, not the node's memory.
       if (abort.signal.aborted) break;
-      if (!out.write(chunk)) await new Promise((r) => (out.once('drain', r), out.once('close', r)));
+      if (!out.write(chunk)) {
+        await new Promise((r) => {
+          out.once('drain', r);
+          out.once('close', r);
+        });
+      }
     }
     out.end();
   } catch (err) {

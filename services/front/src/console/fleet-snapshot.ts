@@ -75,8 +75,7 @@ export function percentile(sorted: number[], p: number): number | undefined {
 export function latestActivity(entries: [string, string[]][]): Pick<CallRow, 'progress' | 'output'> {
   const out: Pick<CallRow, 'progress' | 'output'> = {};
   for (const [, fields] of entries) {
-    const kind = fields[fields.indexOf('k') + 1];
-    const raw = fields[fields.indexOf('m') + 1];
+    const { k: kind, m: raw } = entryFields(fields);
     if (kind !== KIND_LETTERS.message || !raw) continue;
     let msg: { method?: string; params?: Record<string, unknown> };
     try {
@@ -98,6 +97,13 @@ export function latestActivity(entries: [string, string[]][]): Pick<CallRow, 'pr
     }
     if (out.progress && out.output !== undefined) break;
   }
+  return out;
+}
+
+/** A stream entry's field/value list as an object (the kind letter `k` may itself be "m"). */
+function entryFields(list: string[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (let i = 0; i + 1 < list.length; i += 2) out[list[i]!] = list[i + 1];
   return out;
 }
 
@@ -266,8 +272,7 @@ export class FleetReader {
       .xrevrange(this.keys.stream(job.session, job.streamId), '+', '-', 'COUNT', 1)
       .catch(() => [])) as [string, string[]][];
     if (!last) return undefined;
-    const [, fields] = last;
-    const raw = fields[fields.indexOf('m') + 1];
+    const raw = entryFields(last[1]).m;
     try {
       return raw ? JSON.parse(raw) : undefined;
     } catch {

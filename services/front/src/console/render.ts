@@ -42,7 +42,7 @@ function progressCell(c: CallRow): string {
   const max = p.total ?? 0;
   const bar = max > 0 ? `<progress value="${esc(p.progress)}" max="${esc(max)}"></progress>` : '';
   const label = max > 0 ? `${p.progress}/${max}` : String(p.progress);
-  return `<td>${bar} <span class="num">${esc(label)}</span>${p.message ? ` <span class="muted">${esc(p.message)}</span>` : ''}</td>`;
+  return `<td>${bar} <span class="num">${esc(label)}</span>${p.message && p.message !== label ? ` <span class="muted">${esc(p.message)}</span>` : ''}</td>`;
 }
 
 export function renderSection(name: Section, s: Snapshot, finished: FinishedCall[]): string {
