@@ -20,6 +20,8 @@ export class ConsoleFeed {
   private readonly viewers = new Set<Viewer>();
   private readonly html = new Map<Section, string>();
   private latest?: Snapshot;
+  /** the streams of the calls in `latest` */
+  private streams = new Map<string, StreamRef>();
   private finished: FinishedCall[] = [];
   private timer?: NodeJS.Timeout;
   private keepalive?: NodeJS.Timeout;
@@ -38,7 +40,7 @@ export class ConsoleFeed {
   /** A snapshot for a page: the feed's own when it is fresh, else one read now. */
   async snapshot(): Promise<Snapshot> {
     if (this.latest && Date.now() - this.latest.at < this.refreshMs) return this.latest;
-    return this.reader.read();
+    return (await this.reader.read()).snapshot;
   }
 
   add(res: ServerResponse): void {
@@ -70,6 +72,9 @@ export class ConsoleFeed {
   }
 
   private idle(): void {
+    // Nobody watches: what ends from now on is not "recently finished" for the next viewer.
+    this.latest = undefined;
+    this.streams = new Map();
     clearInterval(this.timer);
     clearInterval(this.keepalive);
     this.timer = undefined;
@@ -80,10 +85,10 @@ export class ConsoleFeed {
     if (this.reading) return; // Redis is slow: skip a beat rather than pile reads up
     this.reading = true;
     try {
-      const before = this.reader.callStreams;
-      const snap = await this.reader.read();
-      await this.noteFinished(snap, before);
+      const { snapshot: snap, streams } = await this.reader.read();
+      await this.noteFinished(snap, this.streams);
       this.latest = snap;
+      this.streams = streams;
       for (const name of SECTIONS) {
         const html = renderSection(name, snap, this.finished);
         if (this.html.get(name) === html) continue;

@@ -17,6 +17,9 @@ import { FleetReader } from './fleet-snapshot.ts';
 import { FrontHeartbeat } from './front-heartbeat.ts';
 import { renderLogin, renderPage } from './render.ts';
 
+/** How often an open live feed checks its credential again. */
+const RECHECK_MS = 30_000;
+
 export function registerConsole(app: FastifyInstance, deps: FrontDeps): void {
   const { config } = deps;
   const heartbeat = new FrontHeartbeat(
@@ -101,6 +104,15 @@ export function registerConsole(app: FastifyInstance, deps: FrontDeps): void {
     });
     reply.raw.write('retry: 2000\n\n');
     feed.add(reply.raw);
+    if (access.required) {
+      // A feed stays open for hours: a credential revoked or expired meanwhile ends it (the reconnect is refused).
+      const token = access.credential(request.headers);
+      const recheck = setInterval(() => {
+        access.check(token).catch(() => reply.raw.end());
+      }, RECHECK_MS);
+      recheck.unref();
+      reply.raw.on('close', () => clearInterval(recheck));
+    }
   });
 
   app.post('/console/call', async (request, reply) => {

@@ -121,8 +121,6 @@ export type StreamRef = Pick<CallJob, 'session' | 'streamId'>;
 
 export class FleetReader {
   private readonly queues = new Map<string, Queue>();
-  /** the streams of the calls in the last snapshot, to read a finished one's response */
-  private streams = new Map<string, StreamRef>();
 
   constructor(
     private readonly redis: Redis,
@@ -142,7 +140,8 @@ export class FleetReader {
     return q;
   }
 
-  async read(): Promise<Snapshot> {
+  /** A snapshot of the fleet, and the streams of the calls in it (kept by the feed, to read a finished call's answer). */
+  async read(): Promise<{ snapshot: Snapshot; streams: Map<string, StreamRef> }> {
     const now = Date.now();
     const [frontsRaw, catalogRaw, live, sampled, incidents] = await Promise.all([
       this.redis.hgetall(this.keys.frontNodes()),
@@ -164,7 +163,7 @@ export class FleetReader {
     const tracked = perQueue.flatMap((q) => q.calls);
     await this.addActivity(tracked);
     const calls = tracked.map((t) => t.row);
-    this.streams = new Map(tracked.map((t) => [t.row.jobId, { session: t.job.session, streamId: t.job.streamId }]));
+    const streams = new Map(tracked.map((t) => [t.row.jobId, { session: t.job.session, streamId: t.job.streamId }]));
     const workers: WorkerRow[] = catalog
       .filter((c) => now - (c.seenAt ?? 0) < 3 * this.heartbeatMs)
       .map((c) => ({
@@ -176,7 +175,7 @@ export class FleetReader {
         ageMs: now - (c.seenAt ?? 0),
       }))
       .sort((a, b) => a.workerId.localeCompare(b.workerId));
-    return {
+    const snapshot: Snapshot = {
       at: now,
       fronts,
       workers,
@@ -186,6 +185,7 @@ export class FleetReader {
       calls,
       incidents,
     };
+    return { snapshot, streams };
   }
 
   private fronts(raw: Record<string, string>, now: number): FrontRow[] {
@@ -262,8 +262,8 @@ export class FleetReader {
   }
 
   /**
-   * The last message on the stream of a call that was in the previous snapshot and has ended since: its response,
-   * which the console shows under "recently finished". Undefined for a call the reader never saw.
+   * The last message on the stream of a call that was in an earlier snapshot and has ended since: its response,
+   * which the console shows under "recently finished". Undefined for a call not in `previous`.
    */
   async finalMessage(jobId: string, previous: Map<string, StreamRef>): Promise<unknown> {
     const job = previous.get(jobId);
@@ -278,11 +278,6 @@ export class FleetReader {
     } catch {
       return undefined;
     }
-  }
-
-  /** The streams of the calls of the latest snapshot (handed back to `finalMessage` after the next one). */
-  get callStreams(): Map<string, StreamRef> {
-    return this.streams;
   }
 
   async close(): Promise<void> {
