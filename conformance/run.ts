@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { freePort } from '@mcp-fleet/shared';
 import { startFleet } from '../integration-tests/harness/fleet.ts';
+import { ensureHaproxy } from '../integration-tests/harness/haproxy.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TOOLS = join(ROOT, '.tmp', 'conformance-cli');
@@ -27,21 +28,6 @@ const UNSCORED_REQUIRED = new Set([
 ]);
 /** The tasks extension's scenarios (io.modelcontextprotocol/tasks): unscored by the suite, required here. */
 const isTasksScenario = (scenario: string) => scenario.startsWith('tasks-');
-
-function ensureHaproxy(): string {
-  const have = spawnSync('sh', ['-c', 'command -v haproxy'], { encoding: 'utf8' }).stdout.trim();
-  if (have) return have;
-  console.error('conformance: installing haproxy (apt-get)…');
-  const r = spawnSync(
-    'sh',
-    ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy'],
-    { stdio: 'inherit' },
-  );
-  const path = spawnSync('sh', ['-c', 'command -v haproxy'], { encoding: 'utf8' }).stdout.trim();
-  if (r.status !== 0 || !path)
-    throw new Error('haproxy is missing and could not be installed: apt-get install haproxy');
-  return path;
-}
 
 function ensureSuite(): { node: string; cli: string } {
   const node = join(TOOLS, 'node_modules', '.bin', 'node');

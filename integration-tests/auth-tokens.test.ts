@@ -292,7 +292,7 @@ describe('API keys', () => {
     assert.equal(made.code, 0, made.err);
     const { key, id } = JSON.parse(made.out) as { key: string; id: string };
     assert.match(key, /^mcpf_[0-9a-f]{12}_/);
-    const stored = await af.fleet.redisClient().hgetall(`${af.fleet.keyPrefix}:apikey:${id}`);
+    const stored = await af.fleet.redisClient().hgetall(`${af.fleet.keyPrefix}:{apikeys}:${id}`);
     assert.ok(stored.h && !JSON.stringify(stored).includes(key.slice(18)), 'only a hash of the secret is stored');
     const headers = { authorization: `Bearer ${key}` };
     for (const url of [A(), B()]) {

@@ -329,7 +329,7 @@ test('no state left behind: every key has a TTL or an owner, no call is still in
     keys.push(...batch);
   } while (cursor !== '0');
   // Keys with an owner that removes them (docs/architecture.md, key schema).
-  const owned = [/:catalog$/, /:catalog:rev$/, /:sessions$/, /:mrtr:key$/, /:bull:/];
+  const owned = [/:{catalog}$/, /:{catalog}:rev$/, /:{apikeys}/, /:sessions$/, /:mrtr:key$/, /:bull:/];
   const unbounded: string[] = [];
   const inflight: string[] = [];
   for (const key of keys) {

@@ -25,24 +25,35 @@ export async function startExtraWorker(fleet: Fleet, opts: ExtraWorkerOptions): 
     nodeId: opts.nodeId,
     logName: opts.logName ?? 'extra-worker',
     env: {
-      ...baseEnv(),
-      REDIS_URL: fleet.redis.url,
-      KEY_PREFIX: fleet.keyPrefix,
-      NODE_ID: opts.nodeId,
-      LOG_LEVEL: 'info',
+      ...joiningEnv(fleet, opts.nodeId),
       TOOL_PACKS: opts.toolPacks,
       QUEUE: opts.queue ?? opts.nodeId,
       ...opts.env,
     },
   });
+  return readyWorker(proc, opts.nodeId, 'worker ready', opts.readyTimeoutMs ?? 20_000);
+}
+
+/** The environment of a process joining `fleet` as `nodeId`: its Redis and key prefix. */
+export function joiningEnv(fleet: Fleet, nodeId: string): Record<string, string> {
+  return { ...baseEnv(), ...fleet.redisEnv, KEY_PREFIX: fleet.keyPrefix, NODE_ID: nodeId, LOG_LEVEL: 'info' };
+}
+
+/** Resolves with the worker once `proc` logged `readyMsg`; stops it (and rejects) when it does not in time. */
+export async function readyWorker(
+  proc: FleetProcess,
+  nodeId: string,
+  readyMsg: string,
+  timeoutMs: number,
+): Promise<WorkerNode> {
   try {
-    await proc.waitForLog((e) => e.msg === 'worker ready', opts.readyTimeoutMs ?? 20_000, '"worker ready"');
+    await proc.waitForLog((e) => e.msg === readyMsg, timeoutMs, `"${readyMsg}"`);
   } catch (err) {
     await proc.stop();
     throw err;
   }
   return {
-    nodeId: opts.nodeId,
+    nodeId,
     proc,
     pid: proc.pid,
     kill: (signal) => proc.kill(signal),

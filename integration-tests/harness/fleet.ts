@@ -7,6 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { configKeys } from '../../shared/src/config.ts';
 import { freePort, startRedis, type RunningRedis } from '../../shared/src/redis-launcher.ts';
+import { clusterClient, startRedisCluster } from './redis-cluster.ts';
+import { startSentinels, type RunningSentinels } from './redis-sentinel.ts';
+import { queueNames } from '../../shared/src/queues.ts';
 import { sleep } from './http.ts';
 import { FleetProcess, installExitHook, livePids, type LogEntry } from './process.ts';
 
@@ -24,6 +27,8 @@ export interface FleetOptions {
   /** Redis persists with AOF (everysec), so a restart keeps the data (Fleet.restartRedis) */
   redisAppendOnly?: boolean;
   readyTimeoutMs?: number;
+  /** Redis behind Sentinel: a master, a replica and 3 Sentinels (fleet.sentinels); appends wait for the replica */
+  redisSentinel?: boolean;
 }
 
 export interface FrontNode {
@@ -49,11 +54,17 @@ export interface WorkerNode {
 
 export interface Fleet {
   redis: RunningRedis;
+  /** with `redisSentinel`: the Sentinel deployment (kill its master, ask which one is master now) */
+  sentinels?: RunningSentinels;
   fronts: FrontNode[];
   workers: WorkerNode[];
   keyPrefix: string;
   /** a front by alias ('a'), node id ('front-a') or index */
   front(which: string | number): FrontNode;
+  /** where the fleet's Redis is, as a process of the fleet is told (REDIS_URL, and cluster mode when it is one) */
+  redisEnv: Record<string, string>;
+  /** the BullMQ queue names a base queue (default the fleet's `tools`) is spread over */
+  queues(base?: string): string[];
   /** a Redis client for the test itself (named `test:<name>`), closed by stop() */
   redisClient(name?: string): Redis;
   /**
@@ -98,9 +109,25 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
 
   // Throws RedisUnavailableError (with how to get Redis) when there is no redis-server: the test fails with it.
   const aofDir = opts.redisAppendOnly ? mkdtempSync(join(tmpdir(), 'mcpf-aof-')) : undefined;
-  let redis = await startRedis({ localOnly: true, appendOnlyDir: aofDir });
+  // FLEET_REDIS=cluster (the cluster suite, integration-tests/cluster-*.test.ts): a 3-master Redis Cluster instead,
+  // with the fleet in cluster mode and its work spread over 3 queues.
+  const cluster = process.env.FLEET_REDIS === 'cluster' ? await startRedisCluster(3) : undefined;
+  const sentinels = opts.redisSentinel ? await startSentinels() : undefined;
+  let redis: RunningRedis = sentinels
+    ? { url: `redis://127.0.0.1:${sentinels.ports[0]}`, port: sentinels.ports[0]!, kind: 'local', stop: sentinels.stop }
+    : (cluster ?? (await startRedis({ localOnly: true, appendOnlyDir: aofDir })));
   installExitHook();
-  if (redis.pid) livePids.add(redis.pid);
+  for (const pid of cluster?.pids ?? [redis.pid]) if (pid) livePids.add(pid);
+  const clusterEnv: Record<string, string> = cluster
+    ? { REDIS_MODE: 'cluster', QUEUE_SHARDS: '3' }
+    : sentinels
+      ? {
+          REDIS_MODE: 'sentinel',
+          REDIS_SENTINELS: sentinels.sentinels.join(','),
+          REDIS_SENTINEL_NAME: sentinels.masterName,
+          REDIS_WAIT_REPLICAS: '1',
+        }
+      : {};
   const fronts: FrontNode[] = [];
   const workers: WorkerNode[] = [];
   const clients: Redis[] = [];
@@ -108,6 +135,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
   const common = (nodeId: string): Record<string, string> => ({
     ...baseEnv(),
     REDIS_URL: redis.url,
+    ...clusterEnv,
     HOST: '127.0.0.1',
     KEY_PREFIX: keyPrefix,
     NODE_ID: nodeId,
@@ -152,6 +180,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     get redis() {
       return redis;
     },
+    sentinels,
     fronts,
     workers,
     keyPrefix,
@@ -161,7 +190,19 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
         throw new Error(`no front node ${String(which)} in this fleet (${fronts.map((n) => n.nodeId).join(', ')})`);
       return f;
     },
+    get redisEnv() {
+      return { REDIS_URL: redis.url, ...clusterEnv };
+    },
+    queues(base = 'tools') {
+      return queueNames({ base, shards: cluster ? 3 : 1, cluster: cluster !== undefined });
+    },
     redisClient(clientName = 'test') {
+      if (cluster) {
+        const cc = clusterClient(cluster, `test:${clientName}`);
+        cc.on('error', () => {});
+        clients.push(cc as unknown as Redis);
+        return cc as unknown as Redis;
+      }
       const c = new Redis(redis.url, {
         connectionName: `test:${clientName}`,
         maxRetriesPerRequest: 1,
@@ -172,6 +213,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
       return c;
     },
     async restartRedis({ signal = 'SIGKILL', downMs = 0, keepData = true }) {
+      if (cluster) throw new Error('restartRedis is not supported on the cluster suite');
       const old = redis;
       await new Promise<void>((resolve) => {
         if (!old.pid) return resolve();
@@ -203,7 +245,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
       await Promise.all([...fronts.map((f) => f.proc.stop()), ...workers.map((w) => w.proc.stop())]);
       await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
       await redis.stop();
-      if (redis.pid) livePids.delete(redis.pid);
+      for (const pid of cluster?.pids ?? [redis.pid]) if (pid) livePids.delete(pid);
       if (aofDir) rmSync(aofDir, { recursive: true, force: true });
     },
   };

@@ -17,7 +17,7 @@ export interface LogEntry {
   [field: string]: unknown;
 }
 
-export type Role = 'front' | 'worker';
+export type Role = 'front' | 'worker' | 'bridge';
 
 export interface SpawnOptions {
   role: Role;
@@ -25,6 +25,10 @@ export interface SpawnOptions {
   env: Record<string, string>;
   /** file name stem for the log copy, e.g. `resume-on-other-node` */
   logName: string;
+  /** the CLI to run; default bin/mcp-fleet.mjs (TypeScript through tsx), or the bundle, dist/mcp-fleet.mjs */
+  script?: string;
+  /** arguments after the role (a bridge's `-- <command> …`) */
+  args?: string[];
 }
 
 /** Every child we started, so a crashing test process still takes them down (see the exit hook below). */
@@ -84,7 +88,7 @@ export class FleetProcess {
     this.nodeId = opts.nodeId;
     mkdirSync(logsDir, { recursive: true });
     this.logFile = createWriteStream(join(logsDir, `${opts.logName}-${opts.nodeId}.log`), { flags: 'w' });
-    this.child = spawn(process.execPath, [cliPath, opts.role], {
+    this.child = spawn(process.execPath, [opts.script ?? cliPath, opts.role, ...(opts.args ?? [])], {
       cwd: repoRoot,
       env: opts.env,
       stdio: ['ignore', 'pipe', 'pipe'],

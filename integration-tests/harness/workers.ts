@@ -7,7 +7,13 @@ import { eventually } from './http.ts';
 export async function workerRunning(fleet: Fleet, jobId: string, extra: WorkerNode[] = []): Promise<WorkerNode> {
   const redis = fleet.redisClient('workers');
   const name = await eventually(
-    async () => (await redis.hget(`${fleet.keyPrefix}:bull:tools:${jobId}`, 'pb')) || undefined,
+    async () => {
+      for (const q of fleet.queues()) {
+        const pb = await redis.hget(`${fleet.keyPrefix}:bull:${q}:${jobId}`, 'pb');
+        if (pb) return pb;
+      }
+      return undefined;
+    },
     10_000,
     `job ${jobId} to be taken by a worker`,
   );

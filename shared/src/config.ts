@@ -1,7 +1,9 @@
 // One validated configuration object, built once at start from the environment (and CLI flags,
 // which the CLI turns into the same variable names). Only this module reads process.env.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { originMatcher } from './origins.ts';
+import { publicEndpoint } from './public-url.ts';
 
 /** Reads "true/1/yes/on" as true and "false/0/no/off" as false; anything else is an error. */
 const bool = z
@@ -22,6 +24,31 @@ const list = z.string().transform((v) =>
 export const configSchema = z
   .object({
     REDIS_URL: z.string().url().optional().describe('Redis to use; unset in `dev` starts one'),
+    REDIS_MODE: z
+      .enum(['standalone', 'cluster', 'sentinel'])
+      .default('standalone')
+      .describe(
+        'standalone: REDIS_URL is the server; cluster: REDIS_URL is one node of a Redis Cluster; sentinel: see REDIS_SENTINELS',
+      ),
+    REDIS_SENTINELS: list
+      .prefault('')
+      .describe(
+        'REDIS_MODE=sentinel: the Sentinels, host:port comma-separated (REDIS_URL gives password and database)',
+      ),
+    REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster').describe('REDIS_MODE=sentinel: the master group name'),
+    REDIS_WAIT_REPLICAS: int(0, 16)
+      .default(0)
+      .describe('a worker waits for this many replicas to have each stream append (WAIT) before counting it written'),
+    REDIS_WAIT_TIMEOUT_MS: int(10, 60_000)
+      .default(1000)
+      .describe(
+        'how long an append waits for REDIS_WAIT_REPLICAS; fewer acknowledgements count as an outage (retried)',
+      ),
+    QUEUE_SHARDS: int(1, 128)
+      .default(1)
+      .describe(
+        'BullMQ queues the work is spread over (Redis Cluster: each on its own hash slot); workers consume all',
+      ),
     HOST: z.string().min(1).default('127.0.0.1').describe('front node bind address'),
     PORT: int(0, 65535).default(3000).describe('front node port (0 = any free port)'),
     MCP_PATH: z
@@ -136,6 +163,21 @@ export const configSchema = z
     TASK_LIST_PAGE_SIZE: int(1, 1000).default(50).describe('tasks per tasks/list page'),
     REQUEST_STATE_TTL_SECONDS: int(10, 86_400).default(600).describe('how long an MRTR requestState stays valid'),
     TOOL_PACKS: list.prefault('examples').describe('tool packs the worker loads: built-in names or module paths'),
+    BRIDGE_CHILDREN: int(1, 256)
+      .default(2)
+      .describe('`mcp-fleet bridge`: how many copies of the stdio server one bridge worker runs'),
+    BRIDGE_CONCURRENCY: int(1, 1000)
+      .default(1)
+      .describe('`mcp-fleet bridge`: calls one child process runs at once (`--concurrency`)'),
+    BRIDGE_RESTART_BACKOFF_MS: int(0, 600_000)
+      .default(500)
+      .describe('`mcp-fleet bridge`: wait before restarting a child that exited; doubled per restart in a row'),
+    BRIDGE_RESTART_MAX_BACKOFF_MS: int(0, 3_600_000)
+      .default(30_000)
+      .describe('`mcp-fleet bridge`: the longest wait between restarts of a child'),
+    BRIDGE_ENV: list
+      .prefault('')
+      .describe("`mcp-fleet bridge`: environment variables passed to the children beyond the SDK's safe defaults"),
     AUTH_ISSUERS: list
       .prefault('')
       .describe('OAuth issuers whose JWT access tokens are accepted (JWKS found through their metadata)'),
@@ -189,7 +231,27 @@ export const configSchema = z
       .default(256)
       .describe('calls one principal may have waiting, running or parked at once, fleet-wide (0: no limit)'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    TRUST_PROXY: bool.prefault('false'),
+    TRUST_PROXY: bool
+      .or(
+        list.refine(
+          (v) => v.length > 0 && v.every((a) => isIP(a.split('/')[0]!) !== 0),
+          'expected true, false, or proxy addresses / CIDRs (10.0.0.0/8,127.0.0.1)',
+        ),
+      )
+      .prefault('false')
+      .describe(
+        'trust X-Forwarded-* (client address, Host, scheme): true, false, or the proxy addresses / CIDRs to trust',
+      ),
+    PUBLIC_URL: z
+      .string()
+      .url()
+      .refine((v) => URL.canParse(v) && /^https?:\/\/[^?#]+$/.test(v), {
+        message: 'an http(s) URL without query or fragment, e.g. https://mcp.example.com/api',
+      })
+      .optional()
+      .describe(
+        'where clients reach the fleet through a proxy (scheme, host, base path the proxy strips): used in the URLs nodes hand out',
+      ),
     OTEL_EXPORTER_OTLP_ENDPOINT: z
       .string()
       .url()
@@ -268,5 +330,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  // Behind a proxy the canonical resource URI (token audience, metadata) is the public endpoint unless set apart.
+  const c = parsed.data;
+  return { ...c, AUTH_RESOURCE: c.AUTH_RESOURCE ?? publicEndpoint(c.PUBLIC_URL, c.MCP_PATH) };
 }

@@ -71,7 +71,15 @@ export {
   type AppendArgs,
   type RunStart,
 } from './scripts.ts';
-export { createRedis, isRedisOutage, type RedisClientOptions, type RedisRole } from './redis.ts';
+export {
+  awaitReplicas,
+  createRedis,
+  isRedisOutage,
+  redisTarget,
+  type RedisClientOptions,
+  type RedisRole,
+  type RedisTarget,
+} from './redis.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { startRedis, freePort, findOnPath, RedisUnavailableError, type RunningRedis } from './redis-launcher.ts';
 export { randomId } from './ids.ts';
@@ -149,3 +157,5 @@ export {
 } from './tracing.ts';
 export { AuditLog, type AuditSettings, type CallAuditEntry, type DeniedAuditEntry } from './audit.ts';
 export { isLoopbackAddress } from './bind-address.ts';
+export { queueNames, queueOfSession, type QueueLayout } from './queues.ts';
+export { publicBasePath, publicEndpoint, publicPath } from './public-url.ts';

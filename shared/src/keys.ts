@@ -100,6 +100,17 @@ export class FleetKeys {
     return `${this.prefix}:node:${nodeId}`;
   }
   /**
+   * Redis Cluster: the sharded channel (SPUBLISH/SSUBSCRIBE) that wakes one front node for the streams of one session
+   * (the session of `streamKey`), in the session's slot — so the append script, whose keys are in that slot, may
+   * publish to it. A node subscribes while it serves a stream of the session: subscriptions O(sessions served),
+   * connections O(shards). Same messages as nodeChannel.
+   */
+  shardedWakeChannel(streamKey: string, nodeId: string): string {
+    const open = streamKey.indexOf('{');
+    const close = streamKey.indexOf('}', open);
+    return `${this.prefix}:${streamKey.slice(open, close + 1)}:wake:${nodeId}`;
+  }
+  /**
    * Sorted set: lease tokens (`<nodeId>:<random>`) of the session's open SSE streams, scored by when each lease
    * lapses unless its node renews it (MAX_STREAMS_PER_SESSION; a dead node's streams drop out by themselves).
    */
@@ -167,7 +178,7 @@ export class FleetKeys {
   }
   /** Counter: raised by every announced catalog write, so each change has a name of its own (list_changed dedupe). */
   catalogRevision(): string {
-    return `${this.prefix}:catalog:rev`;
+    return `${this.prefix}:{catalog}:rev`;
   }
   /** String set once per catalog change (`<revision>:<old>><new>`) and list kind: its list_changed fan-out was done. */
   catalogNotified(kind: string, transition: string): string {
@@ -194,7 +205,7 @@ export class FleetKeys {
   }
   /** Hash: worker id → that worker's published catalog (JSON). */
   catalog(): string {
-    return `${this.prefix}:catalog`;
+    return `${this.prefix}:{catalog}`;
   }
   /** Pub/sub channel announcing that the catalog changed. */
   catalogChannel(): string {
@@ -205,11 +216,11 @@ export class FleetKeys {
    * separated), `c` created, `exp` expiry, `rev` revoked (ms since the epoch). Kept after revocation, for `keys list`.
    */
   apiKey(id: string): string {
-    return `${this.prefix}:apikey:${id}`;
+    return `${this.prefix}:{apikeys}:${id}`;
   }
-  /** Set: the ids of every API key, for `keys list`. */
+  /** Set: the ids of every API key, for `keys list` (one hash tag with the keys: created in one MULTI). */
   apiKeyIndex(): string {
-    return `${this.prefix}:apikeys`;
+    return `${this.prefix}:{apikeys}`;
   }
   /**
    * Hash: front node id → its heartbeat (JSON: version, pid, RSS, open streams, when seen), for the operator console.

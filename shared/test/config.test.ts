@@ -118,3 +118,21 @@ test('guards and caps: defaults, and every CORS origin must pass the Origin chec
   const both = loadConfig({ CORS_ORIGINS: 'https://app.example.com', ALLOWED_ORIGINS: 'https://app.example.com' });
   assert.deepEqual(both.CORS_ORIGINS, ['https://app.example.com']);
 });
+
+test('TRUST_PROXY also takes the proxies to trust: addresses and CIDRs (anything else is refused)', () => {
+  assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).TRUST_PROXY, ['10.0.0.0/8', '127.0.0.1']);
+  assert.deepEqual(loadConfig({ TRUST_PROXY: '::1' }).TRUST_PROXY, ['::1']);
+  assert.match(configError({ TRUST_PROXY: 'proxy.example' }).message, /TRUST_PROXY.*CIDRs/);
+});
+
+test('PUBLIC_URL: the canonical resource URI defaults to its endpoint; AUTH_RESOURCE set wins', () => {
+  const behind = loadConfig({ PUBLIC_URL: 'https://mcp.example.com/api/' });
+  assert.equal(behind.AUTH_RESOURCE, 'https://mcp.example.com/api/mcp');
+  assert.equal(loadConfig({ PUBLIC_URL: 'https://mcp.example.com' }).AUTH_RESOURCE, 'https://mcp.example.com/mcp');
+  const both = loadConfig({ PUBLIC_URL: 'https://mcp.example.com/api', AUTH_RESOURCE: 'https://id.example.com/mcp' });
+  assert.equal(both.AUTH_RESOURCE, 'https://id.example.com/mcp');
+  assert.equal(loadConfig({}).AUTH_RESOURCE, undefined);
+  for (const bad of ['mcp.example.com/api', 'ftp://mcp.example.com', 'https://mcp.example.com/api?x=1']) {
+    assert.match(configError({ PUBLIC_URL: bad }).message, /PUBLIC_URL/, bad);
+  }
+});

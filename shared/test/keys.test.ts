@@ -31,6 +31,7 @@ const SESSION_KEYS: Record<string, (k: FleetKeys, s: SessionRef, id: string) => 
   sessionSubscriptions: (k, s) => k.sessionSubscriptions(s),
   sessionStreams: (k, s) => k.sessionStreams(s),
   run: (k, s, id) => k.run(s, id),
+  shardedWakeChannel: (k, s, id) => k.shardedWakeChannel(k.stream(s, id), 'front-a'),
 };
 const GLOBAL_KEYS: Record<string, (k: FleetKeys) => string> = {
   nodeChannel: (k) => k.nodeChannel('front-a'),

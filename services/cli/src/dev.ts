@@ -47,7 +47,7 @@ export async function runDev(config: FleetConfig, env: Record<string, string | u
     const url = (JSON.parse(frontLine) as { url: string }).url;
     const consoleUrl = new URL('/console', url).href;
     process.stderr.write(
-      `\nmcp-fleet is running. MCP endpoint: ${url}\n${/^(false|0|no|off)$/i.test(consoleEnabled) ? '' : `Operator console: ${consoleUrl}\n`}Example tools: echo, batch_report, count, fail, log_levels, add, ask_user, ask_model, list_roots, whoami.\nCtrl-C stops it.\n\n`,
+      `\nmcp-fleet is running. MCP endpoint: ${url}\n${/^(false|0|no|off)$/i.test(consoleEnabled) ? '' : `Operator console: ${consoleUrl}\n`}Example tools: echo, batch_report, count, fail, log_levels, add, ask_user, ask_model, list_roots, whoami.\nNo authentication: every caller is the anonymous principal (local development only; see README, "Authentication and limits").\nCtrl-C stops it.\n\n`,
     );
   } catch (err) {
     process.stderr.write(`mcp-fleet dev: ${(err as Error).message}\n`);

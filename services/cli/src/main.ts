@@ -1,8 +1,9 @@
 // mcp-fleet <dev|front|worker> [--option value …]; every option is also an environment variable.
 import { ConfigError, RedisUnavailableError, configKeys, loadConfig } from '@mcp-fleet/shared';
 import { startFront } from '@mcp-fleet/front';
-import { startWorker } from '@mcp-fleet/worker';
+import { startBridge, startWorker } from '@mcp-fleet/worker';
 import { UsageError, flagsToEnv } from './args.ts';
+import { BRIDGE_USAGE, parseBridge } from './bridge.ts';
 import { runDev } from './dev.ts';
 import { KEYS_USAGE, runKeys } from './keys.ts';
 import { listenForMetrics } from './metrics-listener.ts';
@@ -14,6 +15,7 @@ commands:
   dev      Redis (REDIS_URL, else a container, else a local redis-server) + one front node + one worker
   front    a front node (HTTP); needs REDIS_URL
   worker   a worker (runs tools); needs REDIS_URL
+  ${BRIDGE_USAGE}; needs REDIS_URL
 ${KEYS_USAGE}
            API keys (AUTH_API_KEYS=true); need REDIS_URL
 
@@ -29,6 +31,14 @@ async function main(): Promise<void> {
     return;
   }
   if (command === 'keys') return runKeys(rest);
+  if (command === 'bridge') {
+    const { config, spec } = parseBridge(rest, process.env);
+    const telemetry = startTelemetry(config, 'worker');
+    const bridge = await startBridge(config, spec);
+    const close = () => bridge.close().finally(() => telemetry.shutdown());
+    onSignal(close, config.WORKER_SHUTDOWN_GRACE_MS + FORCE_EXIT_MARGIN_MS);
+    return;
+  }
   const flags = flagsToEnv(rest);
   const env = { ...process.env, ...flags };
   const config = loadConfig(env);

@@ -8,6 +8,7 @@ import {
   createRedis,
   fleetMetrics,
   randomId,
+  redisTarget,
   type FleetConfig,
 } from '@mcp-fleet/shared';
 import { Catalog } from './catalog/catalog.ts';
@@ -119,10 +120,11 @@ export async function createFrontDeps(
   fleetMetrics.setNode(nodeId);
   const keys = new FleetKeys(config.KEY_PREFIX);
   // Two connections whatever the load: commands (also used by the BullMQ queue) and pub/sub.
-  const redis = createRedis(config.REDIS_URL, 'command', `front:${nodeId}:cmd`, log, {
+  const target = redisTarget(config);
+  const redis = createRedis(target, 'command', `front:${nodeId}:cmd`, log, {
     commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
   });
-  const subscriber = createRedis(config.REDIS_URL, 'subscriber', `front:${nodeId}:sub`, log);
+  const subscriber = createRedis(target, 'subscriber', `front:${nodeId}:sub`, log);
   const hub = new StreamHub(
     redis,
     subscriber,
@@ -130,6 +132,7 @@ export async function createFrontDeps(
     log,
     config.SSE_KEEPALIVE_MS,
     config.REDIS_OUTAGE_GRACE_MS,
+    config.REDIS_MODE === 'cluster' ? (streamKey) => keys.shardedWakeChannel(streamKey, nodeId) : undefined,
   );
   const catalog = new Catalog(redis, subscriber, keys, log, config.CATALOG_HEARTBEAT_MS);
   catalog.onChange = listChangedNotifier(redis, keys, log, {

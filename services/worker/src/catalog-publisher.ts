@@ -13,7 +13,7 @@ export function catalogEntry(workerId: string, queue: string, pack: Pack) {
     workerId,
     queue,
     seenAt: Date.now(),
-    tools: pack.tools.map(({ retry, limits, ...t }) => ({
+    tools: pack.tools.map(({ retry, limits, questions, ...t }) => ({
       ...omitFns(t),
       inputSchema: publishedSchema(t.inputSchema, 'input'),
       ...(t.outputSchema && { outputSchema: publishedSchema(t.outputSchema, 'output') }),

@@ -52,6 +52,14 @@ export interface ToolDefinition<I extends ObjectSchema = ObjectSchema, O extends
    * (`'fleet'`: an operator's announcement tool; never give it to tenants' tools).
    */
   broadcast?: 'tenant' | 'fleet';
+  /**
+   * How the run waits for the client's answer to `ctx.elicit`, `ctx.sample`, `ctx.listRoots` or `ctx.inputs`:
+   * `'park'` (the default) gives the worker slot back and runs the handler again from the start once the answer
+   * arrives; `'wait'` keeps this run going and waits for the answer in-process (up to SERVER_REQUEST_TIMEOUT_MS),
+   * holding its worker slot all along and lost if the worker dies meanwhile. Only for handlers that cannot run
+   * again, such as a bridged stdio server whose call is still open (README, "Host an existing stdio server").
+   */
+  questions?: 'park' | 'wait';
   /** Returns a result, or a string (sent as one text content block). Throwing gives an `isError` result. */
   run(args: ArgsOf<I>, ctx: HandlerContext): Promise<ToolResult<ArgsOf<O>> | string> | ToolResult<ArgsOf<O>> | string;
 }

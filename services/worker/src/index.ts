@@ -21,3 +21,5 @@ export type { ToolPack } from './pack.ts';
 export { ServerRequestError } from './questions.ts';
 export { ToolProtocolError } from './tool-errors.ts';
 export { startWorker, type RunningWorker } from './worker.ts';
+export { startBridge } from './bridge/start-bridge.ts';
+export type { ChildSpec } from './bridge/child.ts';

@@ -76,7 +76,9 @@ export function createProcessor(deps: ProcessorDeps) {
     const questionTimeoutMs = data.task
       ? Math.max(0, data.task.expiresAt - Date.now())
       : data.retention.serverRequestTimeoutMs;
-    const questions = new Questions(data, writer, run, questionTimeoutMs);
+    // A tool that cannot run again (a bridged server's open call) waits for answers in this run instead of parking.
+    const waitForAnswers = toolOf(pack, data)?.questions === 'wait' ? abort : undefined;
+    const questions = new Questions(data, writer, run, questionTimeoutMs, waitForAnswers);
     const task = data.task;
     if (task) {
       // Its client hears of every status change (2025-11-25: its session's GET stream; 2026-07-28: listen streams).

@@ -62,6 +62,11 @@ export class Questions {
     private readonly run: RunState,
     /** how long a question waits for its answer */
     private readonly timeoutMs: number,
+    /**
+     * Set for a tool defined with `questions: 'wait'`: the run waits for answers in-process (polling its run state)
+     * instead of parking, until the deadline or until this signal aborts.
+     */
+    private readonly waitInProcess?: AbortSignal,
   ) {}
 
   /** Set when this run must park: the questions it waits for and the deadline of the first. */
@@ -132,11 +137,55 @@ export class Questions {
       }
     }
     const until = Math.min(...open.map((i) => asked[i]?.d ?? now + this.timeoutMs));
+    if (this.waitInProcess) return this.awaitAnswers(ids, questions, until, this.waitInProcess);
     this.waiting ??= { ids: new Set(), until };
     for (const i of open) this.waiting.ids.add(ids[i]!);
     this.waiting.until = Math.min(this.waiting.until, until);
     throw new ParkSignal();
   }
+
+  /**
+   * Waits in this run for every answer of a round (`questions: 'wait'`): the front node that receives an answer
+   * records it in the run state (its wake-up finds no parked job), and this loop reads it there.
+   */
+  private async awaitAnswers(ids: string[], questions: Question[], until: number, signal: AbortSignal) {
+    for (;;) {
+      const { answers, done } = await this.run.answers(ids);
+      if (answers.every(Boolean)) return answers.map((a, i) => resultOf(a!, questions[i]!.method));
+      if (signal.aborted) throw signal.reason;
+      // The call ended without this answer (a bridged server's call failed under it): nobody waits for it now.
+      if (done) throw new ServerRequestError('the call ended before the client answered');
+      if (Date.now() >= until) {
+        const open = ids.filter((_, i) => !answers[i]);
+        const what = questions.filter((_, i) => !answers[i]).map((q) => q.method);
+        const err = new ServerRequestError(`the client did not answer ${what.join(', ')} within ${this.timeoutMs} ms`);
+        if (this.writer.era !== 'modern') {
+          for (const requestId of open) {
+            await this.writer
+              .notification('notifications/cancelled', { requestId, reason: err.message })
+              .catch(() => {});
+          }
+        }
+        throw err;
+      }
+      await sleep(Math.min(ANSWER_POLL_MS, Math.max(0, until - Date.now())), signal);
+    }
+  }
+}
+
+/** How often a run that waits in-process for answers looks for them. */
+const ANSWER_POLL_MS = 200;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function resultOf(answer: Answer, method: string): unknown {

@@ -53,6 +53,12 @@ export class RunState {
     };
   }
 
+  /** The answers to these questions so far, and whether the call is over (a run waiting in-process stops then). */
+  async answers(ids: string[]): Promise<{ answers: (Answer | undefined)[]; done: boolean }> {
+    const raw = await this.redis.hmget(this.key, 'done', ...ids.map((id) => `a:${id}`));
+    return { done: raw[0] !== null, answers: raw.slice(1).map((v) => (v ? (JSON.parse(v) as Answer) : undefined)) };
+  }
+
   /** Records questions before they go out, so an answer that comes back at once finds them. */
   async recordQuestions(asked: [string, AskedQuestion][]): Promise<void> {
     if (asked.length === 0) return;

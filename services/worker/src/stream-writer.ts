@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import {
   SPAN_ATTR,
   appendEvent,
+  awaitReplicas,
   eraOf,
   fleetMetrics,
   inSpan,
@@ -125,15 +126,22 @@ export class StreamWriter {
   }
 
   private async appendWithRetries(args: AppendArgs): Promise<boolean> {
+    // Set once the append landed: a resend after an unacknowledged replication finds it (0, a duplicate) and is
+    // still this append's success.
+    let appended = false;
     for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
       if (this.guard && !this.guard.held()) throw new LeaseLostError();
       try {
         const r = await appendEvent(this.redis, args);
         this.lastWriteAt = performance.now();
         if (r === -1) this.guard?.gone();
-        if (r > 0) fleetMetrics.streamAppend();
-        if (r > 0 && args.task) this.onTaskStatus?.();
-        return r > 0;
+        if (r > 0 && !appended) {
+          appended = true;
+          fleetMetrics.streamAppend();
+        }
+        if (appended) await awaitReplicas(this.redis);
+        if (appended && args.task) this.onTaskStatus?.();
+        return appended;
       } catch (err) {
         if (!isRedisOutage(err)) throw err;
         await sleep(delay);

@@ -69,6 +69,7 @@ end
 if m[5] then
   local wake = KEYS[1] .. '\n' .. seq .. ' ' .. kind
   if #ARGV[2] <= 8192 then wake = wake .. ' ' .. ARGV[2] end
-  redis.call('PUBLISH', m[5], wake)
+  -- A channel with a hash tag is a session's sharded channel (Redis Cluster, keys.ts): SPUBLISH, same slot as KEYS.
+  redis.call(string.find(m[5], '{', 1, true) and 'SPUBLISH' or 'PUBLISH', m[5], wake)
 end
 return seq

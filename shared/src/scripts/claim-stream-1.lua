@@ -12,5 +12,6 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local n = redis.call('HINCRBY', KEYS[1], 'claim', 1)
 local old = redis.call('HGET', KEYS[1], 'ch')
 redis.call('HSET', KEYS[1], 'ch', ARGV[1])
-if old then redis.call('PUBLISH', old, ARGV[2] .. '\ntakeover ' .. n) end
+-- A channel with a hash tag is a session's sharded channel (Redis Cluster, keys.ts): SPUBLISH, same slot as KEYS.
+if old then redis.call(string.find(old, '{', 1, true) and 'SPUBLISH' or 'PUBLISH', old, ARGV[2] .. '\ntakeover ' .. n) end
 return n

@@ -8,11 +8,13 @@ import { authConfigured } from './authenticator.ts';
 export function checkSecureBinding(config: FleetConfig): void {
   if (config.AUTH_ISSUERS.length && !config.AUTH_RESOURCE) {
     throw new ConfigError(
-      'AUTH_ISSUERS needs AUTH_RESOURCE: the canonical URI of this server (e.g. https://mcp.example.com/mcp), which access tokens must name as their audience',
+      'AUTH_ISSUERS needs AUTH_RESOURCE (or PUBLIC_URL): the canonical URI of this server (e.g. https://mcp.example.com/mcp), which access tokens must name as their audience',
     );
   }
   if (config.AUTH_INTROSPECTION_URL && !config.AUTH_RESOURCE) {
-    throw new ConfigError('AUTH_INTROSPECTION_URL needs AUTH_RESOURCE: the audience introspected tokens must name');
+    throw new ConfigError(
+      'AUTH_INTROSPECTION_URL needs AUTH_RESOURCE (or PUBLIC_URL): the audience introspected tokens must name',
+    );
   }
   if (!authConfigured(config) && !isLoopbackAddress(config.HOST) && config.AUTH_ALLOW_ANONYMOUS !== true) {
     throw new ConfigError(

@@ -7,6 +7,8 @@ import {
   appendEvent,
   jobName,
   openStream,
+  queueNames,
+  queueOfSession,
   randomId,
   requestField,
   streamOfJob,
@@ -37,6 +39,9 @@ export class Dispatcher {
   private readonly admission: Admission;
   /** calls in flight per principal (MAX_CALLS_IN_FLIGHT_PER_PRINCIPAL) */
   readonly calls: CallQuota;
+  /** Redis Cluster: sharded pub/sub, and the work spread over QUEUE_SHARDS queues */
+  private readonly sharded: boolean;
+  private readonly shards: number;
 
   constructor(
     private readonly redis: Redis,
@@ -46,6 +51,13 @@ export class Dispatcher {
   ) {
     this.admission = new Admission(redis, keys, config.QUEUE_MAX_WAITING, (name) => this.queue(name));
     this.calls = new CallQuota(config, redis, keys, (name) => this.queue(name));
+    this.sharded = config.REDIS_MODE === 'cluster';
+    this.shards = config.QUEUE_SHARDS;
+  }
+
+  /** The queue of a base queue (a catalog entry's) that carries this session's calls (shared/src/queues.ts). */
+  queueFor(base: string, session: SessionRef): string {
+    return queueOfSession({ base, shards: this.shards, cluster: this.sharded }, session);
   }
 
   private queue(name: string): Queue {
@@ -72,7 +84,8 @@ export class Dispatcher {
    * and knows which node to wake (`wakeChannel`; '' leaves the stream's current one, as for a shared stream).
    * When enqueueing fails (Redis went away, a payload BullMQ refuses), the opened stream is withdrawn again.
    */
-  async enqueue(queueName: string, job: CallJob, wakeChannel: string, limits?: ToolLimits): Promise<EnqueueResult> {
+  async enqueue(baseQueue: string, job: CallJob, wakeChannel: string, limits?: ToolLimits): Promise<EnqueueResult> {
+    const queueName = this.queueFor(baseQueue, job.session);
     const keys = { meta: this.keys.streamMeta(job.session, job.streamId), inflight: this.keys.inflight(job.session) };
     const field = requestField(job.requestId);
     const digest = job.sharedStream ? '' : requestDigest(job.method, job.target, job.params);
@@ -159,14 +172,17 @@ export class Dispatcher {
    */
   async cancelJob(ns: SessionRef, jobId: string): Promise<void> {
     const run = this.keys.run(ns, jobId);
+    // The run state first (a job that starts or resumes from now on sees it), then the broadcast to running ones —
+    // separately: over a Redis Cluster the cancel channel is sharded, in a slot of its own.
     const replies = await this.redis
       .multi()
-      .publish(this.keys.cancelChannel(), jobId)
       .hset(run, 'cancel', 'cancelled by the client')
       .hget(run, 'queue')
       .pexpire(run, 3_600_000, 'NX')
       .exec();
-    const queue = replies?.[2]?.[1];
+    if (this.sharded) await this.redis.spublish(this.keys.cancelChannel(), jobId);
+    else await this.redis.publish(this.keys.cancelChannel(), jobId);
+    const queue = replies?.[1]?.[1];
     if (typeof queue === 'string' && queue) await this.wake(queue, jobId);
   }
 
@@ -202,9 +218,10 @@ export class Dispatcher {
     );
   }
 
-  /** Jobs per state in `main` and every queue this node has used (mcp_fleet_queue_depth). */
+  /** Jobs per state in every queue of `main` and every queue this node has used (mcp_fleet_queue_depth). */
   async depths(main: string): Promise<QueueDepth[]> {
-    const names = new Set([main, ...this.queues.keys()]);
+    const layout = { base: main, shards: this.shards, cluster: this.sharded };
+    const names = new Set([...queueNames(layout), ...this.queues.keys()]);
     const states = ['wait', 'prioritized', 'delayed', 'active'] as const;
     const out: QueueDepth[] = [];
     for (const queue of names) {

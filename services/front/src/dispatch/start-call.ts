@@ -52,7 +52,11 @@ export async function startCall(deps: FrontDeps, request: JobRequest, queue: str
           [SPAN_ATTR.node]: deps.nodeId,
         }),
       },
-      () => deps.dispatcher.enqueue(queue, job, deps.hub.channel, limits),
+      async () => {
+        // The stream's meta will name this node's channel for it: listen there before the job can append.
+        await deps.hub.listening(view.opts.streamKey);
+        return deps.dispatcher.enqueue(queue, job, deps.hub.channelFor(view.opts.streamKey), limits);
+      },
     );
     if (r.kind === 'duplicate') {
       view.close();

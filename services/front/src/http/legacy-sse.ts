@@ -2,7 +2,14 @@
 // endpoint for POSTs; POST /messages?sessionId=… is accepted (202) on any node and its answer travels on that one
 // stream, wherever it is held. Both are views over the same Redis streams as Streamable HTTP.
 import type { FastifyInstance } from 'fastify';
-import { FleetError, appendToSessionStream, principalLabel, randomId, standaloneStreamId } from '@mcp-fleet/shared';
+import {
+  FleetError,
+  appendToSessionStream,
+  principalLabel,
+  publicPath,
+  randomId,
+  standaloneStreamId,
+} from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
 import { serveRequest, type Exchange, type JsonRpcResponse } from '../protocol/exchange.ts';
 import { classify, parseBody, readableId } from '../protocol/jsonrpc.ts';
@@ -66,7 +73,10 @@ export function registerLegacySse(app: FastifyInstance, deps: FrontDeps): void {
     );
     const streamId = standaloneStreamId(session.sessionId);
     reply.hijack();
-    const sink = new LegacySseSink(reply.raw, `${paths.messages}?sessionId=${encodeURIComponent(session.sessionId)}`);
+    // A path-absolute reference with PUBLIC_URL's base path: the client resolves it against the URL it connected
+    // to, so it goes back through the proxy under any name the client used (the SDK refuses another origin).
+    const endpoint = publicPath(deps.config.PUBLIC_URL, paths.messages);
+    const sink = new LegacySseSink(reply.raw, `${endpoint}?sessionId=${encodeURIComponent(session.sessionId)}`);
     // In 2024-11-05 the session lives as long as its stream: when the client goes, its calls are cancelled. While
     // the connection is open its lease is renewed; should this node die, the lease runs out by itself.
     const lease = setInterval(

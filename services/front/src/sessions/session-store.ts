@@ -117,16 +117,19 @@ export class SessionStore {
     await this.redis.hset(this.keys.session(s), 'lvl', level);
   }
 
+  // The session's keys and a URI's subscriber set are in different slots: separate commands, not one pipeline
+  // (a Redis Cluster refuses a pipeline across slots). ioredis still writes them together.
   async subscribe(s: SessionRef, uri: string): Promise<void> {
-    await this.redis
-      .pipeline()
-      .sadd(this.keys.sessionSubscriptions(s), uri)
-      .pexpire(this.keys.sessionSubscriptions(s), this.ttlMs)
-      .sadd(this.keys.resourceSubscribers(uri), sessionMember(s))
+    const mine = this.keys.sessionSubscriptions(s);
+    const subscribers = this.keys.resourceSubscribers(uri);
+    await Promise.all([
+      this.redis.sadd(mine, uri),
+      this.redis.pexpire(mine, this.ttlMs),
+      this.redis.sadd(subscribers, sessionMember(s)),
       // The set outlives no subscriber by long: it expires a session TTL after the last subscribe to the URI, and
       // members whose session is gone are dropped when an update finds them (shared/src/notify.ts).
-      .pexpire(this.keys.resourceSubscribers(uri), this.ttlMs)
-      .exec();
+      this.redis.pexpire(subscribers, this.ttlMs),
+    ]);
   }
 
   /** Drops sessions idle past their TTL from the sessions index (deleted ones leave it at once). */
@@ -135,11 +138,10 @@ export class SessionStore {
   }
 
   async unsubscribe(s: SessionRef, uri: string): Promise<void> {
-    await this.redis
-      .pipeline()
-      .srem(this.keys.sessionSubscriptions(s), uri)
-      .srem(this.keys.resourceSubscribers(uri), sessionMember(s))
-      .exec();
+    await Promise.all([
+      this.redis.srem(this.keys.sessionSubscriptions(s), uri),
+      this.redis.srem(this.keys.resourceSubscribers(uri), sessionMember(s)),
+    ]);
   }
 
   /** Removes the session; returns the job ids of requests that were still running. */
@@ -152,9 +154,11 @@ export class SessionStore {
       .exec()) ?? []) as [Error | null, string[]][];
     const inflight = replies[0]?.[1] ?? [];
     const uris = replies[1]?.[1] ?? [];
-    const p = this.redis.pipeline().zrem(this.keys.sessionsIndex(), sessionMember(s));
-    for (const uri of uris) p.srem(this.keys.resourceSubscribers(uri), sessionMember(s));
-    await Promise.all([p.exec(), this.caps?.release(s)]);
+    await Promise.all([
+      this.redis.zrem(this.keys.sessionsIndex(), sessionMember(s)),
+      ...uris.map((uri) => this.redis.srem(this.keys.resourceSubscribers(uri), sessionMember(s))),
+      this.caps?.release(s),
+    ]);
     return inflight;
   }
 }

@@ -59,10 +59,10 @@ export class StreamCaps {
   /** Stops renewing and gives back every lease this node holds (its streams are being ended). */
   async close(): Promise<void> {
     clearInterval(this.timer);
-    const p = this.redis.pipeline();
-    for (const [token, key] of this.held) p.zrem(key, token);
+    // One command per lease: they are in their sessions' slots (a cluster refuses a pipeline across slots).
+    const held = [...this.held];
     this.held.clear();
-    await p.exec().catch(() => {});
+    await Promise.all(held.map(([token, key]) => this.redis.zrem(key, token).catch(() => 0)));
   }
 
   private renewAll(): void {

@@ -1,7 +1,9 @@
 // Fan-in: every open SSE stream of this node shares two Redis connections — the command connection for reads and
 // one subscriber (docs/architecture.md, "Fan-in and backpressure"). The subscriber listens on ONE channel, this
 // node's: each stream's meta names the node serving it, so appends wake that node only, and a stream costs no
-// subscription at all.
+// subscription at all. Over a Redis Cluster a publish must stay in its keys' slot, so the channel is per session
+// and node instead (keys.shardedWakeChannel), subscribed with SSUBSCRIBE while a stream of the session is served
+// here: subscriptions follow the sessions served, connections stay one per shard.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { claimStream, decodeNodeWake } from '@mcp-fleet/shared';
@@ -15,6 +17,8 @@ export class StreamHub {
   /** the highest takeover heard per stream with views here: a claim still on its way is judged against it */
   private readonly takenOver = new Map<string, number>();
   private readonly keepaliveTimer: NodeJS.Timeout;
+  /** sharded mode: channel → views using it, and its subscription */
+  private readonly shardSubs = new Map<string, { users: number; ready: Promise<unknown> }>();
 
   constructor(
     private readonly redis: Redis,
@@ -24,9 +28,11 @@ export class StreamHub {
     private readonly log: Logger,
     keepaliveMs: number,
     private readonly outageGraceMs: number,
+    /** Redis Cluster: the sharded wake channel of a stream (undefined: this node's one channel) */
+    private readonly shardedChannel?: (streamKey: string) => string,
   ) {
-    subscriber.on('message', (ch: string, message: string) => {
-      if (ch !== channel) return;
+    const onMessage = (ch: string, message: string) => {
+      if (shardedChannel ? !this.shardSubs.has(ch) : ch !== channel) return;
       const msg = decodeNodeWake(message);
       const views = msg && this.byStream.get(msg.streamKey);
       if (!msg || !views) return;
@@ -36,7 +42,8 @@ export class StreamHub {
         this.takenOver.set(msg.streamKey, Math.max(msg.takeover, this.takenOver.get(msg.streamKey) ?? 0));
         for (const v of [...views]) if (v.claim < msg.takeover) v.end();
       } else for (const v of views) v.onWake(msg.event!);
-    });
+    };
+    subscriber.on(shardedChannel ? 'smessage' : 'message', onMessage);
     // Wake-ups published while the subscriber was reconnecting are in the streams: every view re-reads — after
     // checking its stream survived (Redis may have restarted without its data, or rolled back to an older save).
     subscriber.on('ready', () => void this.verifyAll());
@@ -48,7 +55,17 @@ export class StreamHub {
   }
 
   async start(): Promise<void> {
-    await this.subscriber.subscribe(this.channel);
+    if (!this.shardedChannel) await this.subscriber.subscribe(this.channel);
+  }
+
+  /** The channel appends to `streamKey` must wake this node on (what the stream's meta names as `ch`). */
+  channelFor(streamKey: string): string {
+    return this.shardedChannel ? this.shardedChannel(streamKey) : this.channel;
+  }
+
+  /** Resolves once this node hears the wake-ups of `streamKey` (sharded mode: its channel is subscribed). */
+  listening(streamKey: string): Promise<unknown> {
+    return this.shardSubs.get(this.channelFor(streamKey))?.ready ?? Promise.resolve();
   }
 
   get openStreams(): number {
@@ -74,7 +91,27 @@ export class StreamHub {
       this.byStream.set(opts.streamKey, views);
     }
     views.add(view);
+    if (this.shardedChannel) this.useChannel(this.shardedChannel(opts.streamKey), +1);
     return view;
+  }
+
+  /** Sharded mode: counts a view in or out of its channel, subscribing the first and unsubscribing after the last. */
+  private useChannel(ch: string, delta: 1 | -1): void {
+    const sub = this.shardSubs.get(ch);
+    if (delta > 0) {
+      if (sub) sub.users++;
+      else {
+        const ready = this.subscriber.ssubscribe(ch).catch((err: Error) => {
+          this.log.warn({ channel: ch, err: err.message }, 'could not subscribe to a wake channel');
+        });
+        this.shardSubs.set(ch, { users: 1, ready });
+      }
+    } else if (sub && --sub.users === 0) {
+      this.shardSubs.delete(ch);
+      void sub.ready
+        .then(() => (this.shardSubs.has(ch) ? undefined : this.subscriber.sunsubscribe(ch)))
+        .catch(() => {});
+    }
   }
 
   /**
@@ -86,7 +123,9 @@ export class StreamHub {
     const view = this.prepare(opts);
     view.claim = Number.POSITIVE_INFINITY; // claiming: no takeover ends it before its number is known
     try {
-      view.claim = await claimStream(this.redis, opts.metaKey, this.channel, opts.streamKey);
+      // Listening before the claim names this node: no wake-up after the claim can be missed.
+      await this.listening(opts.streamKey);
+      view.claim = await claimStream(this.redis, opts.metaKey, this.channelFor(opts.streamKey), opts.streamKey);
       if (view.claim === 0) {
         view.close();
         return undefined;
@@ -111,9 +150,15 @@ export class StreamHub {
     const views = [...this.byStream.values()].flatMap((set) => [...set]);
     if (!views.length) return;
     try {
-      const p = this.redis.pipeline();
-      for (const v of views) p.hget(v.opts.metaKey, 'seq');
-      const replies = (await p.exec()) ?? [];
+      // One read per stream, not a pipeline: the streams are in many slots (a cluster refuses a pipeline across them).
+      const replies = await Promise.all(
+        views.map((v) =>
+          this.redis.hget(v.opts.metaKey, 'seq').then(
+            (seq): [Error | null, string | null] => [null, seq],
+            (err: Error): [Error | null, string | null] => [err, null],
+          ),
+        ),
+      );
       for (const [i, v] of views.entries()) {
         const [err, seq] = replies[i] ?? [null, null];
         if (err) void v.pull();
@@ -134,6 +179,7 @@ export class StreamHub {
     const views = this.byStream.get(view.opts.streamKey);
     if (!views) return;
     views.delete(view);
+    if (this.shardedChannel) this.useChannel(this.shardedChannel(view.opts.streamKey), -1);
     if (views.size === 0) {
       this.byStream.delete(view.opts.streamKey);
       this.takenOver.delete(view.opts.streamKey);

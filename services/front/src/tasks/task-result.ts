@@ -122,21 +122,17 @@ export async function serveTaskResult(
   requestId: JsonRpcId,
   io: { respond(r: JsonRpcResponse): Promise<void>; takeOver(): ServerResponse; wantsSse: boolean },
 ): Promise<void> {
-  if (isTerminalStatus(task.status)) {
-    const outcome = await deps.tasks.outcome(origin, task.taskId);
-    if (!outcome) {
-      await io.respond(new FleetError('TASK_NO_RESULT', { args: [task.taskId], era: 'session' }).toJsonRpc(requestId));
-      return;
-    }
-    await io.respond(resultResponse(requestId, task.taskId, JSON.stringify(outcome)));
-    return;
-  }
+  if (isTerminalStatus(task.status)) return answerEnded(deps, origin, task.taskId, requestId, io);
   const ref = taskRef(origin, task.taskId);
   const id = taskJobId(task.taskId);
   const [seq, waiting] = await Promise.all([
     deps.redis.hget(deps.keys.streamMeta(ref, id), 'seq'),
     deps.tasks.waiting(origin, task.taskId),
   ]);
+  // The task may have ended since it was read, its outcome at or before `seq`: following the stream from `seq` would
+  // then wait forever. Read after `seq`, so an end after this read is on the stream past it.
+  const now = await deps.tasks.find(origin, task.taskId);
+  if (now && isTerminalStatus(now.status)) return answerEnded(deps, origin, task.taskId, requestId, io);
   const raw = io.takeOver();
   const label = taskResultStreamId(task.taskId, requestId);
   const inner = io.wantsSse
@@ -150,6 +146,22 @@ export async function serveTaskResult(
     sink.write({ type: 'message', streamId: label, seq: afterSeq, data: JSON.stringify(msg) });
   }
   await attach(deps, ref, id, label, afterSeq, requestId, sink, io.wantsSse);
+}
+
+/** The answer to a tasks/result for a task that has ended: its outcome, or TASK_NO_RESULT. */
+async function answerEnded(
+  deps: FrontDeps,
+  origin: RequestOrigin,
+  taskId: string,
+  requestId: JsonRpcId,
+  io: { respond(r: JsonRpcResponse): Promise<void> },
+): Promise<void> {
+  const outcome = await deps.tasks.outcome(origin, taskId);
+  if (!outcome) {
+    await io.respond(new FleetError('TASK_NO_RESULT', { args: [taskId], era: 'session' }).toJsonRpc(requestId));
+    return;
+  }
+  await io.respond(resultResponse(requestId, taskId, JSON.stringify(outcome)));
 }
 
 /** A tasks/result resumed with Last-Event-ID (a GET, on any node): the rest, after the event the client had. */

@@ -77,9 +77,10 @@ export class TaskStore {
         [f.announced]: task.announced ? 1 : 0,
       })
       .pexpire(meta, ttlMs)
-      .zadd(index, now, task.id)
-      .pexpire(index, this.config.TASK_MAX_TTL_MS)
       .exec();
+    // The owner's index is in another slot than the task (one MULTI cannot hold both over a cluster); written after the
+    // record, so a listed task always exists.
+    await this.redis.multi().zadd(index, now, task.id).pexpire(index, this.config.TASK_MAX_TTL_MS).exec();
     return record;
   }
 
