@@ -130,7 +130,9 @@ export const configSchema = z
     MAX_ARGUMENT_DEPTH: int(4, 1000).default(64).describe("deepest nesting of a request's params accepted"),
     CATALOG_HEARTBEAT_MS: int(500, 600_000)
       .default(10_000)
-      .describe('workers refresh their catalog entry this often; fronts drop entries silent for 3 intervals'),
+      .describe(
+        'workers refresh their catalog entry (front nodes their heartbeat) this often; entries silent for 3 intervals are dropped',
+      ),
     SERVER_REQUEST_TIMEOUT_MS: int(100, 3_600_000)
       .default(60_000)
       .describe('how long a tool waits for the client to answer elicitation/sampling/roots'),
@@ -273,6 +275,17 @@ export const configSchema = z
       .min(16, 'must be at least 16 characters')
       .optional()
       .describe('bearer token a scraper must send; unset: metrics only on a loopback bind address'),
+    CONSOLE_ENABLED: bool
+      .prefault('false')
+      .describe('serve the operator console at /console (`mcp-fleet dev` turns it on)'),
+    CONSOLE_SCOPE: z
+      .string()
+      .regex(/^[\x21-\x7e]+$/, 'one scope, no spaces')
+      .default('mcp-fleet:admin')
+      .describe('scope a credential needs for the console when authentication is configured'),
+    CONSOLE_REFRESH_MS: int(100, 60_000)
+      .default(1000)
+      .describe('how often a node with console viewers reads the fleet from Redis for them'),
     AUDIT_LOG: z
       .string()
       .regex(/^(off|stdout|\/.+)$/, 'off, stdout, or an absolute file path')

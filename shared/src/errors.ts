@@ -304,6 +304,17 @@ export const ERRORS = {
     code: C.SERVER_ERROR,
     message: 'Forbidden: without METRICS_TOKEN, metrics are served only on a loopback bind address (HOST)',
   },
+  // The operator console (/console, CONSOLE_ENABLED).
+  CONSOLE_UNAUTHORIZED: {
+    status: 401,
+    code: C.SERVER_ERROR,
+    message: 'Unauthorized: the console needs a credential (sign in at /console, or send Authorization: Bearer …)',
+  },
+  CONSOLE_FORBIDDEN: {
+    status: 403,
+    code: C.SERVER_ERROR,
+    message: 'Forbidden: the console needs the scope {0}, which this credential does not grant',
+  },
   // The service itself.
   REDIS_UNAVAILABLE: {
     status: 503,

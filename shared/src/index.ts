@@ -144,6 +144,7 @@ export {
 } from './principal.ts';
 export { API_KEY_PREFIX, ApiKeyStore, type ApiKeyCheck, type ApiKeyRecord } from './api-keys.ts';
 export { fleetMetrics, type CallOutcome, type QueueDepth } from './metrics.ts';
+export { INCIDENTS_KEPT, IncidentLog, fleetIncidents, recentIncidents, type Incident } from './incidents.ts';
 export {
   SPAN_ATTR,
   activeTraceId,

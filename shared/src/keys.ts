@@ -222,6 +222,20 @@ export class FleetKeys {
   apiKeyIndex(): string {
     return `${this.prefix}:{apikeys}`;
   }
+  /**
+   * Hash: front node id → its heartbeat (JSON: version, pid, RSS, open streams, when seen), for the operator console.
+   * Refreshed every CATALOG_HEARTBEAT_MS, removed on a clean shutdown; the key's TTL lapses when every node is gone.
+   */
+  frontNodes(): string {
+    return `${this.prefix}:fronts`;
+  }
+  /**
+   * List: the fleet's recent errors and refusals (JSON, newest first), for the operator console. Capped
+   * (shared/src/incidents.ts), written at most once a second per process, expires a day after the last write.
+   */
+  incidents(): string {
+    return `${this.prefix}:incidents`;
+  }
   /** BullMQ's own key prefix for our queues. */
   bullPrefix(): string {
     return `${this.prefix}:bull`;

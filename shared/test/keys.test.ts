@@ -52,6 +52,8 @@ const GLOBAL_KEYS: Record<string, (k: FleetKeys) => string> = {
   bullPrefix: (k) => k.bullPrefix(),
   apiKey: (k) => k.apiKey('0123456789ab'),
   apiKeyIndex: (k) => k.apiKeyIndex(),
+  frontNodes: (k) => k.frontNodes(),
+  incidents: (k) => k.incidents(),
   principalCalls: (k) => k.principalCalls('acme.abc'),
   rateLimitPrefix: (k) => k.rateLimitPrefix(),
 };

@@ -11,7 +11,9 @@ const BIN = process.argv[1] ?? fileURLToPath(new URL('../../../bin/mcp-fleet.mjs
 export async function runDev(config: FleetConfig, env: Record<string, string | undefined>): Promise<void> {
   const redis = await startRedis({ redisUrl: config.REDIS_URL });
   process.stderr.write(`mcp-fleet dev: Redis (${redis.kind}) at ${redis.url}\n`);
-  const childEnv = { ...process.env, ...env, REDIS_URL: redis.url };
+  // The operator console is on in development (off by default elsewhere) unless turned off explicitly.
+  const consoleEnabled = env.CONSOLE_ENABLED ?? process.env.CONSOLE_ENABLED ?? 'true';
+  const childEnv = { ...process.env, ...env, REDIS_URL: redis.url, CONSOLE_ENABLED: consoleEnabled };
   const children: ChildProcess[] = [];
   let stopping = false;
   const stop = async (code: number) => {
@@ -43,8 +45,9 @@ export async function runDev(config: FleetConfig, env: Record<string, string | u
   try {
     const [frontLine] = await Promise.all([start('front', 'front ready'), start('worker', 'worker ready')]);
     const url = (JSON.parse(frontLine) as { url: string }).url;
+    const consoleUrl = new URL('/console', url).href;
     process.stderr.write(
-      `\nmcp-fleet is running. MCP endpoint: ${url}\nExample tools: echo, batch_report, count, fail, log_levels, add, ask_user, ask_model, list_roots, whoami.\nNo authentication: every caller is the anonymous principal (local development only; see README, "Authentication and limits").\nCtrl-C stops it.\n\n`,
+      `\nmcp-fleet is running. MCP endpoint: ${url}\n${/^(false|0|no|off)$/i.test(consoleEnabled) ? '' : `Operator console: ${consoleUrl}\n`}Example tools: echo, batch_report, count, fail, log_levels, add, ask_user, ask_model, list_roots, whoami.\nNo authentication: every caller is the anonymous principal (local development only; see README, "Authentication and limits").\nCtrl-C stops it.\n\n`,
     );
   } catch (err) {
     process.stderr.write(`mcp-fleet dev: ${(err as Error).message}\n`);

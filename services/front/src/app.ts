@@ -33,6 +33,7 @@ import { Authenticator } from './auth/authenticator.ts';
 import { RateLimits } from './quotas/rate-limits.ts';
 import { registerResourceMetadata } from './auth/resource-metadata.ts';
 import { checkSecureBinding } from './auth/secure-default.ts';
+import { registerConsole } from './console/console-plugin.ts';
 
 export function buildApp(deps: FrontDeps): FastifyInstance {
   const app = Fastify({
@@ -60,6 +61,7 @@ export function buildApp(deps: FrontDeps): FastifyInstance {
   registerMcpRoute(app, deps);
   registerLegacySse(app, deps);
   if (deps.metrics) registerMetricsRoute(app, deps.config, deps.metrics);
+  registerConsole(app, deps);
 
   app.get('/healthz', async () => ({ status: 'ok', node: deps.nodeId }));
   // Ready: Redis answers (within REDIS_COMMAND_TIMEOUT_MS) and the catalog has a live worker, so calls can run.

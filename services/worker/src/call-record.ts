@@ -5,6 +5,7 @@
 import { isValidTraceId } from '@opentelemetry/api';
 import {
   activeTraceId,
+  fleetIncidents,
   fleetMetrics,
   principalLabel,
   traceIdOfTraceparent,
@@ -30,6 +31,14 @@ export function recordCallEnd(
   const durationMs = Math.max(0, Date.now() - a.timestamp);
   const tool = job.method === 'tools/call' ? job.target : undefined;
   fleetMetrics.callEnded({ method: job.method, tool, outcome, seconds: durationMs / 1000 });
+  if (outcome === 'error' || outcome === 'tool_error' || outcome === 'interrupted') {
+    fleetIncidents.record({
+      kind: 'error',
+      error: outcome,
+      principal: principalLabel(job.caller),
+      what: `${job.method} ${job.target}`,
+    });
+  }
   if (!audit.enabled) return;
   audit.call(
     {

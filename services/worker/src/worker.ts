@@ -10,6 +10,7 @@ import {
   callMember,
   createLogger,
   createRedis,
+  fleetIncidents,
   fleetMetrics,
   queueNames,
   randomId,
@@ -53,6 +54,8 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
   const target = redisTarget(config);
   const redis = createRedis(target, 'writer', `worker:${workerId}:cmd`, log, timeouts);
   const subscriber = createRedis(target, 'subscriber', `worker:${workerId}:sub`, log);
+  // Calls that end badly show in the operator console's recent errors.
+  fleetIncidents.start(redis, keys, workerId);
   const catalog = new CatalogPublisher(redis, keys, workerId, config.QUEUE, pack, config.CATALOG_HEARTBEAT_MS);
   const leases = new JobLeases(config.JOB_LOCK_MS);
   const writers = new Map<string, StreamWriter>();
@@ -189,6 +192,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
     async close() {
       const started = performance.now();
       await catalog.stop().catch(() => {});
+      fleetIncidents.stop();
       const grace = setTimeout(() => {
         if (writers.size) log.info({ running: writers.size }, 'shutdown grace over: handing back running calls');
         for (const w of workers) w.cancelAllJobs(ABORT.shutdown);

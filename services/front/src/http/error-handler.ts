@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import {
   FleetError,
+  fleetIncidents,
   fleetMetrics,
   isRedisOutage,
   type AuditLog,
@@ -49,6 +50,16 @@ export function installErrorHandler(app: FastifyInstance, maxBodyBytes: number, 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const e = asFleetError(err, maxBodyBytes);
     if (e.errorName === 'INTERNAL') request.log.error({ err }, 'unhandled error');
+    if (DENIED.has(e.status) || e.status >= 500) {
+      // The operator console's recent errors and quota rejections (batched in memory: a flood costs no Redis work).
+      fleetIncidents.record({
+        kind: e.status === 429 ? 'quota' : e.status >= 500 ? 'error' : 'denied',
+        error: e.errorName,
+        status: e.status,
+        principal: principals.get(request),
+        what: `${request.method} ${request.url.split('?')[0]}`,
+      });
+    }
     if (DENIED.has(e.status)) {
       fleetMetrics.requestDenied({ status: e.status, error: e.errorName });
       audit.denied({
