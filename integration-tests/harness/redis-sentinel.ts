@@ -1,15 +1,11 @@
 // A real Sentinel deployment for the failover test: a master, one replica and 3 Sentinels (quorum 2), all started
 // from the redis-server binary on free ports. `killMaster()` SIGKILLs the current master; the Sentinels promote the
 // replica. Stopped with every process and its data directory.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { findOnPath, freePort, RedisUnavailableError } from '../../shared/src/redis-launcher.ts';
-import { sleep } from './http.ts';
-
-const run = promisify(execFile);
+import { freePort } from '../../shared/src/redis-launcher.ts';
+import { eventually } from './http.ts';
+import { RedisGroup } from './redis-group.ts';
 
 export interface RunningSentinels {
   masterName: string;
@@ -23,41 +19,14 @@ export interface RunningSentinels {
 }
 
 export async function startSentinels(opts: { downAfterMs?: number } = {}): Promise<RunningSentinels> {
-  const server = findOnPath('redis-server');
-  const cli = findOnPath('redis-cli');
-  if (!server || !cli) throw new RedisUnavailableError('the Sentinel test needs redis-server and redis-cli on PATH');
-  const dir = mkdtempSync(join(tmpdir(), 'mcpf-sentinel-'));
+  const group = new RedisGroup('the Sentinel test');
   const masterName = 'fleetmaster';
   const [master, replica] = [await freePort(), await freePort()];
   const sentinelPorts = [await freePort(), await freePort(), await freePort()];
-  const procs = new Map<number, ChildProcess>();
-  const data = (port: number, extra: string[] = []) =>
-    procs.set(
-      port,
-      spawn(
-        server,
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          '--dir',
-          dir,
-          '--dbfilename',
-          `d${port}.rdb`,
-          ...extra,
-        ],
-        {
-          stdio: 'ignore',
-        },
-      ),
-    );
-  data(master);
-  data(replica, ['--replicaof', '127.0.0.1', String(master)]);
+  group.start(master, ['--dbfilename', `d${master}.rdb`]);
+  group.start(replica, ['--dbfilename', `d${replica}.rdb`, '--replicaof', '127.0.0.1', String(master)]);
   for (const port of sentinelPorts) {
-    const conf = join(dir, `sentinel-${port}.conf`);
+    const conf = join(group.dir, `sentinel-${port}.conf`);
     writeFileSync(
       conf,
       [
@@ -69,38 +38,28 @@ export async function startSentinels(opts: { downAfterMs?: number } = {}): Promi
         `sentinel parallel-syncs ${masterName} 1`,
       ].join('\n'),
     );
-    procs.set(port, spawn(server, [conf, '--sentinel'], { stdio: 'ignore' }));
+    group.startWith(port, [conf, '--sentinel']);
   }
-  const ask = async (port: number, ...args: string[]) => (await run(cli, ['-p', String(port), ...args])).stdout.trim();
-  const stop = async () => {
-    for (const p of procs.values()) if (p.exitCode === null) p.kill('SIGKILL');
-    await Promise.all(
-      [...procs.values()].map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : undefined)),
-    );
-    rmSync(dir, { recursive: true, force: true });
-  };
   const currentMaster = async () => {
-    const out = await ask(sentinelPorts[0]!, 'sentinel', 'get-master-addr-by-name', masterName);
+    const out = await group.cli(sentinelPorts[0]!, 'sentinel', 'get-master-addr-by-name', masterName);
     return Number(out.split('\n')[1]);
   };
   try {
     // Ready: the replica is in sync, and every Sentinel knows the replica and the other Sentinels.
-    for (let i = 0; ; i++) {
-      try {
-        const info = await ask(replica, 'info', 'replication');
+    await eventually(
+      async () => {
+        const info = await group.cli(replica, 'info', 'replication').catch(() => '');
         const known = await Promise.all(
-          sentinelPorts.map((p) => ask(p, 'sentinel', 'master', masterName).catch(() => '')),
+          sentinelPorts.map((p) => group.cli(p, 'sentinel', 'master', masterName).catch(() => '')),
         );
         const ok = known.every((k) => /num-slaves\n1\b/.test(k) && /num-other-sentinels\n2\b/.test(k));
-        if (info.includes('master_link_status:up') && ok) break;
-      } catch {
-        // not up yet
-      }
-      if (i > 300) throw new Error('the Sentinel deployment did not come up');
-      await sleep(100);
-    }
+        return info.includes('master_link_status:up') && ok;
+      },
+      30_000,
+      'the Sentinel deployment to come up',
+    );
   } catch (err) {
-    await stop();
+    await group.stop();
     throw err;
   }
   return {
@@ -110,9 +69,9 @@ export async function startSentinels(opts: { downAfterMs?: number } = {}): Promi
     currentMaster,
     async killMaster() {
       const port = await currentMaster();
-      procs.get(port)?.kill('SIGKILL');
+      group.kill(port);
       return port;
     },
-    stop,
+    stop: () => group.stop(),
   };
 }
