@@ -69,7 +69,10 @@ export {
   touchSession,
   defineScripts,
   type AppendArgs,
+  type CallSettlement,
+  type OpenStreamResult,
   type RunStart,
+  type StreamLease,
 } from './scripts.ts';
 export {
   awaitReplicas,

@@ -7,8 +7,8 @@ import type { TaskStatus } from './tasks.ts';
 const load = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
 
 const SCRIPTS = {
-  appendEvent: { file: 'append-event-3', keys: 3 },
-  openStream: { file: 'open-stream-2', keys: 2 },
+  appendEvent: { file: 'append-event-6', keys: 6 },
+  openStream: { file: 'open-stream-4', keys: 4 },
   claimStream: { file: 'claim-stream-1', keys: 1 },
   touchSession: { file: 'touch-session-3', keys: 3 },
   startRun: { file: 'start-run-1', keys: 1 },
@@ -42,20 +42,37 @@ export interface AppendArgs {
   ttlMs: number;
   /** the in-flight field to clear when this event answers or ends the request */
   requestField?: string;
+  /** the session's open streams: the lease the stream holds there is given back when it ends */
+  sessionStreams?: string;
   /** a job attempt's fence: refused once a later attempt of the same job has written */
   fence?: { jobId: string; attempt: number };
   /** the task status this event brings (a task's stream only), with its status message */
   task?: { status: TaskStatus; message?: string };
+  /** when this event answers the call: what settles with it (append-event-6.lua) */
+  settle?: CallSettlement;
+}
+
+/** What the answer of a job's call settles in the same script: its run state, and its count in its principal's quota. */
+export interface CallSettlement {
+  /** the job's run hash, reduced to its `done` mark for `runTtlMs` */
+  run: string;
+  runTtlMs: number;
+  /** the principal's calls in flight and the call's member there; absent over a Redis Cluster (another slot) */
+  calls?: { key: string; member: string };
 }
 
 /** Returns the new seq, 0 for a duplicate or a stream already ended, -1 when the stream no longer exists. */
 export async function appendEvent(redis: Redis, a: AppendArgs): Promise<number> {
   const fn = (redis as unknown as Record<string, Cmd>).appendEvent!;
+  // Unused keys name the meta again: every key a script declares must be in its slot.
   const r = await fn.call(
     redis,
     a.stream,
     a.meta,
     a.inflight,
+    a.settle?.run ?? a.meta,
+    a.settle?.calls?.key ?? a.meta,
+    a.sessionStreams ?? a.meta,
     KIND_LETTERS[a.kind],
     a.data,
     a.writer,
@@ -70,30 +87,74 @@ export async function appendEvent(redis: Redis, a: AppendArgs): Promise<number> 
     a.task?.status ?? '',
     a.task?.message ?? '',
     a.progressField ?? '',
+    a.settle?.runTtlMs ?? '',
+    a.settle?.calls?.member ?? '',
   );
   return Number(r);
 }
 
-/** Opens a call's stream; returns '' when opened, or the job id already in flight under the request's id. */
+/** A lease on a session's open streams (MAX_STREAMS_PER_SESSION), taken as a call's stream opens. */
+export interface StreamLease {
+  key: string;
+  token: string;
+  limit: number;
+  claimMs: number;
+}
+
+export type OpenStreamResult =
+  | { kind: 'opened' }
+  /** the request's id is in flight already, under this job */
+  | { kind: 'inFlight'; jobId: string }
+  /** the session holds its limit of open streams; the first lease lapses in `waitMs` unless renewed */
+  | { kind: 'tooManyStreams'; waitMs: number }
+  /** the principal is at its calls-in-flight quota */
+  | { kind: 'quota' };
+
+/**
+ * Opens a call's stream (open-stream-4.lua), taking the stream's lease on the session's open streams and counting
+ * the call against its principal's quota in the same round trip when they are given.
+ */
 export async function openStream(
   redis: Redis | ChainableCommander,
   k: { meta: string; inflight: string },
-  a: { ttlMs: number; requestField: string; jobId: string; wakeChannel: string; digest: string; takeOver?: boolean },
-): Promise<string> {
+  a: {
+    ttlMs: number;
+    requestField: string;
+    jobId: string;
+    wakeChannel: string;
+    digest: string;
+    takeOver?: boolean;
+    lease?: StreamLease;
+    quota?: { key: string; member: string; limit: number; keepMs: number };
+  },
+): Promise<OpenStreamResult> {
   const fn = (redis as unknown as Record<string, Cmd>).openStream!;
-  return String(
+  const r = String(
     await fn.call(
       redis,
       k.meta,
       k.inflight,
+      a.lease?.key ?? k.meta,
+      a.quota?.key ?? k.meta,
       a.ttlMs,
       a.requestField,
       a.jobId,
       a.wakeChannel,
       a.digest,
       a.takeOver ? '1' : '',
+      a.lease?.token ?? '',
+      a.lease?.limit ?? 0,
+      a.lease?.claimMs ?? 0,
+      Date.now(),
+      a.quota?.member ?? '',
+      a.quota?.limit ?? 0,
+      a.quota?.keepMs ?? 0,
     ),
   );
+  if (r === '') return { kind: 'opened' };
+  if (r === '!quota') return { kind: 'quota' };
+  if (r.startsWith('!streams ')) return { kind: 'tooManyStreams', waitMs: Number(r.slice(9)) };
+  return { kind: 'inFlight', jobId: r };
 }
 
 /** Makes `wakeChannel` the node that serves a stream; returns the claim's number, 0 when the stream does not exist. */

@@ -8,10 +8,13 @@ import type { Logger } from 'pino';
 import {
   FleetError,
   announceTaskStatus,
+  callMember,
   eraOf,
   fleetMetrics,
   partialResultToken,
+  streamTtlMs,
   type AuditLog,
+  type CallSettlement,
   type CallJob,
   type CallOutcome,
   type FleetKeys,
@@ -50,6 +53,10 @@ export interface ProcessorDeps {
   /** JOB_MAX_STALLS */
   maxStalls: number;
   audit: AuditLog;
+  /** the call no longer counts against its principal's calls in flight (a command of its own) */
+  uncount: (job: Job<CallJob>) => void;
+  /** Redis Cluster: the principal's calls are in another slot than the call's stream, so no script settles both */
+  sharded: boolean;
 }
 
 export function createProcessor(deps: ProcessorDeps) {
@@ -59,7 +66,10 @@ export function createProcessor(deps: ProcessorDeps) {
     const jobId = job.id ?? data.jobId;
     const run = new RunState(deps.redis, deps.keys, data, jobId);
     const start = await run.start(deps.queue);
-    if (start.done) return;
+    if (start.done) {
+      deps.uncount(job); // an earlier run answered; its worker may have died before the count was settled
+      return;
+    }
     const attempt = start.attempt;
     // The first time a worker takes the job: how long it waited in the queue.
     if (job.attemptsStarted <= 1)
@@ -67,11 +77,20 @@ export function createProcessor(deps: ProcessorDeps) {
     const abort = signal ?? new AbortController().signal;
     const fields = { jobId, method: data.method, target: data.target, session: data.session.sessionId, attempt };
     leases.start(jobId);
-    const writer = new StreamWriter(deps.redis, deps.keys, data, {
+    // The answer's append settles the call (its run state, its count in the principal's quota) in the same script.
+    const settlement: CallSettlement = {
+      run: run.key,
+      runTtlMs: streamTtlMs(data),
+      ...(!deps.sharded && {
+        calls: { key: deps.keys.principalCalls(data.session.principal), member: callMember(deps.queue, jobId) },
+      }),
+    };
+    const guard = {
       attempt,
       held: () => leases.held(jobId),
       gone: () => deps.worker().cancelJob(jobId, ABORT.streamGone),
-    });
+    };
+    const writer = new StreamWriter(deps.redis, deps.keys, data, guard, settlement);
     // A task's questions wait as long as the task lives; a plain call's, SERVER_REQUEST_TIMEOUT_MS.
     const questionTimeoutMs = data.task
       ? Math.max(0, data.task.expiresAt - Date.now())
@@ -173,7 +192,9 @@ export function createProcessor(deps: ProcessorDeps) {
       leases.end(jobId);
       await deps.slots.release(jobId);
       deps.writers.delete(jobId);
-      if (answered) await run.finish().catch(() => {});
+      // Settled by the answer's append, unless there was none from this run (the stream was gone, or a duplicate).
+      if (answered && !writer.settled) await run.finish().catch(() => {});
+      if (answered && !(writer.settled && settlement.calls)) deps.uncount(job);
     }
 
     /** Back to the queue until `until`, holding no worker; the next run is the same attempt. */

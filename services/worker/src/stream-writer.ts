@@ -21,6 +21,7 @@ import {
   type FleetError,
   type FleetKeys,
   type AppendArgs,
+  type CallSettlement,
   type TaskStatus,
 } from '@mcp-fleet/shared';
 import { LeaseLostError } from './job-leases.ts';
@@ -44,6 +45,8 @@ interface AppendOptions {
   guard?: { field: 'p' | 'pp'; value: number };
   task?: TaskChange;
 }
+/** The kinds of event that answer (or end) a call: the append settles the call with them. */
+const ANSWERS = new Set<EventKind>(['response', 'end', 'sharedResponse']);
 const WAITING: TaskChange = { status: 'input_required', message: 'waiting for the client to answer' };
 
 /**
@@ -67,6 +70,8 @@ export class StreamWriter {
   lastWriteAt = performance.now();
   /** called after an event that changed its task's status was appended */
   onTaskStatus?: () => void;
+  /** set once the call's answer was appended with its settlement (the run state and quota count settled with it) */
+  settled = false;
 
   constructor(
     private readonly redis: Redis,
@@ -74,6 +79,8 @@ export class StreamWriter {
     private readonly job: CallJob,
     /** absent for a writer that is not a job attempt (answering a call whose workers all stopped) */
     private readonly guard?: AttemptGuard,
+    /** what the call's answer settles in the same script (append-event-6.lua) */
+    private readonly settlement?: CallSettlement,
   ) {
     // One writer per job attempt: a retried job is a new writer, kept in line by the fence, the done flag and the
     // progress guard. The runs of one attempt (a parked job runs again from the start) share the writer and its
@@ -104,6 +111,8 @@ export class StreamWriter {
       stream: this.keys.stream(s, this.job.streamId),
       meta: this.keys.streamMeta(s, this.job.streamId),
       inflight: this.keys.inflight(s),
+      sessionStreams: this.keys.sessionStreams(s),
+      settle: ANSWERS.has(kind) ? this.settlement : undefined,
       kind,
       data: message === undefined ? '' : JSON.stringify(message),
       // The announcement keeps out of the writer's numbering (it may come from a timer, at any point between the
@@ -137,6 +146,7 @@ export class StreamWriter {
         if (r === -1) this.guard?.gone();
         if (r > 0 && !appended) {
           appended = true;
+          if (args.settle) this.settled = true;
           fleetMetrics.streamAppend();
         }
         if (appended) await awaitReplicas(this.redis);

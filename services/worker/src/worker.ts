@@ -85,6 +85,8 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
       maxStalls: config.JOB_MAX_STALLS,
       audit,
       context: { redis, keys, catalogChanged: () => catalog.changed() },
+      uncount: (job) => uncount(job),
+      sharded: config.REDIS_MODE === 'cluster',
     });
 
     worker = new Worker<CallJob>(queue, processor, {
@@ -106,7 +108,6 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
       if (!job?.id) return;
       redis.zrem(keys.principalCalls(job.data.session.principal), callMember(queue, job.id)).catch(() => {});
     };
-    worker.on('completed', uncount);
     worker.on('locksRenewed', ({ jobIds }) => leases.renewed(jobIds));
     // The lock is gone in Redis (taken over, or expired while this process was paused): abort the attempt now.
     worker.on('lockRenewalFailed', (jobIds) => {

@@ -3,8 +3,10 @@ import { Queue } from 'bullmq';
 import { BullMQOtel } from 'bullmq-otel';
 import type { Redis } from 'ioredis';
 import {
+  FleetError,
   answerQuestion,
   appendEvent,
+  fleetMetrics,
   jobName,
   openStream,
   queueNames,
@@ -19,6 +21,7 @@ import {
   type FleetKeys,
   type JsonRpcId,
   type SessionRef,
+  type StreamLease,
 } from '@mcp-fleet/shared';
 import type { ToolLimits } from '../catalog/catalog.ts';
 import { requestDigest } from '../protocol/request-digest.ts';
@@ -84,11 +87,19 @@ export class Dispatcher {
    * and knows which node to wake (`wakeChannel`; '' leaves the stream's current one, as for a shared stream).
    * When enqueueing fails (Redis went away, a payload BullMQ refuses), the opened stream is withdrawn again.
    */
-  async enqueue(baseQueue: string, job: CallJob, wakeChannel: string, limits?: ToolLimits): Promise<EnqueueResult> {
+  async enqueue(
+    baseQueue: string,
+    job: CallJob,
+    wakeChannel: string,
+    limits?: ToolLimits,
+    lease?: StreamLease,
+  ): Promise<EnqueueResult> {
     const queueName = this.queueFor(baseQueue, job.session);
     const keys = { meta: this.keys.streamMeta(job.session, job.streamId), inflight: this.keys.inflight(job.session) };
     const field = requestField(job.requestId);
     const digest = job.sharedStream ? '' : requestDigest(job.method, job.target, job.params);
+    // The principal's count is taken by the same script unless a Redis Cluster keeps it in another slot.
+    const quota = this.sharded ? undefined : this.calls.quotaArgs(job.session.principal, queueName, job.jobId);
     const open = (takeOver: boolean) =>
       openStream(this.redis, keys, {
         ttlMs: job.sharedStream ? job.retention.sessionTtlMs : job.retention.ttlMs,
@@ -97,15 +108,26 @@ export class Dispatcher {
         wakeChannel,
         digest,
         takeOver,
+        lease,
+        quota,
       });
-    const existing = await open(false);
-    if (existing) {
-      const other = await this.inFlight(queueName, job, existing);
-      if (other) return { kind: 'duplicate', jobId: existing, sameRequest: other.digest === digest && digest !== '' };
-      await open(true); // the entry was stale: its call is over
+    let opened = await open(false);
+    if (opened.kind === 'inFlight') {
+      const other = await this.inFlight(queueName, job, opened.jobId);
+      if (other) {
+        return { kind: 'duplicate', jobId: opened.jobId, sameRequest: other.digest === digest && digest !== '' };
+      }
+      opened = await open(true); // the entry was stale: its call is over
     }
+    if (opened.kind === 'quota') {
+      // At the quota: calls whose jobs ended without being uncounted are dropped, and the count is taken again.
+      await this.calls.prune(job.session.principal);
+      opened = await open(true);
+      if (opened.kind === 'quota') throw this.calls.refusal(job.requestId);
+    }
+    if (opened.kind === 'tooManyStreams') throw this.streamsRefusal(job, lease!, opened.waitMs);
     try {
-      await this.calls.take(job.session.principal, queueName, job.jobId);
+      if (!quota) await this.calls.take(job.session.principal, queueName, job.jobId);
       await this.admission.admit(queueName, job, limits);
       await this.queue(queueName).add(jobName(job), job, {
         jobId: job.jobId,
@@ -125,6 +147,12 @@ export class Dispatcher {
       throw err;
     }
     return { kind: 'started' };
+  }
+
+  private streamsRefusal(job: CallJob, lease: StreamLease, waitMs: number): FleetError {
+    fleetMetrics.quotaRejected({ reason: 'streams' });
+    const retryAfterSeconds = Math.min(Math.ceil(lease.claimMs / 1000), Math.max(1, Math.ceil(waitMs / 1000)));
+    return new FleetError('TOO_MANY_STREAMS', { args: [lease.limit], id: job.requestId, retryAfterSeconds });
   }
 
   /**
@@ -207,6 +235,7 @@ export class Dispatcher {
           stream: this.keys.stream(session, streamId),
           meta: this.keys.streamMeta(session, streamId),
           inflight: this.keys.inflight(session),
+          sessionStreams: this.keys.sessionStreams(session),
           kind: 'end',
           data: '',
           writer,

@@ -11,6 +11,7 @@ import {
   taskJobId,
   tracingEnabled,
   type CallJob,
+  type StreamLease,
   type TaskRecord,
 } from '@mcp-fleet/shared';
 import type { FrontDeps } from '../deps.ts';
@@ -22,7 +23,13 @@ export type StartedCall =
   | { kind: 'started'; job: CallJob; view: StreamView; task?: TaskRecord }
   | { kind: 'duplicate'; jobId: string; sameRequest: boolean };
 
-export async function startCall(deps: FrontDeps, request: JobRequest, queue: string): Promise<StartedCall> {
+/** `lease`: the lease on the session's open streams the call's SSE response holds, taken as the stream opens. */
+export async function startCall(
+  deps: FrontDeps,
+  request: JobRequest,
+  queue: string,
+  lease?: StreamLease,
+): Promise<StartedCall> {
   // A task's call writes the task's stream; its record is there before its job is (tasks/get finds it at once).
   const streamId = request.task ? taskJobId(request.task.id) : newRequestStreamId(request.session.sessionId);
   const job: CallJob = { ...request, streamId, jobId: streamId };
@@ -55,7 +62,7 @@ export async function startCall(deps: FrontDeps, request: JobRequest, queue: str
       async () => {
         // The stream's meta will name this node's channel for it: listen there before the job can append.
         await deps.hub.listening(view.opts.streamKey);
-        return deps.dispatcher.enqueue(queue, job, deps.hub.channelFor(view.opts.streamKey), limits);
+        return deps.dispatcher.enqueue(queue, job, deps.hub.channelFor(view.opts.streamKey), limits, lease);
       },
     );
     if (r.kind === 'duplicate') {

@@ -34,7 +34,7 @@ export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
     const who = await deps.auth.authenticate(request.headers, id);
     rememberPrincipal(request, principalLabel(who.caller));
     checkAccess(deps.auth, who.caller, body, id);
-    await admitRequest(deps, who, body, id);
+    await admitRequest(deps, who, body, id, { countedAtOpen: true });
     if (await modern(request, body)) {
       await deps.modern!.serve(request, reply, body, who);
       return reply;

@@ -24,9 +24,21 @@ export class StreamableExchange implements Exchange {
   }
 
   async run(request: JobRequest, queue: string): Promise<void> {
-    // Counted before the job exists: a call refused for the session's stream limit never runs.
-    if (this.wantsSse) await this.deps.streamCaps.hold(request.session, this.reply_.raw, request.requestId);
-    const started = await startCall(this.deps, request, queue);
+    // Counted as the call's stream opens, before the job exists: a call refused for the session's stream limit
+    // never runs. The answer gives the lease back in Redis; the connection closing gives back any other.
+    const caps = this.deps.streamCaps;
+    const lease = this.wantsSse ? caps.lease(request.session) : undefined;
+    let started: Awaited<ReturnType<typeof startCall>>;
+    try {
+      started = await startCall(this.deps, request, queue, lease);
+    } catch (err) {
+      if (lease) caps.giveBack(lease);
+      throw err;
+    }
+    if (lease) {
+      const view = started.kind === 'started' ? started.view : undefined;
+      caps.adopt(lease, this.reply_.raw, () => view?.answered === true);
+    }
     if (started.kind === 'duplicate' && !started.sameRequest) {
       return this.reply(
         new FleetError('DUPLICATE_REQUEST_ID', { args: [JSON.stringify(request.requestId)] }).toJsonRpc(

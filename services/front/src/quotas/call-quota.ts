@@ -41,7 +41,7 @@ export class CallQuota {
     if (this.quota === 0) return;
     const key = this.keys.principalCalls(principal);
     if ((await this.redis.zcard(key)) < this.quota) return;
-    if ((await this.prune(key)) < this.quota) return;
+    if ((await this.pruneKey(key)) < this.quota) return;
     throw this.refusal(id);
   }
 
@@ -52,8 +52,23 @@ export class CallQuota {
     const member = callMember(queueName, jobId);
     const args = { quota: this.quota, keepMs: this.config.TASK_MAX_TTL_MS };
     if (await takeQuota(this.redis, key, member, args)) return;
-    await this.prune(key);
+    await this.pruneKey(key);
     if (!(await takeQuota(this.redis, key, member, args))) throw this.refusal(null);
+  }
+
+  /**
+   * What counts the call as its stream opens (open-stream-4.lua, same round trip), or undefined when no quota is
+   * configured.
+   */
+  quotaArgs(principal: string, queueName: string, jobId: string) {
+    if (this.quota === 0) return undefined;
+    const key = this.keys.principalCalls(principal);
+    return { key, member: callMember(queueName, jobId), limit: this.quota, keepMs: this.config.TASK_MAX_TTL_MS };
+  }
+
+  /** Drops the principal's calls whose jobs ended without being uncounted (at most once a second per node). */
+  async prune(principal: string): Promise<void> {
+    await this.pruneKey(this.keys.principalCalls(principal));
   }
 
   /** The call was not enqueued after all. */
@@ -62,13 +77,13 @@ export class CallQuota {
     await this.redis.zrem(this.keys.principalCalls(principal), callMember(queueName, jobId)).catch(() => 0);
   }
 
-  private refusal(id: JsonRpcId | null): FleetError {
+  refusal(id: JsonRpcId | null): FleetError {
     fleetMetrics.quotaRejected({ reason: 'calls_in_flight' });
     return new FleetError('CALLS_IN_FLIGHT_QUOTA', { args: [this.quota], id, retryAfterSeconds: 1 });
   }
 
   /** Drops the calls whose job no longer exists or has ended; returns how many remain. */
-  private async prune(key: string): Promise<number> {
+  private async pruneKey(key: string): Promise<number> {
     const now = Date.now();
     if (now - (this.pruned.get(key) ?? 0) < PRUNE_INTERVAL_MS) return this.redis.zcard(key);
     if (this.pruned.size > 10_000) this.pruned.clear();

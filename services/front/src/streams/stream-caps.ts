@@ -13,6 +13,7 @@ import {
   type FleetKeys,
   type JsonRpcId,
   type SessionRef,
+  type StreamLease,
 } from '@mcp-fleet/shared';
 
 export class StreamCaps {
@@ -33,14 +34,23 @@ export class StreamCaps {
     this.timer.unref();
   }
 
+  /** A new lease on the session's open streams, not yet taken: a call's stream takes it as it opens. */
+  lease(s: SessionRef): StreamLease {
+    return {
+      key: this.keys.sessionStreams(s),
+      token: `${this.nodeId}:${randomId(8)}`,
+      limit: this.limit,
+      claimMs: this.leaseMs,
+    };
+  }
+
   /**
    * Counts one more open stream of the session until `raw` closes; TOO_MANY_STREAMS (429, Retry-After) when the
    * session already holds its limit. Call before the stream (or its job) starts.
    */
   async hold(s: SessionRef, raw: ServerResponse, id: JsonRpcId | null): Promise<void> {
-    const key = this.keys.sessionStreams(s);
-    const token = `${this.nodeId}:${randomId(8)}`;
-    const r = await takeSlot(this.redis, key, token, {
+    const lease = this.lease(s);
+    const r = await takeSlot(this.redis, lease.key, lease.token, {
       limit: this.limit,
       claimMs: this.leaseMs,
       maxWaitSeconds: Math.ceil(this.leaseMs / 1000),
@@ -49,11 +59,24 @@ export class StreamCaps {
       fleetMetrics.quotaRejected({ reason: 'streams' });
       throw new FleetError('TOO_MANY_STREAMS', { args: [this.limit], id, retryAfterSeconds: r.retryAfterSeconds });
     }
-    this.held.set(token, key);
+    this.adopt(lease, raw);
+  }
+
+  /**
+   * Renews a taken lease until `raw` closes, then gives it back — unless `givenBack()` says the stream's last
+   * event gave it back already (append-event-6.lua: a call's answer), which saves the command.
+   */
+  adopt(lease: StreamLease, raw: ServerResponse, givenBack: () => boolean = () => false): void {
+    this.held.set(lease.token, lease.key);
     raw.once('close', () => {
-      this.held.delete(token);
-      this.redis.zrem(key, token).catch(() => {});
+      if (!this.held.delete(lease.token) || givenBack()) return;
+      this.redis.zrem(lease.key, lease.token).catch(() => {});
     });
+  }
+
+  /** A lease taken for a call that did not start after all. */
+  giveBack(lease: StreamLease): void {
+    this.redis.zrem(lease.key, lease.token).catch(() => {});
   }
 
   /** Stops renewing and gives back every lease this node holds (its streams are being ended). */

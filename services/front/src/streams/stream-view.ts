@@ -49,6 +49,8 @@ export class StreamView {
   private dirty = false;
   private waitingDrain = false;
   private closed = false;
+  /** the stream's last event (the response, or its end) went out here: the call's append gave its lease back */
+  answered = false;
   private sink?: EventSink;
   private early: StreamEvent[] = [];
   /** events read but not yet written (the socket was full): delivered on the next drain */
@@ -252,10 +254,12 @@ export class StreamView {
         break;
       case 'response':
         sink.write({ type: 'response', streamId, seq: ev.seq, data: ev.data });
+        this.answered = true;
         this.end();
         return;
       case 'end':
         sink.write({ type: 'streamEnd', streamId, seq: ev.seq });
+        this.answered = true;
         this.end();
         return;
       case 'closeConnection':

@@ -122,6 +122,7 @@ export class TaskStore {
       stream: this.keys.stream(ref, id),
       meta: this.keys.streamMeta(ref, id),
       inflight: this.keys.inflight(ref),
+      sessionStreams: this.keys.sessionStreams(ref),
       kind: 'end',
       data: '',
       writer: `front:${this.nodeId}:${randomId(6)}`,

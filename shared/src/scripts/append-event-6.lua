@@ -1,6 +1,8 @@
 --[[
   Appends one event to a session stream, exactly once, and wakes the node holding the stream's connection.
-  KEYS[1] stream   KEYS[2] stream meta hash   KEYS[3] session inflight hash
+  KEYS[1] stream   KEYS[2] stream meta hash   KEYS[3] session inflight hash   KEYS[4] the job's run hash   KEYS[5] the
+  principal's calls in flight   KEYS[6] the session's open streams (KEYS[4..6]: any key of the session when unused —
+  over a Redis Cluster the principal's calls are in another slot and are uncounted by a command of their own)
   ARGV[1] kind letter (m|f|e|r|c|i: the EventKind names in events.ts)   ARGV[2] JSON message ('' for e, c)   ARGV[3] writer id   ARGV[4] writer sequence
   ARGV[5] progress value or ''   ARGV[6] max entries   ARGV[7] ttl ms
   ARGV[8] request id field to clear from inflight when the event answers or ends the request ('' for none)
@@ -9,6 +11,8 @@
   ARGV[12] task status this event brings ('' for none)   ARGV[13] the task's status message with it
   ARGV[14] the meta field that guards ARGV[5] ('p' for progress; a call on a shared stream, and partial-result
   chunks, have their own)
+  ARGV[15] the run hash's ttl ms when this event settles the job ('' for none)   ARGV[16] the call's member in the
+  principal's calls in flight, uncounted with the answer ('' for none)
 
   Why a script: ioredis resends unanswered commands after a reconnect and BullMQ may run a job twice, so a plain
   XADD could land twice. The per-writer sequence makes a resend a no-op (and drops what a parked job's re-run
@@ -22,10 +26,13 @@
   A task's record lives in its stream meta (shared/src/tasks.ts, TASK_FIELDS): an event that changes the task's
   status (questions → input_required, the response → completed/failed, the end → cancelled) sets it here, with the
   event, and a terminal status is never changed; a `t` event marks the task announced to its client.
+  The answer settles the call in the same step (one round trip, nothing in between to lose): the job's run state is
+  reduced to its `done` mark (start-run-1.lua), the call no longer counts against its principal's quota, and the
+  lease its stream held on the session's open streams (`lt`, open-stream-4.lua) is given back.
   Returns the new seq, 0 when skipped as a duplicate, -1 when the stream is gone (expired or session deleted).
 ]]
 local guard = ARGV[14] ~= '' and ARGV[14] or 'p'
-local m = redis.call('HMGET', KEYS[2], 'seq', 'done', 'w:' .. ARGV[3], guard, 'ch', 'x', ARGV[10], 'ts')
+local m = redis.call('HMGET', KEYS[2], 'seq', 'done', 'w:' .. ARGV[3], guard, 'ch', 'x', ARGV[10], 'ts', 'lt')
 if not m[1] then return -1 end
 if m[2] then return 0 end
 local kind = ARGV[1]
@@ -60,6 +67,13 @@ if kind == 't' then fields[#fields + 1] = 'ta'; fields[#fields + 1] = 1 end
 redis.call('HSET', KEYS[2], unpack(fields))
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[6], seq .. '-0', 'k', kind, 'm', ARGV[2])
 if answers and ARGV[8] ~= '' then redis.call('HDEL', KEYS[3], ARGV[8]) end
+if answers and ARGV[15] ~= '' then
+  redis.call('DEL', KEYS[4])
+  redis.call('HSET', KEYS[4], 'done', 1)
+  redis.call('PEXPIRE', KEYS[4], ARGV[15])
+end
+if answers and ARGV[16] ~= '' then redis.call('ZREM', KEYS[5], ARGV[16]) end
+if final and m[9] and KEYS[6] ~= KEYS[2] then redis.call('ZREM', KEYS[6], m[9]) end
 if refresh then
   redis.call('PEXPIRE', KEYS[1], ttl)
   redis.call('PEXPIRE', KEYS[2], ttl)

@@ -1,0 +1,54 @@
+--[[
+  Opens a request stream before its job is enqueued, unless the request's id is already in flight in the session —
+  and, in the same round trip, takes the stream's lease on the session's open streams (MAX_STREAMS_PER_SESSION) and
+  counts the call against its principal's calls in flight (MAX_CALLS_IN_FLIGHT_PER_PRINCIPAL), when asked to.
+  KEYS[1] stream meta hash   KEYS[2] session inflight hash   KEYS[3] the session's open streams (sorted set: lease
+  token → when it lapses; any key of the session when no lease is taken)   KEYS[4] the principal's calls in flight
+  (sorted set: `<queue> <job id>` → when counted; any key of the session when not counted here — over a Redis
+  Cluster that set is in another slot, and the front node counts the call with take-quota-1.lua instead)
+  ARGV[1] ttl ms   ARGV[2] request id field (JSON-encoded id)   ARGV[3] job id   ARGV[4] wake channel of the node
+  that serves the stream ('' for none)   ARGV[5] digest of the request (method, target, arguments; '' on a shared
+  stream)   ARGV[6] '1' to take over an in-flight entry the caller found stale (its stream gone or finished)
+  ARGV[7] lease token ('' for none)   ARGV[8] streams a session may hold open   ARGV[9] lease length (ms)
+  ARGV[10] now (ms)   ARGV[11] the call's member in the principal's calls ('' for none)   ARGV[12] the principal's
+  quota   ARGV[13] how long the calls set outlives its last call (ms)
+  Creates the meta (seq 0; kept when the stream exists, as a session's shared stream does) so a resume from the
+  priming event finds the stream, names the node to wake, remembers which request it answers, and records the
+  in-flight request so `notifications/cancelled` on any node can find its job. The meta keeps the lease token
+  (`lt`): the append that answers the request gives the lease back (append-event-5.lua).
+  Returns '' when opened; the job id already in flight under that request id (nothing is changed then but the
+  lease, which the connection attaching to that call holds): JSON-RPC ids are unique among a session's requests in
+  progress; '!streams <ms until the first lease lapses>' when the session holds its limit of streams; '!quota'
+  when the principal is at its quota (nothing is changed then).
+]]
+local now = tonumber(ARGV[10])
+local lease = ARGV[7]
+if lease ~= '' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+  if not redis.call('ZSCORE', KEYS[3], lease) and redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[8]) then
+    local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+    return '!streams ' .. (tonumber(first[2] or now) - now)
+  end
+  local claim = tonumber(ARGV[9])
+  redis.call('ZADD', KEYS[3], now + claim, lease)
+  if redis.call('PTTL', KEYS[3]) < claim * 2 then redis.call('PEXPIRE', KEYS[3], claim * 2) end
+end
+local existing = redis.call('HGET', KEYS[2], ARGV[2])
+if existing and ARGV[6] ~= '1' then return existing end
+local member = ARGV[11]
+if member ~= '' and not redis.call('ZSCORE', KEYS[4], member) then
+  if redis.call('ZCARD', KEYS[4]) >= tonumber(ARGV[12]) then
+    if lease ~= '' then redis.call('ZREM', KEYS[3], lease) end
+    return '!quota'
+  end
+  redis.call('ZADD', KEYS[4], now, member)
+  redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[13]))
+end
+redis.call('HSETNX', KEYS[1], 'seq', 0)
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'ch', ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'rid', ARGV[2], 'h', ARGV[5]) end
+if lease ~= '' then redis.call('HSET', KEYS[1], 'lt', lease) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return ''
