@@ -18,8 +18,18 @@ import { randomId } from './ids.ts';
  * as such (400) instead of looking like an expired stream of this one (410). Not a secret: keys carry the session.
  */
 export function sessionFingerprint(sessionId: string): string {
-  return createHash('sha256').update(sessionId).digest('base64url').slice(0, 6);
+  let f = fingerprints.get(sessionId);
+  if (f === undefined) {
+    // A bounded cache: each request of a session needs its fingerprint two or three times.
+    if (fingerprints.size >= FINGERPRINT_CACHE) fingerprints.clear();
+    f = createHash('sha256').update(sessionId).digest('base64url').slice(0, 6);
+    fingerprints.set(sessionId, f);
+  }
+  return f;
 }
+const FINGERPRINT_CACHE = 4096;
+const fingerprints = new Map<string, string>();
+
 /** The session's standalone (GET) stream. */
 export function standaloneStreamId(sessionId: string): string {
   return `${sessionFingerprint(sessionId)}-g`;

@@ -1,7 +1,7 @@
 // A worker process: runs calls from BullMQ (tools, resources, prompts, completions), writes their messages to the
 // session streams, and aborts a job when any front node broadcasts its cancellation (worker.cancelJob reaches only
 // this process's jobs), when its lock may have been taken over, or when its stream is gone.
-import { Job, Worker } from 'bullmq';
+import { Job, type Worker } from 'bullmq';
 import { BullMQOtel } from 'bullmq-otel';
 import {
   AuditLog,
@@ -21,6 +21,7 @@ import {
 } from '@mcp-fleet/shared';
 import { recordCallEnd } from './call-record.ts';
 import { CatalogPublisher } from './catalog-publisher.ts';
+import { FleetWorker } from './fleet-worker.ts';
 import { ABORT, JobLeases } from './job-leases.ts';
 import { loadPacks, type ToolPack } from './pack.ts';
 import { createProcessor, errorResult } from './processor.ts';
@@ -89,7 +90,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
       sharded: config.REDIS_MODE === 'cluster',
     });
 
-    worker = new Worker<CallJob>(queue, processor, {
+    worker = new FleetWorker<CallJob>(queue, processor, {
       connection: createRedis(target, 'bullmq', `worker:${workerId}:bullmq`, log),
       prefix: keys.bullPrefix(),
       // Named, so a job's hash says which worker runs it (`pb`): operators (and fault tests) can tell.

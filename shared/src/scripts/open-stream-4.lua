@@ -23,31 +23,40 @@
 ]]
 local now = tonumber(ARGV[10])
 local lease = ARGV[7]
+-- Counts are looked at first; expired leases and an entry already held matter only at the limit.
 if lease ~= '' then
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-  if not redis.call('ZSCORE', KEYS[3], lease) and redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[8]) then
-    local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-    return '!streams ' .. (tonumber(first[2] or now) - now)
+  local limit = tonumber(ARGV[8])
+  if redis.call('ZCARD', KEYS[3]) >= limit and not redis.call('ZSCORE', KEYS[3], lease) then
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+    if redis.call('ZCARD', KEYS[3]) >= limit then
+      local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+      return '!streams ' .. (tonumber(first[2] or now) - now)
+    end
   end
   local claim = tonumber(ARGV[9])
   redis.call('ZADD', KEYS[3], now + claim, lease)
-  if redis.call('PTTL', KEYS[3]) < claim * 2 then redis.call('PEXPIRE', KEYS[3], claim * 2) end
+  redis.call('PEXPIRE', KEYS[3], claim * 2)
 end
 local existing = redis.call('HGET', KEYS[2], ARGV[2])
 if existing and ARGV[6] ~= '1' then return existing end
 local member = ARGV[11]
-if member ~= '' and not redis.call('ZSCORE', KEYS[4], member) then
-  if redis.call('ZCARD', KEYS[4]) >= tonumber(ARGV[12]) then
+if member ~= '' then
+  if redis.call('ZCARD', KEYS[4]) >= tonumber(ARGV[12]) and not redis.call('ZSCORE', KEYS[4], member) then
     if lease ~= '' then redis.call('ZREM', KEYS[3], lease) end
     return '!quota'
   end
-  redis.call('ZADD', KEYS[4], now, member)
+  redis.call('ZADD', KEYS[4], 'NX', now, member)
   redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[13]))
 end
 redis.call('HSETNX', KEYS[1], 'seq', 0)
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'ch', ARGV[4]) end
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'rid', ARGV[2], 'h', ARGV[5]) end
-if lease ~= '' then redis.call('HSET', KEYS[1], 'lt', lease) end
+local fields = {}
+if ARGV[4] ~= '' then fields[#fields + 1] = 'ch'; fields[#fields + 1] = ARGV[4] end
+if ARGV[5] ~= '' then
+  fields[#fields + 1] = 'rid'; fields[#fields + 1] = ARGV[2]
+  fields[#fields + 1] = 'h'; fields[#fields + 1] = ARGV[5]
+end
+if lease ~= '' then fields[#fields + 1] = 'lt'; fields[#fields + 1] = lease end
+if #fields > 0 then redis.call('HSET', KEYS[1], unpack(fields)) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[1])

@@ -59,6 +59,8 @@ abstract class ResponseSink implements EventSink {
 
 /** Headers wait for the first event (one write instead of two for a quick call), but no longer than this. */
 const HEADER_DELAY_MS = 100;
+/** A priming event waits this long for the call's first message or answer to share its write. */
+const PRIMING_HOLD_MS = 5;
 
 /**
  * What an id-bearing event without a message looks like to clients of versions before 2025-11-25, which may fail on
@@ -70,6 +72,8 @@ const RESUME_POINT_NOTIFICATION = JSON.stringify({ jsonrpc: '2.0', method: 'noti
 export class SseSink extends ResponseSink {
   readonly resumable = true;
   private headerTimer?: NodeJS.Timeout;
+  /** the priming event, held back with the headers: a quick call's headers, priming and answer go in one write */
+  private held = '';
   constructor(
     raw: ServerResponse,
     private readonly retryMs: number,
@@ -79,37 +83,59 @@ export class SseSink extends ResponseSink {
     super(raw);
     raw.writeHead(200, SSE_HEADERS);
     // (No headersSent check: Node reports true right after writeHead, before anything reached the socket.)
-    this.headerTimer = setTimeout(() => {
-      this.headerTimer = undefined;
-      if (!raw.destroyed && !raw.writableEnded) raw.flushHeaders();
-    }, HEADER_DELAY_MS);
+    this.headerTimer = setTimeout(() => this.flushHeld(), HEADER_DELAY_MS);
     raw.once('close', () => clearTimeout(this.headerTimer));
   }
   write(event: SinkEvent): boolean {
+    const frame = this.frame(event);
     if (this.headerTimer) {
+      // The first resume point waits with the headers for what follows it, briefly: it is what a client whose
+      // connection drops resumes from.
+      if (event.type === 'resumePoint' && !this.held) {
+        this.held = frame;
+        clearTimeout(this.headerTimer);
+        this.headerTimer = setTimeout(() => this.flushHeld(), PRIMING_HOLD_MS);
+        return true;
+      }
       clearTimeout(this.headerTimer);
       this.headerTimer = undefined;
     }
+    const out = this.held ? this.takeHeld() + frame : frame;
+    return out ? this.raw.write(out) : true;
+  }
+  /** The wait is over: the headers go, with the resume point if one is held. */
+  private flushHeld(): void {
+    this.headerTimer = undefined;
+    if (this.raw.destroyed || this.raw.writableEnded) return;
+    if (this.held) this.raw.write(this.takeHeld());
+    else this.raw.flushHeaders();
+  }
+  private takeHeld(): string {
+    const h = this.held;
+    this.held = '';
+    return h;
+  }
+  private frame(event: SinkEvent): string {
     switch (event.type) {
       case 'message':
       case 'response':
-        return this.raw.write(sseFrame(event.streamId, event.seq, event.data));
+        return sseFrame(event.streamId, event.seq, event.data);
       case 'resumePoint':
         // SEP-1699: an id to resume from and the reconnect delay, with empty data.
-        if (this.resumePoint === 'notification') {
-          return this.raw.write(sseFrame(event.streamId, event.seq, RESUME_POINT_NOTIFICATION));
-        }
-        return this.raw.write(`id: ${formatEventId(event.streamId, event.seq)}\nretry: ${this.retryMs}\ndata: \n\n`);
+        if (this.resumePoint === 'notification') return sseFrame(event.streamId, event.seq, RESUME_POINT_NOTIFICATION);
+        return `id: ${formatEventId(event.streamId, event.seq)}\nretry: ${this.retryMs}\ndata: \n\n`;
       case 'keepalive':
-        return this.raw.write(': keep-alive\n\n');
+        return ': keep-alive\n\n';
       case 'inputRequests':
       case 'task':
       case 'streamEnd':
-        return true;
+        return '';
     }
   }
   override end(abrupt = false): void {
     clearTimeout(this.headerTimer);
+    this.headerTimer = undefined;
+    if (!abrupt && this.held && !this.raw.destroyed && !this.raw.writableEnded) this.raw.write(this.takeHeld());
     super.end(abrupt);
   }
 }
