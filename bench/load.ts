@@ -98,20 +98,25 @@ export class McpClient {
   async call(name: string, args: Record<string, unknown>, progressToken?: string): Promise<CallOutcome> {
     const params: Record<string, unknown> = { name, arguments: args };
     if (progressToken !== undefined) params._meta = { progressToken };
+    return this.request('tools/call', params, `tools/call ${name}`);
+  }
+
+  /** One JSON-RPC request (tools/list, tools/call, …) on the session; resolves when its HTTP response has ended. */
+  async request(method: string, params: Record<string, unknown> = {}, what = method): Promise<CallOutcome> {
     const res = await this.dispatcher.request({
       origin: this.target.origin,
       path: MCP_PATH,
       method: 'POST',
       headers: this.headers(),
-      body: JSON.stringify({ jsonrpc: '2.0', id: this.nextId++, method: 'tools/call', params }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: this.nextId++, method, params }),
     });
-    const out = await readOutcome(res, `tools/call ${name}`);
-    if (!out.response) throw new Error(`${this.target.label}: tools/call ${name} ended without a response`);
+    const out = await readOutcome(res, what);
+    if (!out.response) throw new Error(`${this.target.label}: ${what} ended without a response`);
     return out;
   }
 
-  /** DELETE the session (sessionful servers). */
-  async close(): Promise<void> {
+  /** DELETE the session (sessionful servers); the HTTP status, or undefined when there is no session. */
+  async close(): Promise<number | undefined> {
     if (!this.sessionId) return;
     const res = await this.dispatcher.request({
       origin: this.target.origin,
@@ -120,6 +125,7 @@ export class McpClient {
       headers: this.headers(),
     });
     await res.body.dump();
+    return res.statusCode;
   }
 
   /**
