@@ -200,6 +200,14 @@ export function percentile(samples: number[], p: number): number {
   return sorted[rank]!;
 }
 
+/** Median of per-round figures (the mean of the middle two for an even count; NaN for none). */
+export function median(xs: number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 export function summarize(samples: number[]): { n: number; p50: number; p90: number; p99: number; mean: number } {
   const mean = samples.reduce((a, b) => a + b, 0) / (samples.length || 1);
   return {
