@@ -59,8 +59,11 @@ export class McpClient {
     return h;
   }
 
-  /** initialize (+ notifications/initialized for sessionful servers). Stateless servers answer it too. */
-  async initialize(): Promise<void> {
+  /**
+   * initialize (+ notifications/initialized for sessionful servers, or for any with `initialized: true`; none with
+   * false). Stateless servers answer it too.
+   */
+  async initialize(opts: { initialized?: boolean } = {}): Promise<void> {
     const body = {
       jsonrpc: '2.0',
       id: this.nextId++,
@@ -83,15 +86,21 @@ export class McpClient {
     if (this.target.sessionful) {
       if (typeof sid !== 'string') throw new Error(`${this.target.label}: initialize returned no mcp-session-id`);
       this.sessionId = sid;
-      const n = await this.dispatcher.request({
-        origin: this.target.origin,
-        path: MCP_PATH,
-        method: 'POST',
-        headers: this.headers(),
-        body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-      });
-      await n.body.dump();
     }
+    if (opts.initialized ?? this.target.sessionful) await this.notify('notifications/initialized');
+  }
+
+  /** One JSON-RPC notification; throws unless the server accepts it (2xx). */
+  async notify(method: string, params?: Record<string, unknown>): Promise<void> {
+    const res = await this.dispatcher.request({
+      origin: this.target.origin,
+      path: MCP_PATH,
+      method: 'POST',
+      headers: this.headers(),
+      body: JSON.stringify({ jsonrpc: '2.0', method, ...(params && { params }) }),
+    });
+    await res.body.dump();
+    if (res.statusCode >= 300) throw new Error(`${this.target.label}: ${method}: HTTP ${res.statusCode}`);
   }
 
   /** One tools/call; resolves when the response has arrived and the HTTP response has ended. */
