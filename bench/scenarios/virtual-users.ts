@@ -119,7 +119,8 @@ export async function virtualUsers(ctx: Ctx): Promise<ScenarioResult> {
       `succeeded (initialize, tools/list and the tool calls: the same ${CALLS_PER_SESSION + 2} per session on every server; ` +
       'the notification and DELETE are sent but not counted) ÷ the round time; p50 and p99 over those requests in the ' +
       'round; RSS = the peak VmRSS (/proc/<pid>/status, sampled every 100 ms) of the serving processes during the round — ' +
-      'the fleet: front node + worker + Redis summed, a baseline: its one process; each figure the median of the rounds. ' +
+      "the fleet: front node + worker + Redis summed (Redis's RSS includes what earlier scenarios and rounds left in it), " +
+      'a baseline: its one process; each figure the median of the rounds. ' +
       'Errors: thrown requests (HTTP status ≥ 300, no response), JSON-RPC errors, isError results, a tools/list without ' +
       'echo and count, a failed DELETE — warm-up included; the target is 0 on every server.' +
       (ctx.quick ? ' Quick mode runs the fleet and SDK v1 stateless only.' : ''),
