@@ -40,6 +40,16 @@ interface Round {
   p50ByKind: Partial<Record<Kind, number>>;
 }
 
+/** One round: which server, through which connections, for how long, and where to keep the first errors. */
+interface RoundSpec {
+  ctx: Ctx;
+  target: Target;
+  dispatcher: Pool;
+  ms: number;
+  phase: string;
+  firstErrors: string[];
+}
+
 interface Acc {
   sessions: number;
   requests: number;
@@ -58,13 +68,21 @@ export async function virtualUsers(ctx: Ctx): Promise<ScenarioResult> {
   const firstErrors: string[] = [];
   try {
     // Warm-up (not measured, but its errors count): tools/list and count have not run on these servers yet.
+    const spec = (target: Target, ms: number, phase: string): RoundSpec => ({
+      ctx,
+      target,
+      dispatcher: pools.get(target.key)!,
+      ms,
+      phase,
+      firstErrors,
+    });
     for (const t of targets) {
-      const acc = await runRound(ctx, t, pools.get(t.key)!, ctx.quick ? 300 : 1000, 'warm-up', firstErrors);
+      const acc = await runRound(spec(t, ctx.quick ? 300 : 1000, 'warm-up'));
       errors.set(t.key, errors.get(t.key)! + acc.errors);
     }
     for (let r = 0; r < rounds; r++) {
       for (const t of rotate(targets, r)) {
-        const round = await measureRound(ctx, t, pools.get(t.key)!, roundMs, `round ${r + 1}/${rounds}`, firstErrors);
+        const round = await measureRound(spec(t, roundMs, `round ${r + 1}/${rounds}`));
         runs.get(t.key)!.push(round);
         errors.set(t.key, errors.get(t.key)! + round.errors);
       }
@@ -161,14 +179,8 @@ export async function virtualUsers(ctx: Ctx): Promise<ScenarioResult> {
 }
 
 /** One round on one server with the CPU and RSS of its serving processes measured. */
-async function measureRound(
-  ctx: Ctx,
-  target: Target,
-  dispatcher: Pool,
-  ms: number,
-  phase: string,
-  firstErrors: string[],
-): Promise<Round> {
+async function measureRound(spec: RoundSpec): Promise<Round> {
+  const { ctx, target } = spec;
   const pids = Object.fromEntries(Object.entries(processesOf(ctx, target)).filter(([k]) => k !== 'client'));
   const peak: Record<string, number> = {};
   let peakSum = 0;
@@ -188,7 +200,7 @@ async function measureRound(
   const t0 = performance.now();
   let acc: Acc;
   try {
-    acc = await runRound(ctx, target, dispatcher, ms, phase, firstErrors);
+    acc = await runRound(spec);
   } finally {
     clearInterval(sampler);
   }
@@ -214,14 +226,7 @@ async function measureRound(
 }
 
 /** USERS users loop over sessions until `ms` have passed; the session under way at the deadline is finished. */
-async function runRound(
-  ctx: Ctx,
-  target: Target,
-  dispatcher: Pool,
-  ms: number,
-  phase: string,
-  firstErrors: string[],
-): Promise<Acc> {
+async function runRound({ ctx, target, dispatcher, ms, phase, firstErrors }: RoundSpec): Promise<Acc> {
   const acc: Acc = {
     sessions: 0,
     requests: 0,
