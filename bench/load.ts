@@ -59,8 +59,11 @@ export class McpClient {
     return h;
   }
 
-  /** initialize (+ notifications/initialized for sessionful servers). Stateless servers answer it too. */
-  async initialize(): Promise<void> {
+  /**
+   * initialize (+ notifications/initialized for sessionful servers, or for any with `initialized: true`; none with
+   * false). Stateless servers answer it too.
+   */
+  async initialize(opts: { initialized?: boolean } = {}): Promise<void> {
     const body = {
       jsonrpc: '2.0',
       id: this.nextId++,
@@ -83,35 +86,46 @@ export class McpClient {
     if (this.target.sessionful) {
       if (typeof sid !== 'string') throw new Error(`${this.target.label}: initialize returned no mcp-session-id`);
       this.sessionId = sid;
-      const n = await this.dispatcher.request({
-        origin: this.target.origin,
-        path: MCP_PATH,
-        method: 'POST',
-        headers: this.headers(),
-        body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-      });
-      await n.body.dump();
     }
+    if (opts.initialized ?? this.target.sessionful) await this.notify('notifications/initialized');
+  }
+
+  /** One JSON-RPC notification; throws unless the server accepts it (2xx). */
+  async notify(method: string, params?: Record<string, unknown>): Promise<void> {
+    const res = await this.dispatcher.request({
+      origin: this.target.origin,
+      path: MCP_PATH,
+      method: 'POST',
+      headers: this.headers(),
+      body: JSON.stringify({ jsonrpc: '2.0', method, ...(params && { params }) }),
+    });
+    await res.body.dump();
+    if (res.statusCode >= 300) throw new Error(`${this.target.label}: ${method}: HTTP ${res.statusCode}`);
   }
 
   /** One tools/call; resolves when the response has arrived and the HTTP response has ended. */
   async call(name: string, args: Record<string, unknown>, progressToken?: string): Promise<CallOutcome> {
     const params: Record<string, unknown> = { name, arguments: args };
     if (progressToken !== undefined) params._meta = { progressToken };
+    return this.request('tools/call', params, `tools/call ${name}`);
+  }
+
+  /** One JSON-RPC request (tools/list, tools/call, …) on the session; resolves when its HTTP response has ended. */
+  async request(method: string, params: Record<string, unknown> = {}, what = method): Promise<CallOutcome> {
     const res = await this.dispatcher.request({
       origin: this.target.origin,
       path: MCP_PATH,
       method: 'POST',
       headers: this.headers(),
-      body: JSON.stringify({ jsonrpc: '2.0', id: this.nextId++, method: 'tools/call', params }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: this.nextId++, method, params }),
     });
-    const out = await readOutcome(res, `tools/call ${name}`);
-    if (!out.response) throw new Error(`${this.target.label}: tools/call ${name} ended without a response`);
+    const out = await readOutcome(res, what);
+    if (!out.response) throw new Error(`${this.target.label}: ${what} ended without a response`);
     return out;
   }
 
-  /** DELETE the session (sessionful servers). */
-  async close(): Promise<void> {
+  /** DELETE the session (sessionful servers); the HTTP status, or undefined when there is no session. */
+  async close(): Promise<number | undefined> {
     if (!this.sessionId) return;
     const res = await this.dispatcher.request({
       origin: this.target.origin,
@@ -120,6 +134,7 @@ export class McpClient {
       headers: this.headers(),
     });
     await res.body.dump();
+    return res.statusCode;
   }
 
   /**
@@ -192,6 +207,14 @@ export function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank]!;
+}
+
+/** Median of per-round figures (the mean of the middle two for an even count; NaN for none). */
+export function median(xs: number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 export function summarize(samples: number[]): { n: number; p50: number; p90: number; p99: number; mean: number } {

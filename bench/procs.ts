@@ -167,7 +167,7 @@ export function cpuMeter(pids: Record<string, number | undefined>) {
   );
   return () => {
     const ms = performance.now() - t0;
-    return Object.fromEntries(Object.entries(start).map(([k, c]) => [k, +((cpuMs(pids[k]!) - c) / ms).toFixed(2)]));
+    return Object.fromEntries(Object.entries(start).map(([k, c]) => [k, +((cpuMs(pids[k]!) - c) / ms).toFixed(4)]));
   };
 }
 

@@ -185,8 +185,9 @@ Raw figures: \`bench/results/${jsonName}\` (git-ignored; kept locally).
 Machine: ${m.nproc} cores (${m.cpu}), ${m.memTotalGiB} GiB RAM, Node ${m.node}, load average (1/5/15 min) at the start ${(m.loadavgAtStart as number[] | undefined)?.join(' / ') ?? '?'}, at the end ${(m.loadavg as number[]).join(' / ')}.
 Measured: mcp-fleet ${results.versions.fleetCommit ?? ''} (${results.versions.fleetTree ?? '?'}), SDK v1 ${results.versions['@modelcontextprotocol/sdk']}, SDK v2 server ${results.versions['@modelcontextprotocol/server']}, Redis ${results.versions.redis}, undici ${results.versions.undici}.
 The front node, the worker, Redis, the SDK baselines and the load client share these cores, so every figure
-stands beside a baseline measured in the same run (SDK servers serving the same \`echo\` tool, driven by the same
-undici client); ratios are fleet ÷ baseline.
+stands beside a baseline measured in the same run (SDK servers serving the same \`echo\` and \`count\` tools, driven by
+the same undici client); ratios are fleet ÷ baseline. Latency p50, throughput, fan-out and the virtual-users figures
+are medians of ≥ 3 rounds interleaved between the servers.
 
 ${markdownTable(results.rows)}
 

@@ -14,6 +14,7 @@ import { latency } from './scenarios/latency.ts';
 import { frontRedisConnections, redisCommands } from './scenarios/redis-commands.ts';
 import { resume } from './scenarios/resume.ts';
 import { throughput } from './scenarios/throughput.ts';
+import { virtualUsers } from './scenarios/virtual-users.ts';
 import { warmup } from './scenarios/warmup.ts';
 
 const SCENARIOS: [string, (ctx: Ctx) => Promise<ScenarioResult>][] = [
@@ -22,6 +23,7 @@ const SCENARIOS: [string, (ctx: Ctx) => Promise<ScenarioResult>][] = [
   ['resume', resume],
   ['fanout', fanout],
   ['redis-commands', redisCommands],
+  ['virtual-users', virtualUsers],
   ['idle-streams', idleStreams], // last: it leaves thousands of sessions in Redis
 ];
 

@@ -1,9 +1,24 @@
 // What every baseline server shares: the same tools as the fleet's example pack (echo, count), a JSON body reader,
 // and a node:http listener that announces `{"msg":"ready","port":N}` on stdout for the harness.
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { z } from 'zod';
 
 export const ECHO_DESCRIPTION = 'Returns the text it is given.';
 export const COUNT_DESCRIPTION = 'Counts from 1 to `to`, reporting progress every `intervalMs`.';
+
+/** The count tool's arguments (a zod shape: SDK v1 takes it as is, SDK v2 wrapped in z.object). */
+export const COUNT_SHAPE = {
+  to: z.number().int().min(1).max(100000),
+  intervalMs: z.number().int().min(0).max(60000).optional(),
+};
+
+/** A notifications/progress message for `count`'s i-th step. */
+export function progressNotification(progressToken: string | number, progress: number, total: number) {
+  return {
+    method: 'notifications/progress' as const,
+    params: { progressToken, progress, total, message: `${progress}/${total}` },
+  };
+}
 
 /** The count tool's loop, as in services/worker/src/packs/examples.ts: sleep, then report progress. */
 export async function countLoop(

@@ -1,9 +1,18 @@
 // Baseline: SDK v2 (@modelcontextprotocol/server 2.x) `createMcpHandler`, its web-standard stateless handler, served
-// with node:http. 2025-era requests (what the bench client sends) take its stateless legacy leg: a fresh server from
-// the factory per request. The node↔fetch bridge is the few lines @modelcontextprotocol/node would provide.
+// with node:http, serving the same echo and count tools as the other baselines. 2025-era requests (what the bench
+// client sends) take its stateless legacy leg: a fresh server from the factory per request. The node↔fetch bridge
+// is the few lines @modelcontextprotocol/node would provide.
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { ECHO_DESCRIPTION, readText, serve } from './common.ts';
+import {
+  COUNT_DESCRIPTION,
+  COUNT_SHAPE,
+  ECHO_DESCRIPTION,
+  countLoop,
+  progressNotification,
+  readText,
+  serve,
+} from './common.ts';
 
 function buildServer(): McpServer {
   const server = new McpServer({ name: 'bench-sdk-v2', version: '1.0.0' });
@@ -13,6 +22,21 @@ function buildServer(): McpServer {
     async ({ text }) => ({
       content: [{ type: 'text' as const, text }],
     }),
+  );
+  server.registerTool(
+    'count',
+    {
+      description: COUNT_DESCRIPTION,
+      inputSchema: z.object(COUNT_SHAPE),
+    },
+    async ({ to, intervalMs = 100 }, ctx) => {
+      const token = ctx.mcpReq._meta?.progressToken;
+      const text = await countLoop(to, intervalMs, async (i, total) => {
+        if (token === undefined) return;
+        await ctx.mcpReq.notify(progressNotification(token, i, total));
+      });
+      return { content: [{ type: 'text' as const, text }] };
+    },
   );
   return server;
 }

@@ -1,6 +1,8 @@
 // Redis commands per tool call: INFO commandstats before and after a batch of echo calls (commands run inside Lua
-// scripts count, as Redis counts them), minus the idle background rate; plus a short MONITOR sample that splits
-// the commands into round trips per client (front, worker) and commands run inside scripts.
+// scripts count, as Redis counts them), minus the idle background rate. Round trips per tool call: INFO stats
+// total_reads_processed (one per batch of commands Redis reads off a connection: a MULTI…EXEC block or a pipeline
+// sent in one write is one) around a batch of sequential calls, minus the background. Plus a short MONITOR sample
+// that splits the commands by connection (front, worker), MULTI…EXEC blocks and commands run inside scripts.
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,14 +16,18 @@ import { row } from '../report.ts';
 /** Our own probing commands, left out of the counts. */
 const PROBE_COMMANDS = new Set(['info', 'client|list', 'monitor', 'ping']);
 
-export async function commandStats(redis: Redis): Promise<Map<string, number>> {
-  const text = (await redis.info('commandstats')) as string;
-  const out = new Map<string, number>();
+/** Commands by name (our probing commands left out) and read events so far, from one INFO (one read of its own). */
+export async function redisCounters(redis: Redis): Promise<{ commands: Map<string, number>; reads: number }> {
+  const text = (await redis.info('commandstats', 'stats')) as string;
+  const commands = new Map<string, number>();
   for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    if (!PROBE_COMMANDS.has(m[1]!)) out.set(m[1]!, Number(m[2]));
+    if (!PROBE_COMMANDS.has(m[1]!)) commands.set(m[1]!, Number(m[2]));
   }
-  return out;
+  return { commands, reads: Number(/^total_reads_processed:(\d+)/m.exec(text)?.[1] ?? Number.NaN) };
 }
+
+/** Read events between two redisCounters() readings, less the later reading's own INFO. */
+const readsBetween = (a: { reads: number }, b: { reads: number }) => b.reads - a.reads - 1;
 
 function diff(a: Map<string, number>, b: Map<string, number>): Map<string, number> {
   const out = new Map<string, number>();
@@ -30,6 +36,17 @@ function diff(a: Map<string, number>, b: Map<string, number>): Map<string, numbe
 }
 
 const total = (m: Map<string, number>) => [...m.values()].reduce((x, y) => x + y, 0);
+
+/** "front:cmd multi…exec×2 evalsha×1; worker:… …" */
+const byConnection = (m: Record<string, Record<string, number>>) =>
+  Object.entries(m)
+    .map(
+      ([who, cmds]) =>
+        `${who} ${Object.entries(cmds)
+          .map(([c, n]) => `${c}×${n}`)
+          .join(' ')}`,
+    )
+    .join('; ');
 
 export async function clientNames(redis: Redis): Promise<Map<string, string>> {
   const text = (await redis.client('LIST')) as string;
@@ -66,21 +83,37 @@ export async function redisCommands(ctx: Ctx): Promise<ScenarioResult> {
     );
     // Background: what the fleet sends with nothing to do (BullMQ's blocking waits, stalled checks, heartbeats).
     ctx.progress.set('Redis commands per call', 'idle background');
-    const idle0 = await commandStats(probe);
+    const idle0 = await redisCounters(probe);
     const idleMs = 1000;
     await sleep(idleMs);
-    const background = diff(idle0, await commandStats(probe));
+    const idle1 = await redisCounters(probe);
+    const background = diff(idle0.commands, idle1.commands);
+    const backgroundReadsPerMs = readsBetween(idle0, idle1) / idleMs;
 
-    const before = await commandStats(probe);
+    const before = await redisCounters(probe);
     const t0 = performance.now();
     await runPool(calls, lanes, async (i) => {
       await clients[i % lanes]!.call('echo', { text: 'count my commands' });
       if (i % 50 === 0) ctx.progress.set('Redis commands per call', `${i}/${calls} calls`);
     });
     const ms = performance.now() - t0;
-    const delta = diff(before, await commandStats(probe));
+    const delta = diff(before.commands, (await redisCounters(probe)).commands);
     const backgroundShare = (total(background) * ms) / idleMs;
     const perCall = (total(delta) - backgroundShare) / calls;
+
+    // Round trips: sequential calls, so one call's commands do not share a read with another call's.
+    const seqCalls = ctx.quick ? 200 : 1000;
+    const seq0 = await redisCounters(probe);
+    const t1 = performance.now();
+    for (let i = 0; i < seqCalls; i++) {
+      await clients[0]!.call('echo', { text: 'count my round trips' });
+      if (i % 50 === 0) ctx.progress.set('Redis round trips per call', `${i}/${seqCalls} sequential calls`);
+    }
+    const seqMs = performance.now() - t1;
+    const seq1 = await redisCounters(probe);
+    const roundTripsPerCall = (readsBetween(seq0, seq1) - backgroundReadsPerMs * seqMs) / seqCalls;
+    const seqCommandsPerCall =
+      (total(diff(seq0.commands, seq1.commands)) - (total(background) * seqMs) / idleMs) / seqCalls;
     await frontRedisConnections(ctx);
 
     ctx.progress.set('Redis commands per call', 'MONITOR sample');
@@ -89,8 +122,15 @@ export async function redisCommands(ctx: Ctx): Promise<ScenarioResult> {
 
     ctx.notes.push(
       `Redis commands: INFO commandstats around ${calls} echo calls (${lanes} concurrent callers), minus the idle background ` +
-        `rate (${(total(background) / (idleMs / 1000)).toFixed(1)} commands/s); commands run inside Lua scripts count, as Redis counts them. ` +
-        'A 20-call MONITOR sample splits them into round trips per connection and script-internal commands (JSON results).',
+        `rate (${(total(background) / (idleMs / 1000)).toFixed(1)} commands/s); commands run inside Lua scripts and MULTI/EXEC ` +
+        'themselves count, as Redis counts them (target ≤ 25). ' +
+        `Redis round trips: INFO stats total_reads_processed around ${seqCalls} sequential echo calls, minus the idle background ` +
+        `rate (${(backgroundReadsPerMs * 1000).toFixed(1)} reads/s) and the probe's own INFO — Redis counts one read per batch of ` +
+        'commands it takes off a connection, so a MULTI…EXEC block or a pipeline that ioredis sends in one write is one round ' +
+        'trip, and each separately sent command is one (target ≤ 6). ' +
+        'A 20-call MONITOR sample splits the commands by connection: its "top-level" figure counts a MULTI…EXEC block once and ' +
+        'every other command sent by a client once (so a pipeline counts once per command: an upper bound on round trips), ' +
+        'leaving out commands run inside scripts, which are listed per script (JSON results).',
     );
     const scriptLines = Object.entries(sample.scriptsPerCall)
       .sort((a, b) => b[1].calls + b[1].commandsInside - a[1].calls - a[1].commandsInside)
@@ -99,34 +139,34 @@ export async function redisCommands(ctx: Ctx): Promise<ScenarioResult> {
       Object.entries(sample.scriptsPerCall)
         .filter(([k]) => k.startsWith('BullMQ'))
         .reduce((a, [, v]) => a + v.calls + v.commandsInside, 0) +
-      (sample.roundTripsPerCall['worker:bullmq-blocking']?.bzpopmin ?? 0);
-    const all =
-      Object.values(sample.roundTripsPerCall).reduce((a, m) => a + Object.values(m).reduce((x, y) => x + y, 0), 0) +
-      Object.values(sample.scriptsPerCall).reduce((a, v) => a + v.commandsInside, 0);
+      (sample.topLevelByConnection['worker:bullmq-blocking']?.bzpopmin ?? 0);
     const details = [
-      `- **Redis work per tool call** (MONITOR, 20 sequential echo calls): ${sample.topLevelPerCall.toFixed(1)} round trips, ` +
-        `${all.toFixed(1)} commands in all, of which BullMQ ${bull.toFixed(1)}. Scripts per call: ${scriptLines.join('; ')}. ` +
-        `Round trips per connection: ${Object.entries(sample.roundTripsPerCall)
-          .map(
-            ([k, m]) =>
-              `${k} ${Object.entries(m)
-                .map(([c, n]) => `${c}×${n}`)
-                .join(' ')}`,
-          )
-          .join('; ')}.`,
+      `- **Redis work per tool call** (MONITOR, 20 sequential echo calls): ${sample.topLevelPerCall.toFixed(1)} top-level ` +
+        `commands (a MULTI…EXEC block counted once; ${roundTripsPerCall.toFixed(1)} round trips by Redis's read count), ` +
+        `${sample.commandsPerCall.toFixed(1)} commands in all, of which BullMQ ${bull.toFixed(1)}. Scripts per call: ${scriptLines.join('; ')}. ` +
+        `Top-level commands per connection: ${byConnection(sample.topLevelByConnection)}.` +
+        (Object.keys(sample.inMultiPerCall).length
+          ? ` Inside MULTI…EXEC blocks: ${byConnection(sample.inMultiPerCall)}.`
+          : ''),
     ];
     const breakdown = Object.fromEntries(
       [...delta].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, +(v / calls).toFixed(2)]),
     );
     return {
       rows: [
-        row('Redis commands per tool call', '', perCall, null, undefined, { text: '≤ 12', met: (f) => f <= 12 }),
-        row('  of which round trips (MONITOR, top-level)', '', sample.topLevelPerCall, null),
+        row('Redis commands per tool call', '', perCall, null, undefined, { text: '≤ 25', met: (f) => f <= 25 }),
+        row('Redis round trips per tool call', '', roundTripsPerCall, null, undefined, {
+          text: '≤ 6',
+          met: (f) => f <= 6,
+        }),
+        row('  top-level commands (MONITOR; MULTI…EXEC = 1)', '', sample.topLevelPerCall, null),
       ],
       details,
       raw: {
         calls,
         perCall,
+        sequential: { calls: seqCalls, ms: seqMs, roundTripsPerCall, commandsPerCall: seqCommandsPerCall },
+        backgroundReadsPerSec: backgroundReadsPerMs * 1000,
         perCallByCommand: breakdown,
         backgroundPerSec: total(background) / (idleMs / 1000),
         monitor: sample,
@@ -157,8 +197,10 @@ function scriptNames(root: string): Map<string, string> {
 }
 
 /**
- * Runs `n` calls under MONITOR and counts, per tool call: top-level commands by connection (each one a round trip),
- * and each Lua script's calls with the commands it ran inside (Redis logs a script's commands right after it).
+ * Runs `n` calls under MONITOR and counts, per tool call: top-level commands by connection (a MULTI…EXEC block once:
+ * Redis logs MULTI, the queued commands and EXEC together when the block runs), the commands inside the blocks,
+ * each Lua script's calls with the commands it ran inside (Redis logs a script's commands right after it), and
+ * every command in all.
  */
 async function monitorSample(probe: Redis, client: McpClient, n: number, root: string) {
   const monitor = await probe.monitor();
@@ -172,23 +214,38 @@ async function monitorSample(probe: Redis, client: McpClient, n: number, root: s
   monitor.disconnect();
   const scripts = scriptNames(root);
   const roundTrips: Record<string, Record<string, number>> = {};
+  const inMulti: Record<string, Record<string, number>> = {};
   const byScript: Record<string, { calls: number; commandsInside: number }> = {};
+  /** connections whose MULTI…EXEC block is being logged */
+  const openBlocks = new Set<string>();
+  const add = (m: Record<string, Record<string, number>>, who: string, cmd: string) => {
+    m[who] ??= {};
+    m[who][cmd] = (m[who][cmd] ?? 0) + 1 / n;
+  };
   let topLevel = 0;
+  let commands = 0;
   let script: { calls: number; commandsInside: number } | undefined;
   for (const { source, args } of seen.slice(start)) {
     const cmd = String(args[0]).toLowerCase();
     if (source === 'lua') {
+      commands++;
       if (script) script.commandsInside += 1 / n;
       continue;
     }
     script = undefined;
     if (PROBE_COMMANDS.has(cmd) || cmd === 'client') continue;
-    topLevel++;
+    commands++;
     const who = (names.get(source) || source)
       .replace(/^(front|worker):[^:]+:/, '$1:')
       .replace(/^[\w-]+:bull:.*/, 'worker:bullmq-blocking');
-    roundTrips[who] ??= {};
-    roundTrips[who][cmd] = (roundTrips[who][cmd] ?? 0) + 1 / n;
+    if (openBlocks.has(source)) {
+      if (cmd === 'exec' || cmd === 'discard') openBlocks.delete(source);
+      else add(inMulti, who, cmd);
+    } else {
+      topLevel++;
+      if (cmd === 'multi') openBlocks.add(source);
+      add(roundTrips, who, cmd === 'multi' ? 'multi…exec' : cmd);
+    }
     if (cmd === 'evalsha' || cmd === 'eval') {
       const name = `${scripts.get(String(args[1])) ?? (cmd === 'eval' ? 'eval' : String(args[1]).slice(0, 8))} (${who})`;
       script = byScript[name] ??= { calls: 0, commandsInside: 0 };
@@ -196,10 +253,18 @@ async function monitorSample(probe: Redis, client: McpClient, n: number, root: s
     }
   }
   const round = (x: number) => +x.toFixed(2);
-  for (const m of Object.values(roundTrips)) for (const k of Object.keys(m)) m[k] = round(m[k]!);
+  for (const m of [...Object.values(roundTrips), ...Object.values(inMulti)])
+    for (const k of Object.keys(m)) m[k] = round(m[k]!);
   for (const v of Object.values(byScript)) {
     v.calls = round(v.calls);
     v.commandsInside = round(v.commandsInside);
   }
-  return { calls: n, topLevelPerCall: topLevel / n, roundTripsPerCall: roundTrips, scriptsPerCall: byScript };
+  return {
+    calls: n,
+    topLevelPerCall: topLevel / n,
+    commandsPerCall: commands / n,
+    topLevelByConnection: roundTrips,
+    inMultiPerCall: inMulti,
+    scriptsPerCall: byScript,
+  };
 }
