@@ -106,12 +106,30 @@ export function decodeEntries(entries: [string, string[]][]): StreamEvent[] {
   return out;
 }
 
-/** A message on a node's channel: the stream it concerns, and either a wake-up or a takeover. */
-export function decodeNodeWake(payload: string): { streamKey: string; takeover?: number; event?: Wake } | undefined {
-  const nl = payload.indexOf('\n');
-  if (nl < 1) return undefined;
-  const streamKey = payload.slice(0, nl);
-  const rest = payload.slice(nl + 1);
+/** What a node hears about one stream on its channel: a wake-up (an event appended) or a takeover. */
+export type NodeWake = { streamKey: string; takeover?: number; event?: Wake };
+
+/**
+ * A message on a node's channel: pairs of lines, a stream key then a wake-up or takeover for it — one pair, or
+ * the wake-ups of a batch of appends in order (append-events-n.lua). A malformed pair is skipped.
+ */
+export function decodeNodeWakes(payload: string): NodeWake[] {
+  const out: NodeWake[] = [];
+  let at = 0;
+  while (at < payload.length) {
+    const nl = payload.indexOf('\n', at);
+    if (nl < 0) break;
+    const end = payload.indexOf('\n', nl + 1);
+    const w = decodeNodeWake(payload.slice(at, nl), payload.slice(nl + 1, end < 0 ? undefined : end));
+    if (w) out.push(w);
+    if (end < 0) break;
+    at = end + 1;
+  }
+  return out;
+}
+
+function decodeNodeWake(streamKey: string, rest: string): NodeWake | undefined {
+  if (!streamKey) return undefined;
   if (rest.startsWith('takeover ')) {
     const claim = Number(rest.slice(9));
     return Number.isSafeInteger(claim) ? { streamKey, takeover: claim } : undefined;

@@ -19,7 +19,8 @@ export {
 export {
   decodeEntries,
   decodeWake,
-  decodeNodeWake,
+  decodeNodeWakes,
+  type NodeWake,
   entryId,
   formatEventId,
   isStreamId,
@@ -60,7 +61,7 @@ export {
 export {
   acquireSlot,
   answerQuestion,
-  appendEvent,
+  appendEvents,
   claimStream,
   openStream,
   startRun,
@@ -74,6 +75,7 @@ export {
   type RunStart,
   type StreamLease,
 } from './scripts.ts';
+export { appendEvent } from './stream-appends.ts';
 export {
   awaitReplicas,
   createRedis,

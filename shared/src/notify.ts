@@ -3,7 +3,7 @@
 import type { Redis } from 'ioredis';
 import { randomId } from './ids.ts';
 import { type FleetKeys, parseSessionMember, sessionMember, standaloneStreamId, type SessionRef } from './keys.ts';
-import { appendEvent } from './scripts.ts';
+import { appendEvent } from './stream-appends.ts';
 
 export interface StandaloneRetention {
   sessionTtlMs: number;

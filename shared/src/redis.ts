@@ -3,7 +3,7 @@
 //   command timeout), so a client gets a 503 instead of a hang.
 // - 'writer': a worker's appends and answers. Rides out an outage: commands wait for the reconnect (no retry limit)
 //   and time out when Redis does not answer (a blackholed server), and the caller retries them — every append is
-//   idempotent (append-event-3.lua), so a resend is harmless.
+//   idempotent (append-events-n.lua), so a resend is harmless.
 // - 'subscriber': pub/sub; reconnects forever and resubscribes by itself.
 // - 'bullmq': connections BullMQ workers own; they must retry forever (maxRetriesPerRequest: null).
 // The same roles over a Redis Cluster (ioredis' Cluster: commands routed by slot, pub/sub sharded for subscribers)

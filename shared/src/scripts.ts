@@ -1,4 +1,5 @@
-// Typed wrappers over the Lua scripts in ./scripts (one script per file, named `verb-<keycount>.lua`).
+// Typed wrappers over the Lua scripts in ./scripts (one script per file, named `verb-<keycount>.lua`; `-n`: the
+// call says how many keys it passes).
 import { readFileSync } from 'node:fs';
 import type { Redis, ChainableCommander } from 'ioredis';
 import { KIND_LETTERS, type EventKind } from './events.ts';
@@ -6,8 +7,8 @@ import type { TaskStatus } from './tasks.ts';
 
 const load = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
 
-const SCRIPTS = {
-  appendEvent: { file: 'append-event-6', keys: 6 },
+const SCRIPTS: Record<string, { file: string; keys: number | undefined }> = {
+  appendEvents: { file: 'append-events-n', keys: undefined },
   openStream: { file: 'open-stream-4', keys: 4 },
   claimStream: { file: 'claim-stream-1', keys: 1 },
   touchSession: { file: 'touch-session-3', keys: 3 },
@@ -15,7 +16,7 @@ const SCRIPTS = {
   answerQuestion: { file: 'answer-question-2', keys: 2 },
   acquireSlot: { file: 'acquire-slot-1', keys: 1 },
   takeQuota: { file: 'take-quota-1', keys: 1 },
-} as const;
+};
 
 type Cmd = (...args: (string | number)[]) => Promise<unknown>;
 
@@ -48,7 +49,7 @@ export interface AppendArgs {
   fence?: { jobId: string; attempt: number };
   /** the task status this event brings (a task's stream only), with its status message */
   task?: { status: TaskStatus; message?: string };
-  /** when this event answers the call: what settles with it (append-event-6.lua) */
+  /** when this event answers the call: what settles with it (append-events-n.lua) */
   settle?: CallSettlement;
 }
 
@@ -61,36 +62,30 @@ export interface CallSettlement {
   calls?: { key: string; member: string };
 }
 
-/** Returns the new seq, 0 for a duplicate or a stream already ended, -1 when the stream no longer exists. */
-export async function appendEvent(redis: Redis, a: AppendArgs): Promise<number> {
-  const fn = (redis as unknown as Record<string, Cmd>).appendEvent!;
-  // Unused keys name the meta again: every key a script declares must be in its slot.
-  const r = await fn.call(
-    redis,
-    a.stream,
-    a.meta,
-    a.inflight,
-    a.settle?.run ?? a.meta,
-    a.settle?.calls?.key ?? a.meta,
-    a.sessionStreams ?? a.meta,
-    KIND_LETTERS[a.kind],
-    a.data,
-    a.writer,
-    a.writerSeq,
-    a.progress === undefined ? '' : a.progress,
-    a.maxLen,
-    a.ttlMs,
-    a.requestField ?? '',
-    Date.now(),
-    a.fence ? `a:${a.fence.jobId}` : '',
-    a.fence?.attempt ?? 0,
-    a.task?.status ?? '',
-    a.task?.message ?? '',
-    a.progressField ?? '',
-    a.settle?.runTtlMs ?? '',
-    a.settle?.calls?.member ?? '',
-  );
-  return Number(r);
+/** Keys and arguments the batch script takes per append (append-events-n.lua). */
+const KEYS_PER_APPEND = 6;
+
+/**
+ * Appends a batch in one script call, each append applied on its own: per append, the new seq, 0 for a duplicate
+ * or a stream already ended, -1 when the stream no longer exists, or the Error it met. Its keys must share a slot
+ * over a Redis Cluster (stream-appends.ts groups them). Most callers want appendEvent (batched for them).
+ */
+export async function appendEvents(redis: Redis, batch: AppendArgs[]): Promise<(number | Error)[]> {
+  const keys: (string | number)[] = [];
+  const argv: (string | number)[] = [];
+  const now = Date.now();
+  for (const a of batch) {
+    // Unused keys name the meta again: every key a script declares must be in its slot.
+    keys.push(a.stream, a.meta, a.inflight, a.settle?.run ?? a.meta, a.settle?.calls?.key ?? a.meta);
+    keys.push(a.sessionStreams ?? a.meta);
+    argv.push(KIND_LETTERS[a.kind], a.data, a.writer, a.writerSeq, a.progress === undefined ? '' : a.progress);
+    argv.push(a.maxLen, a.ttlMs, a.requestField ?? '', now, a.fence ? `a:${a.fence.jobId}` : '');
+    argv.push(a.fence?.attempt ?? 0, a.task?.status ?? '', a.task?.message ?? '', a.progressField ?? '');
+    argv.push(a.settle?.runTtlMs ?? '', a.settle?.calls?.member ?? '');
+  }
+  const fn = (redis as unknown as Record<string, Cmd>).appendEvents!;
+  const replies = (await fn.call(redis, batch.length * KEYS_PER_APPEND, ...keys, ...argv)) as (number | string)[];
+  return replies.map((r) => (typeof r === 'string' && r.startsWith('error: ') ? new Error(r.slice(7)) : Number(r)));
 }
 
 /** A lease on a session's open streams (MAX_STREAMS_PER_SESSION), taken as a call's stream opens. */

@@ -1,7 +1,7 @@
 // Tasks (2025-11-25 experimental tasks; 2026-07-28 `io.modelcontextprotocol/tasks`): a call whose outcome the client
 // collects later, from any node. A task is a call like any other — a job writing one stream — whose stream meta also
 // holds the task's record (the `t*` fields below), so a status change and the event that causes it are written by
-// one script (append-event-3.lua), and a terminal status never changes.
+// one script (append-events-n.lua), and a terminal status never changes.
 //
 // A task's keys live in a namespace of their own, `{<principal>:t~<taskId>}`, so the task id (and the caller's
 // principal) find them from any node, and a task outlives the session or request that created it. Its job and its

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import {
   decodeEntries,
-  decodeNodeWake,
+  decodeNodeWakes,
   decodeWake,
   formatEventId,
   isStreamId,
@@ -178,14 +178,23 @@ test('consecutive sseFrames parse as separate events in order', () => {
   );
 });
 
-test('decodeNodeWake: a wake-up or a takeover (with the claim number), for the stream key before the newline', () => {
+test('decodeNodeWakes: wake-ups and takeovers, each a stream key line and its line, in order', () => {
   const key = 'mcpf:{anon:s1}:stream:abc';
-  assert.deepEqual(decodeNodeWake(`${key}\n7 m {"a":"b c"}`), {
-    streamKey: key,
-    event: { seq: 7, kind: 'message', data: '{"a":"b c"}' },
-  });
-  assert.deepEqual(decodeNodeWake(`${key}\ntakeover 12`), { streamKey: key, takeover: 12 });
-  assert.equal(decodeNodeWake(`${key}\ntakeover tok123`), undefined);
-  assert.equal(decodeNodeWake('no newline here'), undefined);
-  assert.equal(decodeNodeWake(`${key}\nnot a wake`), undefined);
+  const other = 'mcpf:{anon:s2}:stream:def';
+  assert.deepEqual(decodeNodeWakes(`${key}\n7 m {"a":"b c"}`), [
+    { streamKey: key, event: { seq: 7, kind: 'message', data: '{"a":"b c"}' } },
+  ]);
+  assert.deepEqual(decodeNodeWakes(`${key}\ntakeover 12`), [{ streamKey: key, takeover: 12 }]);
+  // A batch: several streams' events in append order; a large event's wake has no data.
+  assert.deepEqual(decodeNodeWakes(`${key}\n7 m {"n":1}\n${other}\n3 f\n${key}\n8 m {"n":2}`), [
+    { streamKey: key, event: { seq: 7, kind: 'message', data: '{"n":1}' } },
+    { streamKey: other, event: { seq: 3, kind: 'response' } },
+    { streamKey: key, event: { seq: 8, kind: 'message', data: '{"n":2}' } },
+  ]);
+  assert.deepEqual(decodeNodeWakes(`${key}\ntakeover tok123`), []);
+  assert.deepEqual(decodeNodeWakes('no newline here'), []);
+  // A malformed pair is skipped; the rest of the message still counts.
+  assert.deepEqual(decodeNodeWakes(`${key}\nnot a wake\n${other}\n4 m {}`), [
+    { streamKey: other, event: { seq: 4, kind: 'message', data: '{}' } },
+  ]);
 });

@@ -35,7 +35,10 @@ export interface InputOptions {
 export interface HandlerContext {
   /** Aborted when the client cancels (notifications/cancelled on any node) or the session is deleted. */
   signal: AbortSignal;
-  /** Reports progress; sent only when the call carried a progressToken, and only when it increases. */
+  /**
+   * Reports progress; sent only when the call carried a progressToken, and only when it increases. Resolves once
+   * queued (in order, written behind the tool; it waits when 64 are queued); a failed write throws on the next one.
+   */
   progress(progress: number, total?: number, message?: string): Promise<void>;
   /** Logs to the client (notifications/message) when `level` passes the session's (or the request's) level. */
   log(level: LogLevel, data: unknown, logger?: string): Promise<void>;

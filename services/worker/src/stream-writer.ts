@@ -1,5 +1,5 @@
 // Appends one job attempt's messages to its stream. Each append carries the writer's id and a sequence number, so a
-// command resent after a reconnect — by ioredis, or by the retry loop below — is applied once (append-event-3.lua);
+// command resent after a reconnect — by ioredis, or by the retry loop below — is applied once (append-events-n.lua);
 // and the attempt's fence, so it is refused once a later attempt of the job has written.
 import type { Redis } from 'ioredis';
 import {
@@ -37,6 +37,9 @@ export interface AttemptGuard {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Notifications a tool may have queued before it waits for them to be written. */
+const WRITE_BEHIND = 64;
+
 /** A task status an event brings, with its message. */
 type TaskChange = { status: TaskStatus; message?: string };
 
@@ -72,6 +75,10 @@ export class StreamWriter {
   onTaskStatus?: () => void;
   /** set once the call's answer was appended with its settlement (the run state and quota count settled with it) */
   settled = false;
+  /** notifications written behind the tool, not yet sent */
+  private readonly outbox: AppendArgs[] = [];
+  private flushing?: Promise<void>;
+  private failure?: unknown;
 
   constructor(
     private readonly redis: Redis,
@@ -79,7 +86,7 @@ export class StreamWriter {
     private readonly job: CallJob,
     /** absent for a writer that is not a job attempt (answering a call whose workers all stopped) */
     private readonly guard?: AttemptGuard,
-    /** what the call's answer settles in the same script (append-event-6.lua) */
+    /** what the call's answer settles in the same script (append-events-n.lua) */
     private readonly settlement?: CallSettlement,
   ) {
     // One writer per job attempt: a retried job is a new writer, kept in line by the fence, the done flag and the
@@ -129,9 +136,72 @@ export class StreamWriter {
       fence: this.guard && { jobId: this.job.jobId, attempt: this.guard.attempt },
       task: this.job.task && task,
     };
+    // Notifications (progress, logs, partial results) are written behind the tool: it goes on while they are on
+    // their way, in order, a burst in one script call. Anything else waits until they are in the stream.
+    if (kind === 'message' && !task) return this.writeBehind(args);
+    await this.flushed();
     if (!tracingEnabled()) return this.appendWithRetries(args);
     const attributes = () => ({ [SPAN_ATTR.stream]: this.job.streamId, [SPAN_ATTR.kind]: kind });
     return inSpan('stream append', { attributes }, () => this.appendWithRetries(args));
+  }
+
+  /**
+   * Queues a notification behind the ones on their way; true once queued. The tool waits only when WRITE_BEHIND are
+   * queued already (backpressure); a failure to write (the lease lost, a bad command) is thrown by its next write.
+   */
+  private async writeBehind(args: AppendArgs): Promise<boolean> {
+    if (this.failure) throw this.failure;
+    this.outbox.push(args);
+    this.flushing ??= this.flushOutbox().finally(() => {
+      this.flushing = undefined;
+    });
+    if (this.outbox.length >= WRITE_BEHIND) await this.flushed();
+    return true;
+  }
+
+  /** Resolves once every queued notification is in the stream; throws what stopped them. */
+  async flushed(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.failure) throw this.failure;
+  }
+
+  private async flushOutbox(): Promise<void> {
+    while (this.outbox.length && !this.failure) {
+      // Taken together and sent in one tick: the connection's batcher puts them in one script call, in order. A
+      // resend after an outage sends them all again in order; those that landed come back as duplicates.
+      const group = this.outbox.splice(0, this.outbox.length);
+      try {
+        await this.appendGroupWithRetries(group);
+      } catch (err) {
+        this.failure = err;
+        this.outbox.length = 0;
+      }
+    }
+  }
+
+  private async appendGroupWithRetries(group: AppendArgs[]): Promise<void> {
+    const landed = new Set<number>();
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+      if (this.guard && !this.guard.held()) throw new LeaseLostError();
+      const replies = await Promise.allSettled(group.map((a) => appendEvent(this.redis, a)));
+      this.lastWriteAt = performance.now();
+      let outage = false;
+      for (const [i, r] of replies.entries()) {
+        if (r.status === 'rejected') {
+          if (!isRedisOutage(r.reason)) throw r.reason;
+          outage = true;
+        } else if (r.value === -1) this.guard?.gone();
+        else if (r.value > 0 && !landed.has(i)) {
+          landed.add(i);
+          fleetMetrics.streamAppend();
+        }
+      }
+      if (!outage) {
+        if (landed.size) await awaitReplicas(this.redis);
+        return;
+      }
+      await sleep(delay);
+    }
   }
 
   private async appendWithRetries(args: AppendArgs): Promise<boolean> {
@@ -225,6 +295,7 @@ export class StreamWriter {
   /** Ends the call with no response (cancelled): a request's own stream ends; a shared stream goes on. */
   async end(): Promise<void> {
     if (this.job.sharedStream) {
+      await this.flushed();
       await this.redis.hdel(this.keys.inflight(this.job.session), requestField(this.job.requestId));
       return;
     }

@@ -64,7 +64,7 @@ export class StreamCaps {
 
   /**
    * Renews a taken lease until `raw` closes, then gives it back — unless `givenBack()` says the stream's last
-   * event gave it back already (append-event-6.lua: a call's answer), which saves the command.
+   * event gave it back already (append-events-n.lua: a call's answer), which saves the command.
    */
   adopt(lease: StreamLease, raw: ServerResponse, givenBack: () => boolean = () => false): void {
     this.held.set(lease.token, lease.key);

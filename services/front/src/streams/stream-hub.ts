@@ -6,7 +6,7 @@
 // here: subscriptions follow the sessions served, connections stay one per shard.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { claimStream, decodeNodeWake } from '@mcp-fleet/shared';
+import { claimStream, decodeNodeWakes } from '@mcp-fleet/shared';
 import type { EventSink } from './sinks.ts';
 import { StreamView, type StreamViewOptions } from './stream-view.ts';
 
@@ -33,15 +33,16 @@ export class StreamHub {
   ) {
     const onMessage = (ch: string, message: string) => {
       if (shardedChannel ? !this.shardSubs.has(ch) : ch !== channel) return;
-      const msg = decodeNodeWake(message);
-      const views = msg && this.byStream.get(msg.streamKey);
-      if (!msg || !views) return;
-      if (msg.takeover !== undefined) {
-        // Another connection claimed the stream (a resume, a second GET): each message goes on one stream only.
-        // A view whose own claim has not come back yet is judged when it does (attach), against the highest heard.
-        this.takenOver.set(msg.streamKey, Math.max(msg.takeover, this.takenOver.get(msg.streamKey) ?? 0));
-        for (const v of [...views]) if (v.claim < msg.takeover) v.end();
-      } else for (const v of views) v.onWake(msg.event!);
+      for (const msg of decodeNodeWakes(message)) {
+        const views = this.byStream.get(msg.streamKey);
+        if (!views) continue;
+        if (msg.takeover !== undefined) {
+          // Another connection claimed the stream (a resume, a second GET): each message goes on one stream only.
+          // A view whose own claim has not come back yet is judged when it does (attach), against the highest heard.
+          this.takenOver.set(msg.streamKey, Math.max(msg.takeover, this.takenOver.get(msg.streamKey) ?? 0));
+          for (const v of [...views]) if (v.claim < msg.takeover) v.end();
+        } else for (const v of views) v.onWake(msg.event!);
+      }
     };
     subscriber.on(shardedChannel ? 'smessage' : 'message', onMessage);
     // Wake-ups published while the subscriber was reconnecting are in the streams: every view re-reads — after
