@@ -171,7 +171,11 @@ describe('one trace across the fleet', () => {
       { ...session.headers, traceparent: header.traceparent() },
     );
     await new SseReader(res).readToEnd();
-    const spans = await spansOf(meta.traceId, (all) => all.some((s) => s.name === 'stream append'));
+    // Each process exports on its own schedule: wait for the spans of both (the worker's append, the front's
+    // dispatch and SSE write).
+    const spans = await spansOf(meta.traceId, (all) =>
+      ['stream append', 'dispatch tools/call', 'SSE write'].every((name) => all.some((s) => s.name === name)),
+    );
     const dispatch = spans.find((s) => s.name === 'dispatch tools/call');
     assert.equal(dispatch?.parentSpanId, metaParent);
     assert.ok(spans.some((s) => s.name === 'tools/call echo' && s.node === 'worker-1'));

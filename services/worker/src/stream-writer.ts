@@ -140,9 +140,14 @@ export class StreamWriter {
     // their way, in order, a burst in one script call. Anything else waits until they are in the stream.
     if (kind === 'message' && !task) return this.writeBehind(args);
     await this.flushed();
-    if (!tracingEnabled()) return this.appendWithRetries(args);
+    return this.traced(kind, () => this.appendWithRetries(args));
+  }
+
+  /** A `stream append` span around a write, when tracing is on. */
+  private traced<T>(kind: EventKind, write: () => Promise<T>): Promise<T> {
+    if (!tracingEnabled()) return write();
     const attributes = () => ({ [SPAN_ATTR.stream]: this.job.streamId, [SPAN_ATTR.kind]: kind });
-    return inSpan('stream append', { attributes }, () => this.appendWithRetries(args));
+    return inSpan('stream append', { attributes }, write);
   }
 
   /**
@@ -183,7 +188,7 @@ export class StreamWriter {
     const landed = new Set<number>();
     for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
       if (this.guard && !this.guard.held()) throw new LeaseLostError();
-      const replies = await Promise.allSettled(group.map((a) => appendEvent(this.redis, a)));
+      const replies = await Promise.allSettled(group.map((a) => this.traced(a.kind, () => appendEvent(this.redis, a))));
       this.lastWriteAt = performance.now();
       let outage = false;
       for (const [i, r] of replies.entries()) {
