@@ -1,0 +1,277 @@
+// `npm run bench -- --scaling`: the capacity model, measured and checked. Three fleets (a front node and a worker
+// over 1, 2 and 3 Redis shards) serve `echo` to callers in this process, one fleet at a time. Measured: the CPU ms
+// one call costs each process (front, worker, each redis-server, the load client) and the Redis commands per call on
+// each shard; from those the model predicts calls/s for F fronts, W workers and S shards. The check: the same fleets
+// pinned to this machine's cores with `taskset` in several layouts, each measured and set beside the model's
+// prediction for that layout. Layouts run interleaved in rounds (noisy neighbours hit them all alike); medians.
+import { availableParallelism } from 'node:os';
+import {
+  type CallCosts,
+  type Prediction,
+  costsForShards,
+  errorPct,
+  predictFleet,
+  predictPinned,
+  predictUnpinned,
+} from '../capacity-model.ts';
+import { percentile } from '../load.ts';
+import { coreBusyMs, cpuMs, pin } from '../procs.ts';
+import type { Progress } from '../report.ts';
+import { type ScalingFleet, startScalingFleet } from '../scaling-fleet.ts';
+import { commandStats } from './redis-commands.ts';
+
+/** Divisible by every shard count measured: each shard gets the same number of sessions. */
+const CALLERS = 24;
+const SHARD_COUNTS = [1, 2, 3];
+
+/** A way to place one fleet's processes on the cores: `cores[i]` lists what runs on core i; null = not pinned. */
+export interface Placement {
+  name: string;
+  shards: number;
+  cores: string[][] | null;
+}
+
+/** The layouts the check measures on a 2-core machine (process names: front, worker, client, redis-<shard>). */
+export function placements(): Placement[] {
+  return [
+    { name: '1 shard, not pinned', shards: 1, cores: null },
+    { name: '2 shards, not pinned', shards: 2, cores: null },
+    { name: '3 shards, not pinned', shards: 3, cores: null },
+    { name: '1 shard, all on core 0', shards: 1, cores: [['front', 'worker', 'redis-0', 'client'], []] },
+    {
+      name: '1 shard | redis+client, front+worker',
+      shards: 1,
+      cores: [
+        ['redis-0', 'client'],
+        ['front', 'worker'],
+      ],
+    },
+    {
+      name: '2 shards | redis×2+client, front+worker',
+      shards: 2,
+      cores: [
+        ['redis-0', 'redis-1', 'client'],
+        ['front', 'worker'],
+      ],
+    },
+    {
+      name: '2 shards | redis-0+front, redis-1+worker+client',
+      shards: 2,
+      cores: [
+        ['redis-0', 'front'],
+        ['redis-1', 'worker', 'client'],
+      ],
+    },
+  ];
+}
+
+interface Sample {
+  callsPerSec: number;
+  errors: number;
+  /** CPU ms per call of each process */
+  msPerCall: Record<string, number>;
+  /** Redis commands per call on each shard (INFO commandstats; commands inside scripts count) */
+  commandsPerCall: number[];
+  /** busy share of each core over the sample */
+  coreUse: number[];
+  /** CPU (in cores) the machine spent on anything but this fleet's processes: other fleets idling, other users */
+  otherCores: number;
+}
+
+function processes(f: ScalingFleet): Record<string, number> {
+  return {
+    front: f.front.pid,
+    worker: f.worker.pid,
+    client: process.pid,
+    ...Object.fromEntries(f.redisPids.map((pid, i) => [`redis-${i}`, pid])),
+  };
+}
+
+/** Pins each process of the placement (unlisted ones, and every process when not pinned, get all cores). */
+function place(f: ScalingFleet, p: Placement, cores: number): void {
+  const all = Array.from({ length: cores }, (_, i) => i);
+  for (const [name, pid] of Object.entries(processes(f))) {
+    const core = p.cores?.findIndex((c) => c.includes(name)) ?? -1;
+    pin(pid, core >= 0 ? [core] : all);
+  }
+}
+
+async function sample(f: ScalingFleet, ms: number, onCall: (n: number) => void): Promise<Sample> {
+  const pids = processes(f);
+  const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
+  const cmd0 = await Promise.all(f.probes.map(commandStats));
+  const core0 = coreBusyMs();
+  const t0 = performance.now();
+  const deadline = t0 + ms;
+  let calls = 0;
+  let errors = 0;
+  await Promise.all(
+    f.callers.map(async (c) => {
+      while (performance.now() < deadline) {
+        try {
+          await c.call('echo', { text: 'capacity' });
+          onCall(++calls);
+        } catch {
+          errors++;
+          await new Promise((r) => setTimeout(r, 10)); // a broken fleet must not turn this loop into a spin
+        }
+      }
+    }),
+  );
+  const elapsed = performance.now() - t0;
+  const core1 = coreBusyMs();
+  const cmd1 = await Promise.all(f.probes.map(commandStats));
+  const used = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid) - cpu0[k]!]));
+  const sum = (xs: Iterable<number>) => [...xs].reduce((a, b) => a + b, 0);
+  const busy = core1.map((b, i) => b - (core0[i] ?? 0));
+  return {
+    callsPerSec: (calls / elapsed) * 1000,
+    errors,
+    msPerCall: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, v / Math.max(1, calls)])),
+    commandsPerCall: cmd1.map((after, i) => (sum(after.values()) - sum(cmd0[i]!.values())) / Math.max(1, calls)),
+    coreUse: busy.map((b) => b / elapsed),
+    otherCores: (sum(busy) - sum(Object.values(used))) / elapsed,
+  };
+}
+
+/** Medians over the rounds, per figure. */
+function medianSample(xs: Sample[]): Sample {
+  const m = (f: (s: Sample) => number) => percentile(xs.map(f), 50);
+  const first = xs[0]!;
+  return {
+    callsPerSec: m((s) => s.callsPerSec),
+    errors: xs.reduce((a, s) => a + s.errors, 0),
+    msPerCall: Object.fromEntries(Object.keys(first.msPerCall).map((k) => [k, m((s) => s.msPerCall[k]!)])),
+    commandsPerCall: first.commandsPerCall.map((_, i) => m((s) => s.commandsPerCall[i]!)),
+    coreUse: first.coreUse.map((_, i) => m((s) => s.coreUse[i]!)),
+    otherCores: m((s) => s.otherCores),
+  };
+}
+
+export interface CheckPoint {
+  placement: Placement;
+  measured: Sample;
+  /** from the costs measured without pinning (the model's inputs) */
+  predicted: Prediction & { coreMs?: number[] };
+  errorPct: number;
+  /** every round's sample (the medians above are taken over these) */
+  rounds: Sample[];
+}
+
+export interface ScalingResult {
+  callers: number;
+  rounds: number;
+  roundMs: number;
+  cores: number;
+  /** the model's inputs per shard count: median CPU ms per call of each kind (client excluded) */
+  costs: Record<number, CallCosts & { perShardMs: number[]; commandsPerCallPerShard: number[]; client: number }>;
+  checks: CheckPoint[];
+}
+
+export async function measureScaling(cli: string, progress: Progress, quick: boolean): Promise<ScalingResult> {
+  const rounds = quick ? 2 : 5;
+  const roundMs = quick ? 1000 : 2000;
+  const cores = availableParallelism();
+  const layouts = placements().filter((p) => !p.cores || p.cores.length <= cores);
+  const fleets = new Map<number, ScalingFleet>();
+  try {
+    for (const s of SHARD_COUNTS) {
+      progress.set('starting', `a front node and a worker over ${s} Redis shard(s)`);
+      fleets.set(s, await startScalingFleet(cli, s, CALLERS));
+    }
+    for (const [s, f] of fleets) {
+      place(f, { name: 'warm-up', shards: s, cores: null }, cores);
+      await sample(f, quick ? 1000 : 3000, (n) => progress.set(`warm-up, ${s} shard(s)`, `${n} calls`));
+    }
+    const samples = new Map<Placement, Sample[]>(layouts.map((p) => [p, []]));
+    for (let r = 0; r < rounds; r++) {
+      const k = r % layouts.length;
+      for (const p of [...layouts.slice(k), ...layouts.slice(0, k)]) {
+        const f = fleets.get(p.shards)!;
+        place(f, p, cores);
+        const s = await sample(f, roundMs, (n) => progress.set(`round ${r + 1}/${rounds}`, `${p.name}: ${n} calls`));
+        samples.get(p)!.push(s);
+        place(f, { ...p, cores: null }, cores);
+      }
+    }
+    return summarize(samples, { rounds, roundMs, cores });
+  } finally {
+    progress.set('stopping', 'fleets');
+    pin(
+      process.pid,
+      Array.from({ length: cores }, (_, i) => i),
+    );
+    await Promise.all([...fleets.values()].map((f) => f.stop().catch(() => {})));
+  }
+}
+
+function summarize(
+  samples: Map<Placement, Sample[]>,
+  run: { rounds: number; roundMs: number; cores: number },
+): ScalingResult {
+  const measured = new Map([...samples].map(([p, xs]) => [p, medianSample(xs)]));
+  const costs: ScalingResult['costs'] = {};
+  const inputs = new Map<number, Record<string, number>>();
+  for (const [p, s] of measured) {
+    if (p.cores) continue;
+    const perShardMs = Array.from({ length: p.shards }, (_, i) => s.msPerCall[`redis-${i}`]!);
+    inputs.set(p.shards, s.msPerCall);
+    costs[p.shards] = {
+      front: s.msPerCall.front!,
+      worker: s.msPerCall.worker!,
+      redis: perShardMs.reduce((a, b) => a + b, 0),
+      client: s.msPerCall.client!,
+      perShardMs,
+      commandsPerCallPerShard: s.commandsPerCall,
+    };
+  }
+  const checks: CheckPoint[] = [...measured].map(([p, s]) => {
+    const ms = inputs.get(p.shards)!;
+    const predicted = p.cores ? predictPinned(ms, p.cores) : predictUnpinned(ms, run.cores);
+    const errPct = errorPct(predicted.callsPerSec, s.callsPerSec);
+    return { placement: p, measured: s, predicted, errorPct: errPct, rounds: samples.get(p)! };
+  });
+  return { callers: CALLERS, ...run, costs, checks };
+}
+
+/** The capacity table: predicted calls/s for F = W front nodes and workers (rows) over S shards (columns). */
+export function capacityTable(r: ScalingResult, sizes = [1, 2, 4, 8, 16], shards = [1, 2, 3, 6]) {
+  const measured = new Map(Object.entries(r.costs).map(([s, c]) => [Number(s), c]));
+  const header = ['fronts F × workers W', ...shards.map((s) => `S = ${s}`)];
+  const body = sizes.map((n) => [
+    `${n} × ${n}`,
+    ...shards.map((s) => {
+      const p = predictFleet(costsForShards(measured, s), n, n, s);
+      return `${Math.round(p.callsPerSec).toLocaleString('en-US')} (${p.bottleneck})`;
+    }),
+  ]);
+  return { header, body };
+}
+
+export function costTable(r: ScalingResult) {
+  const f = (x: number) => x.toFixed(3);
+  const header = ['shards', 'front ms', 'worker ms', 'redis ms (per shard)', 'commands/call (per shard)', 'client ms'];
+  const body = Object.entries(r.costs).map(([s, c]) => [
+    s === '1' ? '1 (standalone)' : `${s} (cluster)`,
+    f(c.front),
+    f(c.worker),
+    `${f(c.redis)} (${c.perShardMs.map(f).join(' / ')})`,
+    `${c.commandsPerCallPerShard.reduce((a, b) => a + b, 0).toFixed(1)} (${c.commandsPerCallPerShard.map((x) => x.toFixed(1)).join(' / ')})`,
+    f(c.client),
+  ]);
+  return { header, body };
+}
+
+export function checkTable(r: ScalingResult) {
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const header = ['layout', 'predicted calls/s (bottleneck)', 'measured', 'error', 'core use', 'other load'];
+  const body = r.checks.map((c) => [
+    c.placement.name,
+    `${n(c.predicted.callsPerSec)} (${c.predicted.bottleneck})`,
+    n(c.measured.callsPerSec),
+    `${c.errorPct >= 0 ? '+' : ''}${c.errorPct.toFixed(0)} %`,
+    c.measured.coreUse.map((u) => `${Math.round(u * 100)}%`).join(' / '),
+    `${c.measured.otherCores.toFixed(2)} cores`,
+  ]);
+  return { header, body };
+}
