@@ -6,9 +6,9 @@ import calculateSlot from 'cluster-key-slot';
 import { Redis } from 'ioredis';
 import type { Pool } from 'undici';
 import { ANONYMOUS_PRINCIPAL, freePort, randomId } from '@mcp-fleet/shared';
+import { startRedisCluster } from '../integration-tests/harness/redis-cluster.ts';
 import { McpClient, pool, type Target } from './load.ts';
 import { type Proc, launchRedis, spawnNode, trackRedis, waitHealthy } from './procs.ts';
-import { startShards } from './redis-shards.ts';
 import { benchFleetEnv, waitFleetServes } from './servers.ts';
 
 const SLOTS = 16384;
@@ -28,9 +28,9 @@ export interface ScalingFleet {
 
 export async function startScalingFleet(cli: string, shards: number, callers: number): Promise<ScalingFleet> {
   if (callers % shards) throw new Error(`${callers} callers do not split evenly over ${shards} shards`);
-  const cluster = shards > 1 ? trackRedis(await startShards(shards)) : undefined;
+  const cluster = shards > 1 ? trackRedis(await startRedisCluster(shards)) : undefined;
   const redis = cluster ?? (await launchRedis());
-  const ports = cluster?.ports ?? [redis.port];
+  const ports = cluster ? await mastersBySlot(redis.port) : [redis.port];
   const probes = ports.map((port) => new Redis(port, '127.0.0.1', { connectionName: 'bench:probe' }));
   const redisPids = await Promise.all(
     probes.map(async (p) => Number(/process_id:(\d+)/.exec(await p.info('server'))?.[1])),
@@ -72,6 +72,17 @@ export async function startScalingFleet(cli: string, shards: number, callers: nu
       await redis.stop();
     },
   };
+}
+
+/** The masters' ports, ordered by the first slot each serves (the order of the fleet's queue shards). */
+async function mastersBySlot(anyPort: number): Promise<number[]> {
+  const c = new Redis(anyPort, '127.0.0.1');
+  try {
+    const slots = await c.cluster('SLOTS');
+    return slots.sort((a, b) => a[0] - b[0]).map(([, , master]) => master![1]);
+  } finally {
+    c.disconnect();
+  }
 }
 
 /** Opens sessions until each shard has `callers / shards` of them (the shard a session's calls go to is its slot's). */

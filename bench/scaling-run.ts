@@ -29,7 +29,8 @@ export async function runScaling(opts: { quick: boolean; fleetRoot: string }): P
   ] as const;
   const about =
     `${result.callers} callers (sessions spread evenly over the shards) calling echo; ${result.rounds} interleaved rounds of ` +
-    `${result.roundMs / 1000} s per layout, medians. Machine: ${m.nproc} cores (${m.cpu}); load average ${loadStart.join(' / ')} ` +
+    `${result.roundMs / 1000} s per layout, medians of the quiet rounds (the rest of the machine under ${result.quietOtherCores} cores; ` +
+    `disturbed rounds repeated, at most ${result.maxTries} tries). Machine: ${m.nproc} cores (${m.cpu}); load average ${loadStart.join(' / ')} ` +
     `at the start, ${(m.loadavg as number[]).join(' / ')} at the end.`;
   const file = writeJson(join(benchDir, 'results'), {
     startedAt: `scaling-${startedAt}`,
