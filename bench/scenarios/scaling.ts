@@ -177,7 +177,7 @@ export interface ScalingResult {
 }
 
 export async function measureScaling(cli: string, progress: Progress, quick: boolean): Promise<ScalingResult> {
-  const rounds = quick ? 2 : 5;
+  const rounds = quick ? 2 : 4;
   const roundMs = quick ? 1000 : 2000;
   const cores = availableParallelism();
   const layouts = placements().filter((p) => !p.cores || p.cores.length <= cores);
