@@ -5,7 +5,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchDir } from './procs.ts';
 import { Progress, machine, markdownGrid, textGrid, versions, writeJson } from './report.ts';
-import { capacityTable, checkTable, costTable, measureScaling } from './scenarios/scaling.ts';
+import { costsForShards, predictFleet } from './capacity-model.ts';
+import { type ScalingResult, measureScaling } from './scenarios/scaling.ts';
 import { buildFleet } from './servers.ts';
 import { spawnSync } from 'node:child_process';
 
@@ -50,4 +51,61 @@ export async function runScaling(opts: { quick: boolean; fleetRoot: string }): P
   for (const [title, t] of tables) process.stdout.write(`\n${title}\n${textGrid(t.header, t.body)}\n`);
   process.stdout.write(`\n${about}\n${(progress.elapsedMs / 1000).toFixed(1)} s; results: ${file}\n`);
   return 0;
+}
+
+/** The capacity table: predicted calls/s for F = W front nodes and workers (rows) over S shards (columns). */
+export function capacityTable(r: ScalingResult, sizes = [1, 2, 4, 8, 16], shards = [1, 2, 3, 6]) {
+  const measured = new Map(Object.entries(r.costs).map(([s, c]) => [Number(s), c]));
+  const most = Math.max(...measured.keys());
+  const header = [
+    'fronts F × workers W',
+    ...shards.map((s) => (s > most ? `S = ${s} (costs of S = ${most})` : `S = ${s}`)),
+  ];
+  const body = sizes.map((n) => [
+    `${n} × ${n}`,
+    ...shards.map((s) => {
+      const p = predictFleet(costsForShards(measured, s), n, n, s);
+      return `${Math.round(p.callsPerSec).toLocaleString('en-US')} (${p.bottleneck})`;
+    }),
+  ]);
+  return { header, body };
+}
+
+export function costTable(r: ScalingResult) {
+  const f = (x: number) => x.toFixed(3);
+  const header = ['shards', 'front ms', 'worker ms', 'redis ms (per shard)', 'commands/call (per shard)', 'client ms'];
+  const body = Object.entries(r.costs).map(([s, c]) => [
+    s === '1' ? '1 (standalone)' : `${s} (cluster)`,
+    f(c.front),
+    f(c.worker),
+    `${f(c.redis)} (${c.perShardMs.map(f).join(' / ')})`,
+    `${c.commandsPerCallPerShard.reduce((a, b) => a + b, 0).toFixed(1)} (${c.commandsPerCallPerShard.map((x) => x.toFixed(1)).join(' / ')})`,
+    f(c.client),
+  ]);
+  return { header, body };
+}
+
+export function checkTable(r: ScalingResult) {
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const header = [
+    'layout',
+    'predicted calls/s (bottleneck)',
+    'measured',
+    'error',
+    'core use',
+    'other load',
+    'quiet rounds',
+  ];
+  const body = r.checks.map((c) => [
+    c.placement.name,
+    `${n(c.predicted.callsPerSec)} (${c.predicted.bottleneck})`,
+    n(c.measured.callsPerSec),
+    `${c.errorPct >= 0 ? '+' : ''}${c.errorPct.toFixed(0)} %`,
+    c.measured.coreUse.map((u) => `${Math.round(u * 100)}%`).join(' / '),
+    `${c.measured.otherCores.toFixed(2)} cores`,
+    c.quiet.length
+      ? `${c.quiet.length} of ${c.quiet.length + c.disturbed.length}`
+      : `0 of ${c.disturbed.length} (disturbed)`,
+  ]);
+  return { header, body };
 }

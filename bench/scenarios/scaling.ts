@@ -3,24 +3,17 @@
 // one call costs each process (front, worker, each redis-server, the load client) and the Redis commands per call on
 // each shard; from those the model predicts calls/s for F fronts, W workers and S shards. The check: the same fleets
 // pinned to this machine's cores with `taskset` in several layouts, each measured and set beside the model's
-// prediction for that layout. Layouts run interleaved in rounds (noisy neighbours hit them all alike); medians.
+// prediction for that layout, made from the costs measured without pinning. Layouts run interleaved in rounds (noisy
+// neighbours hit them all alike); medians of the rounds the rest of the machine left alone.
 import { availableParallelism } from 'node:os';
-import {
-  type CallCosts,
-  type Prediction,
-  costsForShards,
-  errorPct,
-  predictFleet,
-  predictPinned,
-  predictUnpinned,
-} from '../capacity-model.ts';
+import { type CallCosts, type Prediction, errorPct, predictPinned, predictUnpinned } from '../capacity-model.ts';
 import { percentile } from '../load.ts';
 import { coreBusyMs, cpuMs, pin } from '../procs.ts';
 import type { Progress } from '../report.ts';
 import { type ScalingFleet, startScalingFleet } from '../scaling-fleet.ts';
 import { commandStats } from './redis-commands.ts';
 
-/** Enough to keep both cores busy; divisible by every shard count measured (each shard gets as many sessions). */
+/** Divisible by every shard count measured (each shard gets as many sessions); 96 served no more calls/s than 48. */
 const CALLERS = 48;
 /** A round with more CPU than this spent outside the measured fleet's processes is disturbed (in cores). */
 const QUIET_OTHER_CORES = 0.2;
@@ -261,61 +254,4 @@ function summarize(
     costs,
     checks,
   };
-}
-
-/** The capacity table: predicted calls/s for F = W front nodes and workers (rows) over S shards (columns). */
-export function capacityTable(r: ScalingResult, sizes = [1, 2, 4, 8, 16], shards = [1, 2, 3, 6]) {
-  const measured = new Map(Object.entries(r.costs).map(([s, c]) => [Number(s), c]));
-  const most = Math.max(...measured.keys());
-  const header = [
-    'fronts F × workers W',
-    ...shards.map((s) => (s > most ? `S = ${s} (costs of S = ${most})` : `S = ${s}`)),
-  ];
-  const body = sizes.map((n) => [
-    `${n} × ${n}`,
-    ...shards.map((s) => {
-      const p = predictFleet(costsForShards(measured, s), n, n, s);
-      return `${Math.round(p.callsPerSec).toLocaleString('en-US')} (${p.bottleneck})`;
-    }),
-  ]);
-  return { header, body };
-}
-
-export function costTable(r: ScalingResult) {
-  const f = (x: number) => x.toFixed(3);
-  const header = ['shards', 'front ms', 'worker ms', 'redis ms (per shard)', 'commands/call (per shard)', 'client ms'];
-  const body = Object.entries(r.costs).map(([s, c]) => [
-    s === '1' ? '1 (standalone)' : `${s} (cluster)`,
-    f(c.front),
-    f(c.worker),
-    `${f(c.redis)} (${c.perShardMs.map(f).join(' / ')})`,
-    `${c.commandsPerCallPerShard.reduce((a, b) => a + b, 0).toFixed(1)} (${c.commandsPerCallPerShard.map((x) => x.toFixed(1)).join(' / ')})`,
-    f(c.client),
-  ]);
-  return { header, body };
-}
-
-export function checkTable(r: ScalingResult) {
-  const n = (x: number) => Math.round(x).toLocaleString('en-US');
-  const header = [
-    'layout',
-    'predicted calls/s (bottleneck)',
-    'measured',
-    'error',
-    'core use',
-    'other load',
-    'quiet rounds',
-  ];
-  const body = r.checks.map((c) => [
-    c.placement.name,
-    `${n(c.predicted.callsPerSec)} (${c.predicted.bottleneck})`,
-    n(c.measured.callsPerSec),
-    `${c.errorPct >= 0 ? '+' : ''}${c.errorPct.toFixed(0)} %`,
-    c.measured.coreUse.map((u) => `${Math.round(u * 100)}%`).join(' / '),
-    `${c.measured.otherCores.toFixed(2)} cores`,
-    c.quiet.length
-      ? `${c.quiet.length} of ${c.quiet.length + c.disturbed.length}`
-      : `0 of ${c.disturbed.length} (disturbed)`,
-  ]);
-  return { header, body };
 }
