@@ -1,6 +1,6 @@
 // Processes the bench starts: its own redis-server, fleet nodes and SDK baseline servers. Every child is tracked
 // and stopped by its own PID — SIGTERM, then SIGKILL — at the end, on an error, on Ctrl-C, and (SIGKILL) at exit.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -10,13 +10,13 @@ export const benchDir = import.meta.dirname;
 export const repoRoot = join(benchDir, '..');
 
 const live = new Set<Proc>();
-const liveRedis = new Set<RunningRedis>();
+const liveRedis = new Set<RunningRedis & { pids?: number[] }>();
 /** set on Ctrl-C: nothing new is started while everything stops */
 let shuttingDown = false;
 
 process.once('exit', () => {
   for (const p of live) killQuietly(p.child.pid, 'SIGKILL');
-  for (const r of liveRedis) killQuietly(r.pid, 'SIGKILL');
+  for (const r of liveRedis) for (const pid of r.pids ?? [r.pid]) killQuietly(pid, 'SIGKILL');
 });
 
 function killQuietly(pid: number | undefined, signal: NodeJS.Signals): void {
@@ -106,7 +106,11 @@ export function spawnNode(name: string, args: string[], env: Record<string, stri
 
 export async function launchRedis(): Promise<RunningRedis> {
   if (shuttingDown) throw new Error('not starting Redis: the bench is stopping');
-  const r = await startRedis({ localOnly: true });
+  return trackRedis(await startRedis({ localOnly: true }));
+}
+
+/** Puts a Redis (one server, or a cluster's masters: `pids`) among what stopAll() and the exit hook stop. */
+export function trackRedis<R extends RunningRedis & { pids?: number[] }>(r: R): R {
   liveRedis.add(r);
   return {
     ...r,
@@ -169,6 +173,23 @@ export function cpuMeter(pids: Record<string, number | undefined>) {
     const ms = performance.now() - t0;
     return Object.fromEntries(Object.entries(start).map(([k, c]) => [k, +((cpuMs(pids[k]!) - c) / ms).toFixed(4)]));
   };
+}
+
+/** Pins a process and all its threads to `cores` (util-linux `taskset -a -p -c`); throws when taskset fails. */
+export function pin(pid: number, cores: number[]): void {
+  const r = spawnSync('taskset', ['-a', '-p', '-c', cores.join(','), String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`taskset on pid ${pid}: ${r.error?.message ?? r.stderr}`);
+}
+
+/** Busy time (everything but idle and iowait) of each core so far, in ms (from /proc/stat; clock ticks of 10 ms). */
+export function coreBusyMs(): number[] {
+  const out: number[] = [];
+  for (const m of readFileSync('/proc/stat', 'utf8').matchAll(/^cpu(\d+) (.*)$/gm)) {
+    const t = m[2]!.trim().split(/\s+/).map(Number);
+    const all = t.slice(0, 8).reduce((a, b) => a + b, 0);
+    out[Number(m[1])] = (all - t[3]! - t[4]!) * 10;
+  }
+  return out;
 }
 
 /** This process's soft limit on open files (from /proc/self/limits). */

@@ -81,22 +81,32 @@ function cells(r: Row): string[] {
 const HEADER = ['figure', 'fleet', 'baseline', 'ratio', 'target', 'met?'];
 
 export function textTable(rows: Row[]): string {
-  const all = [HEADER, ...rows.map(cells)];
-  const widths = HEADER.map((_, i) => Math.max(...all.map((c) => c[i]!.length)));
+  return textGrid(HEADER, rows.map(cells));
+}
+
+export function markdownTable(rows: Row[]): string {
+  return markdownGrid(HEADER, rows.map(cells));
+}
+
+/** Any table of strings as aligned text columns. */
+export function textGrid(header: string[], body: string[][]): string {
+  const all = [header, ...body];
+  const widths = header.map((_, i) => Math.max(...all.map((c) => (c[i] ?? '').length)));
   const line = (c: string[]) =>
     c
       .map((s, i) => s.padEnd(widths[i]!))
       .join('  ')
       .trimEnd();
-  return [line(all[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
-export function markdownTable(rows: Row[]): string {
+/** Any table of strings as a markdown table. */
+export function markdownGrid(header: string[], body: string[][]): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   return [
-    `| ${HEADER.join(' | ')} |`,
-    `|${HEADER.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${cells(r).map(esc).join(' | ')} |`),
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...body.map((r) => `| ${r.map(esc).join(' | ')} |`),
   ].join('\n');
 }
 

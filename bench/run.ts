@@ -1,4 +1,5 @@
-// `npm run bench [-- --quick] [-- --profile] [-- --only latency,resume]`
+// `npm run bench [-- --quick] [-- --profile] [-- --only latency,resume]`; `npm run bench -- --scaling [--quick]` runs
+// the capacity model instead (bench/scaling-run.ts).
 // Starts a private Redis, an mcp-fleet front node + worker and the SDK baseline servers, runs every scenario
 // (each figure beside a baseline measured in the same run), prints the table, writes bench/results/<time>.json and,
 // for a full run, bench/RESULTS.md. Exit status is 0 whatever the figures; non-zero only when the harness breaks.
@@ -7,6 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Ctx, ScenarioResult } from './context.ts';
 import { benchDir, repoRoot, stopAll } from './procs.ts';
 import { Progress, machine, textTable, versions, writeJson, writeMarkdown, type Results, type Row } from './report.ts';
+import { runScaling } from './scaling-run.ts';
 import { startServers } from './servers.ts';
 import { fanout } from './scenarios/fanout.ts';
 import { idleStreams } from './scenarios/idle-streams.ts';
@@ -35,6 +37,7 @@ function parseArgs(argv: string[]) {
   return {
     quick: argv.includes('--quick'),
     profile: argv.includes('--profile'),
+    scaling: argv.includes('--scaling'),
     only: opt('--only')
       ?.split(',')
       .map((s) => s.trim()),
@@ -45,6 +48,7 @@ function parseArgs(argv: string[]) {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.scaling) return runScaling(args);
   const unknown = args.only?.filter((n) => !SCENARIOS.some(([name]) => name === n)) ?? [];
   if (unknown.length) {
     process.stderr.write(

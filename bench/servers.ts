@@ -38,24 +38,33 @@ export interface Servers {
   startBaseline(key: BaselineKey, args?: string[], nodeFlags?: string[]): Promise<{ target: Target; proc: Proc }>;
 }
 
-export async function startServers(opts: FleetOptions): Promise<Servers> {
-  const redis = await launchRedis();
-  const probe = new Redis(redis.url, { connectionName: 'bench:probe', maxRetriesPerRequest: 1 });
-  const prefix = `bench-${randomId(4)}`;
-  const procs: Proc[] = [];
-  // The fleet runs as users deploy it: the production bundle with plain node (`npm run build`), not through tsx.
-  const build = spawnSync(process.execPath, [join(opts.fleetRoot, 'scripts', 'build.mjs')], { encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build failed in ${opts.fleetRoot}: ${build.stderr}`);
-  const cli = join(opts.fleetRoot, 'dist', 'mcp-fleet.mjs');
-  const fleetEnv = (nodeId: string): Record<string, string> => ({
-    REDIS_URL: redis.url,
+/** Builds the fleet as users deploy it — the production bundle run with plain node (`npm run build`), not through tsx — and returns the CLI's path. */
+export function buildFleet(fleetRoot: string): string {
+  const build = spawnSync(process.execPath, [join(fleetRoot, 'scripts', 'build.mjs')], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed in ${fleetRoot}: ${build.stderr}`);
+  return join(fleetRoot, 'dist', 'mcp-fleet.mjs');
+}
+
+/** The environment of a bench fleet process (front or worker). */
+export function benchFleetEnv(redisUrl: string, prefix: string, nodeId: string): Record<string, string> {
+  return {
+    REDIS_URL: redisUrl,
     HOST: '127.0.0.1',
     KEY_PREFIX: prefix,
     NODE_ID: nodeId,
     LOG_LEVEL: 'warn',
     // The idle-streams figures open 10k sessions as one principal (anon): not what the per-principal cap is for.
     MAX_SESSIONS_PER_PRINCIPAL: '1000000',
-  });
+  };
+}
+
+export async function startServers(opts: FleetOptions): Promise<Servers> {
+  const redis = await launchRedis();
+  const probe = new Redis(redis.url, { connectionName: 'bench:probe', maxRetriesPerRequest: 1 });
+  const prefix = `bench-${randomId(4)}`;
+  const procs: Proc[] = [];
+  const cli = buildFleet(opts.fleetRoot);
+  const fleetEnv = (nodeId: string) => benchFleetEnv(redis.url, prefix, nodeId);
 
   const startFront = async (nodeId: string, nodeFlags: string[] = []) => {
     const port = await freePort();
@@ -118,7 +127,7 @@ export async function startServers(opts: FleetOptions): Promise<Servers> {
 }
 
 /** Until an echo call through the front node comes back from the worker (catalog published, queue consumed). */
-async function waitFleetServes(front: Target, worker: Proc, timeoutMs: number): Promise<void> {
+export async function waitFleetServes(front: Target, worker: Proc, timeoutMs: number): Promise<void> {
   const p = pool(front.origin, 1);
   const client = new McpClient(front, p);
   const deadline = Date.now() + timeoutMs;

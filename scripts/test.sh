@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json --noEmit
 npm run -s lint
 shopt -s nullglob
-files=(shared/test/*.test.ts services/*/test/*.test.ts deploy/test/*.test.ts integration-tests/*.test.ts)
+files=(shared/test/*.test.ts bench/test/*.test.ts services/*/test/*.test.ts deploy/test/*.test.ts integration-tests/*.test.ts)
 reporters=(--test-reporter=spec --test-reporter-destination=stdout)
 if [ -n "${TEST_TAP_FILE:-}" ]; then reporters+=(--test-reporter=tap "--test-reporter-destination=$TEST_TAP_FILE"); fi
 exec node --import tsx --test --test-concurrency=1 --test-timeout=180000 "${reporters[@]}" "${files[@]}"
