@@ -11,7 +11,7 @@ import { percentile } from '../load.ts';
 import { coreBusyMs, cpuMs, pin } from '../procs.ts';
 import type { Progress } from '../report.ts';
 import { type ScalingFleet, startScalingFleet } from '../scaling-fleet.ts';
-import { commandStats } from './redis-commands.ts';
+import { redisCounters } from './redis-commands.ts';
 
 /** Divisible by every shard count measured (each shard gets as many sessions); 96 served no more calls/s than 48. */
 const CALLERS = 48;
@@ -95,7 +95,7 @@ function place(f: ScalingFleet, p: Placement, cores: number): void {
 async function sample(f: ScalingFleet, ms: number, onCall: (n: number) => void): Promise<Sample> {
   const pids = processes(f);
   const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
-  const cmd0 = await Promise.all(f.probes.map(commandStats));
+  const cmd0 = await Promise.all(f.probes.map(async (p) => (await redisCounters(p)).commands));
   const core0 = coreBusyMs();
   const t0 = performance.now();
   const deadline = t0 + ms;
@@ -116,7 +116,7 @@ async function sample(f: ScalingFleet, ms: number, onCall: (n: number) => void):
   );
   const elapsed = performance.now() - t0;
   const core1 = coreBusyMs();
-  const cmd1 = await Promise.all(f.probes.map(commandStats));
+  const cmd1 = await Promise.all(f.probes.map(async (p) => (await redisCounters(p)).commands));
   const used = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid) - cpu0[k]!]));
   const sum = (xs: Iterable<number>) => [...xs].reduce((a, b) => a + b, 0);
   const busy = core1.map((b, i) => b - (core0[i] ?? 0));
