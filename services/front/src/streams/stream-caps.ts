@@ -16,6 +16,8 @@ import {
   type StreamLease,
 } from '@mcp-fleet/shared';
 
+const never = () => false;
+
 export class StreamCaps {
   /** lease token → its session's streams key, for the streams this node holds open */
   private readonly held = new Map<string, string>();
@@ -66,12 +68,15 @@ export class StreamCaps {
    * Renews a taken lease until `raw` closes, then gives it back — unless `givenBack()` says the stream's last
    * event gave it back already (append-events-n.lua: a call's answer), which saves the command.
    */
-  adopt(lease: StreamLease, raw: ServerResponse, givenBack: () => boolean = () => false): void {
+  adopt(lease: StreamLease, raw: ServerResponse, givenBack: () => boolean = never): void {
     this.held.set(lease.token, lease.key);
-    raw.once('close', () => {
-      if (!this.held.delete(lease.token) || givenBack()) return;
-      this.redis.zrem(lease.key, lease.token).catch(() => {});
-    });
+    // `on`, not `once`: 'close' comes once anyway, and a `once` wrapper costs ~200 B more per open stream.
+    raw.on('close', () => this.release(lease, givenBack));
+  }
+
+  private release(lease: StreamLease, givenBack: () => boolean): void {
+    if (!this.held.delete(lease.token) || givenBack()) return;
+    this.redis.zrem(lease.key, lease.token).catch(() => {});
   }
 
   /** A lease taken for a call that did not start after all. */

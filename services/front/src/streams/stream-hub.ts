@@ -8,12 +8,13 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { claimStream, decodeNodeWakes } from '@mcp-fleet/shared';
 import type { EventSink } from './sinks.ts';
-import { StreamView, type StreamViewOptions } from './stream-view.ts';
+import { StreamView, type StreamViewOptions, type ViewOwner } from './stream-view.ts';
 
-type ViewOptions = Omit<StreamViewOptions, 'onClose' | 'outageGraceMs'>;
-
-export class StreamHub {
-  private readonly byStream = new Map<string, Set<StreamView>>();
+// What a node keeps per open stream is multiplied by 10,000s of idle streams (README, "Memory per stream"): the hub
+// keeps a view in a plain array per stream (almost always one view; a Set would cost ~300 B more each), and every
+// view shares the hub as its owner instead of closing over it.
+export class StreamHub implements ViewOwner {
+  private readonly byStream = new Map<string, StreamView[]>();
   /** the highest takeover heard per stream with views here: a claim still on its way is judged against it */
   private readonly takenOver = new Map<string, number>();
   private readonly keepaliveTimer: NodeJS.Timeout;
@@ -25,9 +26,9 @@ export class StreamHub {
     private readonly subscriber: Redis,
     /** this node's wake channel */
     readonly channel: string,
-    private readonly log: Logger,
+    readonly log: Logger,
     keepaliveMs: number,
-    private readonly outageGraceMs: number,
+    readonly outageGraceMs: number,
     /** Redis Cluster: the sharded wake channel of a stream (undefined: this node's one channel) */
     private readonly shardedChannel?: (streamKey: string) => string,
   ) {
@@ -41,7 +42,10 @@ export class StreamHub {
           // A view whose own claim has not come back yet is judged when it does (attach), against the highest heard.
           this.takenOver.set(msg.streamKey, Math.max(msg.takeover, this.takenOver.get(msg.streamKey) ?? 0));
           for (const v of [...views]) if (v.claim < msg.takeover) v.end();
-        } else for (const v of views) v.onWake(msg.event!);
+        } else {
+          // A wake-up may end its view at once (a response), taking it out of `views`: iterate over a copy.
+          for (const v of views.length === 1 ? views : [...views]) v.onWake(msg.event!);
+        }
       }
     };
     subscriber.on(shardedChannel ? 'smessage' : 'message', onMessage);
@@ -71,7 +75,7 @@ export class StreamHub {
 
   get openStreams(): number {
     let n = 0;
-    for (const views of this.byStream.values()) n += views.size;
+    for (const views of this.byStream.values()) n += views.length;
     return n;
   }
 
@@ -80,18 +84,11 @@ export class StreamHub {
    * every wake-up from the first, so it needs no initial read. start() it once the response exists, or close() it
    * when the call could not be started.
    */
-  prepare(opts: ViewOptions): StreamView {
-    const view = new StreamView(
-      this.redis,
-      { ...opts, outageGraceMs: this.outageGraceMs, onClose: (v) => this.detach(v) },
-      this.log,
-    );
-    let views = this.byStream.get(opts.streamKey);
-    if (!views) {
-      views = new Set();
-      this.byStream.set(opts.streamKey, views);
-    }
-    views.add(view);
+  prepare(opts: StreamViewOptions): StreamView {
+    const view = new StreamView(this.redis, opts, this);
+    const views = this.byStream.get(opts.streamKey);
+    if (views) views.push(view);
+    else this.byStream.set(opts.streamKey, [view]);
     if (this.shardedChannel) this.useChannel(this.shardedChannel(opts.streamKey), +1);
     return view;
   }
@@ -120,7 +117,11 @@ export class StreamHub {
    * this node the one woken for the stream (closing any other connection that held it), then reads what is there.
    * Returns undefined when the stream no longer exists.
    */
-  async attach(opts: ViewOptions, sink: EventSink, start: { prime?: boolean } = {}): Promise<StreamView | undefined> {
+  async attach(
+    opts: StreamViewOptions,
+    sink: EventSink,
+    start: { prime?: boolean } = {},
+  ): Promise<StreamView | undefined> {
     const view = this.prepare(opts);
     view.claim = Number.POSITIVE_INFINITY; // claiming: no takeover ends it before its number is known
     try {
@@ -148,7 +149,7 @@ export class StreamHub {
 
   /** After a reconnect: a view whose stream is gone, or behind what it delivered, cannot go on; the rest re-read. */
   private async verifyAll(): Promise<void> {
-    const views = [...this.byStream.values()].flatMap((set) => [...set]);
+    const views = [...this.byStream.values()].flat();
     if (!views.length) return;
     try {
       // One read per stream, not a pipeline: the streams are in many slots (a cluster refuses a pipeline across them).
@@ -176,12 +177,14 @@ export class StreamHub {
     }
   }
 
-  private detach(view: StreamView): void {
+  /** A view closed (called by the view itself). */
+  detach(view: StreamView): void {
     const views = this.byStream.get(view.opts.streamKey);
-    if (!views) return;
-    views.delete(view);
+    const i = views?.indexOf(view) ?? -1;
+    if (!views || i < 0) return;
+    views.splice(i, 1);
     if (this.shardedChannel) this.useChannel(this.shardedChannel(view.opts.streamKey), -1);
-    if (views.size === 0) {
+    if (views.length === 0) {
       this.byStream.delete(view.opts.streamKey);
       this.takenOver.delete(view.opts.streamKey);
     }

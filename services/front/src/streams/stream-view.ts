@@ -38,9 +38,18 @@ export interface StreamViewOptions {
   afterSeq: number;
   /** the JSON-RPC id of the request a request stream answers (for an explicit error when the stream is lost) */
   requestId?: JsonRpcId;
+}
+
+/**
+ * What a view needs from whoever holds it (the hub): one object shared by every view, so a view costs no closure.
+ * A node may hold 10,000s of idle views; each byte a view keeps is multiplied by that.
+ */
+export interface ViewOwner {
+  readonly log: Logger;
   /** how long reads may fail for a Redis outage before the connection is given up */
-  outageGraceMs: number;
-  onClose: (view: StreamView) => void;
+  readonly outageGraceMs: number;
+  /** the view closed: forget it */
+  detach(view: StreamView): void;
 }
 
 export class StreamView {
@@ -52,9 +61,10 @@ export class StreamView {
   /** the stream's last event (the response, or its end) went out here: the call's append gave its lease back */
   answered = false;
   private sink?: EventSink;
-  private early: StreamEvent[] = [];
+  /** wake-ups that came before start() (allocated only then: most views never have any) */
+  private early?: StreamEvent[];
   /** events read but not yet written (the socket was full): delivered on the next drain */
-  private unsent: StreamEvent[] = [];
+  private unsent?: StreamEvent[];
   private batch = READ_BATCH;
   /** the number of the claim this view serves its stream under (a takeover with a higher one ends it) */
   claim = 0;
@@ -66,8 +76,9 @@ export class StreamView {
 
   constructor(
     private readonly redis: Redis,
+    /** the caller's options, kept as given (not copied) */
     readonly opts: StreamViewOptions,
-    private readonly log: Logger,
+    private readonly owner: ViewOwner,
   ) {
     this.lastSeq = opts.afterSeq;
     if (tracingEnabled()) this.traceContext = context.active();
@@ -96,8 +107,8 @@ export class StreamView {
     sink.onClose(() => this.close());
     if (opts.prime) sink.write({ type: 'resumePoint', streamId: this.opts.streamId, seq: this.lastSeq });
     const early = this.early;
-    this.early = [];
-    for (const ev of early) this.onWake(ev);
+    this.early = undefined;
+    if (early) for (const ev of early) this.onWake(ev);
     if (this.dirty) void this.pull();
   }
 
@@ -106,7 +117,7 @@ export class StreamView {
     if (this.closed || wake.seq <= this.lastSeq) return;
     const ev = wake.data === undefined ? undefined : (wake as StreamEvent);
     if (!this.sink) {
-      if (ev && this.early.length < READ_BATCH) this.early.push(ev);
+      if (ev && (this.early?.length ?? 0) < READ_BATCH) (this.early ??= []).push(ev);
       else this.dirty = true;
       return;
     }
@@ -125,7 +136,8 @@ export class StreamView {
     try {
       let full = false;
       do {
-        if (!this.unsent.length) {
+        let unsent = this.unsent;
+        if (!unsent?.length) {
           this.dirty = false;
           const count = this.batch;
           const raw = (await this.redis.xrange(
@@ -136,17 +148,17 @@ export class StreamView {
             count,
           )) as [string, string[]][];
           full = raw.length === count;
-          this.unsent = decodeEntries(raw);
-          this.sizeBatch(this.unsent);
+          unsent = this.unsent = decodeEntries(raw);
+          this.sizeBatch(unsent);
         }
-        while (this.unsent.length) {
-          const ev = this.unsent.shift()!;
+        while (unsent.length) {
+          const ev = unsent.shift()!;
           if (this.closed) return;
           if (ev.seq <= this.lastSeq) continue;
           if (ev.seq !== this.lastSeq + 1) {
             // Trimmed under a slow reader: never deliver a silent gap. Drop the connection; the client's resume
             // then gets a clear 410 for the missing range.
-            this.log.warn(
+            this.owner.log.warn(
               { stream: this.opts.streamId, after: this.lastSeq, next: ev.seq },
               'stream trimmed under reader',
             );
@@ -157,11 +169,12 @@ export class StreamView {
           if (this.waitingDrain) return;
         }
       } while (!this.closed && (this.dirty || full));
+      this.unsent = undefined;
       this.outageSince = undefined;
     } catch (err) {
       if (isRedisOutage(err)) this.retryLater();
       else {
-        this.log.warn(
+        this.owner.log.warn(
           { err: (err as Error).message, stream: this.opts.streamId },
           'stream read failed; dropping connection',
         );
@@ -178,8 +191,8 @@ export class StreamView {
    */
   private retryLater(): void {
     this.outageSince ??= performance.now();
-    if (performance.now() - this.outageSince > this.opts.outageGraceMs) {
-      this.log.warn({ stream: this.opts.streamId }, 'Redis unreachable for too long; giving the stream up');
+    if (performance.now() - this.outageSince > this.owner.outageGraceMs) {
+      this.owner.log.warn({ stream: this.opts.streamId }, 'Redis unreachable for too long; giving the stream up');
       this.fail('REDIS_UNAVAILABLE');
       return;
     }
@@ -299,8 +312,8 @@ export class StreamView {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.retryTimer);
-    this.early = [];
-    this.unsent = [];
-    this.opts.onClose(this);
+    this.early = undefined;
+    this.unsent = undefined;
+    this.owner.detach(this);
   }
 }
