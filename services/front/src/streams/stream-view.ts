@@ -117,8 +117,9 @@ export class StreamView {
     if (this.closed || wake.seq <= this.lastSeq) return;
     const ev = wake.data === undefined ? undefined : (wake as StreamEvent);
     if (!this.sink) {
-      if (ev && (this.early?.length ?? 0) < READ_BATCH) (this.early ??= []).push(ev);
-      else this.dirty = true;
+      if (!ev || (this.early?.length ?? 0) >= READ_BATCH) this.dirty = true;
+      else if (this.early) this.early.push(ev);
+      else this.early = [ev];
       return;
     }
     if (ev && !this.reading && !this.waitingDrain && ev.seq === this.lastSeq + 1) {
@@ -148,7 +149,8 @@ export class StreamView {
             count,
           )) as [string, string[]][];
           full = raw.length === count;
-          unsent = this.unsent = decodeEntries(raw);
+          unsent = decodeEntries(raw);
+          this.unsent = unsent;
           this.sizeBatch(unsent);
         }
         while (unsent.length) {
