@@ -1,6 +1,8 @@
-// `npm run build`: the production build — one ES module, dist/mcp-fleet.mjs, run with plain `node` (no TypeScript
-// loader in the process: less memory, faster start). Dependencies stay in node_modules; our Lua scripts are copied
-// beside the bundle, where shared/src/scripts.ts looks for them (relative to the module).
+// `npm run build`: the production build — dist/mcp-fleet.mjs, run with plain `node` (no TypeScript loader in the
+// process: less memory, faster start), split along the CLI's per-command dynamic imports into chunks beside it
+// (dist/chunk-*.mjs), so a front node loads none of the worker's code and a worker none of the front's.
+// Dependencies stay in node_modules; our Lua scripts are copied beside the bundle, where shared/src/scripts.ts looks
+// for them (relative to its module, which is in dist/ whichever chunk it lands in).
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 
@@ -10,8 +12,12 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 await build({
   entryPoints: [new URL('services/cli/src/main.ts', root).pathname],
-  outfile: new URL('mcp-fleet.mjs', dist).pathname,
+  entryNames: 'mcp-fleet',
+  chunkNames: 'chunk-[hash]',
+  outdir: dist.pathname,
+  outExtension: { '.js': '.mjs' },
   bundle: true,
+  splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',

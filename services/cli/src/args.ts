@@ -4,6 +4,10 @@ import { configKeys } from '@mcp-fleet/shared';
 
 export class UsageError extends Error {}
 
+/** (Here rather than in bridge.ts, so the CLI's usage text does not load the bridge.) */
+export const BRIDGE_USAGE = `bridge [--concurrency N] [--children N] [--option value …] -- <command> [args…]
+           runs a stdio MCP server as a worker: its tools, resources and prompts join the catalog`;
+
 export function flagsToEnv(argv: string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {

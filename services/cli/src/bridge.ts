@@ -6,8 +6,7 @@ import { loadConfig, type FleetConfig } from '@mcp-fleet/shared';
 import type { ChildSpec } from '@mcp-fleet/worker';
 import { UsageError, flagsToEnv } from './args.ts';
 
-export const BRIDGE_USAGE = `bridge [--concurrency N] [--children N] [--option value …] -- <command> [args…]
-           runs a stdio MCP server as a worker: its tools, resources and prompts join the catalog`;
+export { BRIDGE_USAGE } from './args.ts';
 
 /** Short names of the bridge's own settings. */
 const ALIASES: Record<string, string> = { '--concurrency': '--bridge-concurrency', '--children': '--bridge-children' };

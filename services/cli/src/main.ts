@@ -1,12 +1,10 @@
 // mcp-fleet <dev|front|worker> [--option value …]; every option is also an environment variable.
+// Each command imports only what it runs (the build splits the bundle along these imports): a front node does not
+// load the worker's code, nor a worker the front's — what a module holds once loaded is memory an idle node keeps.
+import type { Server } from 'node:http';
 import { ConfigError, RedisUnavailableError, configKeys, loadConfig } from '@mcp-fleet/shared';
-import { startFront } from '@mcp-fleet/front';
-import { startBridge, startWorker } from '@mcp-fleet/worker';
-import { UsageError, flagsToEnv } from './args.ts';
-import { BRIDGE_USAGE, parseBridge } from './bridge.ts';
-import { runDev } from './dev.ts';
+import { BRIDGE_USAGE, UsageError, flagsToEnv } from './args.ts';
 import { KEYS_USAGE, runKeys } from './keys.ts';
-import { listenForMetrics } from './metrics-listener.ts';
 import { startTelemetry } from './telemetry.ts';
 
 const USAGE = `usage: mcp-fleet <command> [--option value …]
@@ -32,8 +30,9 @@ async function main(): Promise<void> {
   }
   if (command === 'keys') return runKeys(rest);
   if (command === 'bridge') {
+    const [{ parseBridge }, { startBridge }] = await Promise.all([import('./bridge.ts'), import('@mcp-fleet/worker')]);
     const { config, spec } = parseBridge(rest, process.env);
-    const telemetry = startTelemetry(config, 'worker');
+    const telemetry = await startTelemetry(config, 'worker');
     const bridge = await startBridge(config, spec);
     const close = () => bridge.close().finally(() => telemetry.shutdown());
     onSignal(close, config.WORKER_SHUTDOWN_GRACE_MS + FORCE_EXIT_MARGIN_MS);
@@ -43,10 +42,13 @@ async function main(): Promise<void> {
   const env = { ...process.env, ...flags };
   const config = loadConfig(env);
   switch (command) {
-    case 'dev':
+    case 'dev': {
+      const { runDev } = await import('./dev.ts');
       return runDev(config, flags);
+    }
     case 'front': {
-      const telemetry = startTelemetry(config, 'front');
+      const { startFront } = await import('@mcp-fleet/front');
+      const telemetry = await startTelemetry(config, 'front');
       const prometheus = telemetry.prometheus;
       const front = await startFront(config, {
         metrics: prometheus && ((req, res) => prometheus.getMetricsRequestHandler(req, res)),
@@ -56,11 +58,15 @@ async function main(): Promise<void> {
       return;
     }
     case 'worker': {
-      const telemetry = startTelemetry(config, 'worker');
+      const { startWorker } = await import('@mcp-fleet/worker');
+      const telemetry = await startTelemetry(config, 'worker');
       const prometheus = telemetry.prometheus;
       const worker = await startWorker(config);
-      const metrics =
-        prometheus && (await listenForMetrics(config, (req, res) => prometheus.getMetricsRequestHandler(req, res)));
+      let metrics: Server | undefined;
+      if (prometheus) {
+        const { listenForMetrics } = await import('./metrics-listener.ts');
+        metrics = await listenForMetrics(config, (req, res) => prometheus.getMetricsRequestHandler(req, res));
+      }
       const close = () =>
         worker
           .close()
