@@ -10,9 +10,9 @@ import { claimStream, decodeNodeWakes } from '@mcp-fleet/shared';
 import type { EventSink } from './sinks.ts';
 import { StreamView, type StreamViewOptions, type ViewOwner } from './stream-view.ts';
 
-// What a node keeps per open stream is multiplied by 10,000s of idle streams (README, "Memory per stream"): the hub
-// keeps a view in a plain array per stream (almost always one view; a Set would cost ~300 B more each), and every
-// view shares the hub as its owner instead of closing over it.
+// What a node keeps per open stream is multiplied by 10,000s of idle streams (docs/architecture.md, "Memory per idle
+// stream"): the hub keeps a stream's views in a plain array (almost always one view; a Set would cost ~300 B more
+// each), and every view shares the hub as its owner instead of closing over it.
 export class StreamHub implements ViewOwner {
   private readonly byStream = new Map<string, StreamView[]>();
   /** the highest takeover heard per stream with views here: a claim still on its way is judged against it */
