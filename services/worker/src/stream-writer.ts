@@ -69,6 +69,10 @@ export class StreamWriter {
   private seq = 0;
   private announced = false;
   private readonly writer: string;
+  private readonly target: Pick<
+    AppendArgs,
+    'stream' | 'meta' | 'inflight' | 'sessionStreams' | 'requestField' | 'fence'
+  >;
   /** when this writer last touched its stream (its TTL was refreshed then) */
   lastWriteAt = performance.now();
   /** called after an event that changed its task's status was appended */
@@ -93,6 +97,16 @@ export class StreamWriter {
     // progress guard. The runs of one attempt (a parked job runs again from the start) share the writer and its
     // numbering, so what a re-run writes again up to where it parked is dropped as a duplicate.
     this.writer = guard ? `${job.jobId}:${guard.attempt}` : `${job.jobId}:${randomId(6)}`;
+    const s = job.session;
+    // What every append of this writer names the same way, built once (a burst of progress builds none of it).
+    this.target = {
+      stream: keys.stream(s, job.streamId),
+      meta: keys.streamMeta(s, job.streamId),
+      inflight: keys.inflight(s),
+      sessionStreams: keys.sessionStreams(s),
+      requestField: requestField(job.requestId),
+      fence: guard && { jobId: job.jobId, attempt: guard.attempt },
+    };
   }
 
   /** The sequence number of this writer's last append (attempted, whether or not it was new). */
@@ -113,12 +127,8 @@ export class StreamWriter {
     const { task, guard } = opts;
     // A call to a tool that requires a task becomes one before it says anything but questions (2026-07-28).
     if (kind !== 'inputRequests' && kind !== 'task' && this.job.task?.support === 'required') await this.announce();
-    const s = this.job.session;
     const args = {
-      stream: this.keys.stream(s, this.job.streamId),
-      meta: this.keys.streamMeta(s, this.job.streamId),
-      inflight: this.keys.inflight(s),
-      sessionStreams: this.keys.sessionStreams(s),
+      ...this.target,
       settle: ANSWERS.has(kind) ? this.settlement : undefined,
       kind,
       data: message === undefined ? '' : JSON.stringify(message),
@@ -132,8 +142,6 @@ export class StreamWriter {
       maxLen: this.job.retention.maxEvents,
       // A shared stream (HTTP+SSE) lives as long as its session's lease: the job's appends do not extend it.
       ttlMs: this.job.sharedStream ? 0 : this.ttlMs,
-      requestField: requestField(this.job.requestId),
-      fence: this.guard && { jobId: this.job.jobId, attempt: this.guard.attempt },
       task: this.job.task && task,
     };
     // Notifications (progress, logs, partial results) are written behind the tool: it goes on while they are on

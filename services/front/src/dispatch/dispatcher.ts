@@ -111,21 +111,27 @@ export class Dispatcher {
         lease,
         quota,
       });
-    let opened = await open(false);
-    if (opened.kind === 'inFlight') {
-      const other = await this.inFlight(queueName, job, opened.jobId);
-      if (other) {
-        return { kind: 'duplicate', jobId: opened.jobId, sameRequest: other.digest === digest && digest !== '' };
+    // Opened, or: a request with this id in flight (a duplicate, or a stale entry to take over), the principal at
+    // its quota (calls whose jobs ended without being uncounted are dropped once, then it is a refusal), or the
+    // session at its streams' limit.
+    let takeOver = false;
+    let pruned = false;
+    for (;;) {
+      const opened = await open(takeOver);
+      if (opened.kind === 'opened') break;
+      if (opened.kind === 'tooManyStreams') throw this.streamsRefusal(job, lease!, opened.waitMs);
+      if (opened.kind === 'inFlight') {
+        const other = await this.inFlight(queueName, job, opened.jobId);
+        if (other) {
+          return { kind: 'duplicate', jobId: opened.jobId, sameRequest: other.digest === digest && digest !== '' };
+        }
+        takeOver = true; // the entry was stale: its call is over
+      } else if (pruned) throw this.calls.refusal(job.requestId);
+      else {
+        await this.calls.prune(job.session.principal);
+        pruned = true;
       }
-      opened = await open(true); // the entry was stale: its call is over
     }
-    if (opened.kind === 'quota') {
-      // At the quota: calls whose jobs ended without being uncounted are dropped, and the count is taken again.
-      await this.calls.prune(job.session.principal);
-      opened = await open(true);
-      if (opened.kind === 'quota') throw this.calls.refusal(job.requestId);
-    }
-    if (opened.kind === 'tooManyStreams') throw this.streamsRefusal(job, lease!, opened.waitMs);
     try {
       if (!quota) await this.calls.take(job.session.principal, queueName, job.jobId);
       await this.admission.admit(queueName, job, limits);
