@@ -148,6 +148,9 @@ export async function redisCommands(ctx: Ctx): Promise<ScenarioResult> {
         (Object.keys(sample.inMultiPerCall).length
           ? ` Inside MULTI…EXEC blocks: ${byConnection(sample.inMultiPerCall)}.`
           : ''),
+      `- **Where a sequential call's time goes** (the same MONITOR sample: median ms after the client sent the request at ` +
+        `which Redis ran each top-level command; MONITOR itself slows Redis a little): ` +
+        `${sample.timeline.map((s) => `${s.step} ${s.ms.toFixed(2)}`).join(' → ')}.`,
     ];
     const breakdown = Object.fromEntries(
       [...delta].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, +(v / calls).toFixed(2)]),
@@ -204,11 +207,19 @@ function scriptNames(root: string): Map<string, string> {
  */
 async function monitorSample(probe: Redis, client: McpClient, n: number, root: string) {
   const monitor = await probe.monitor();
-  const seen: { source: string; args: string[] }[] = [];
-  monitor.on('monitor', (_time: string, args: string[], source: string) => seen.push({ source, args }));
+  const seen: { source: string; args: string[]; at: number }[] = [];
+  monitor.on('monitor', (time: string, args: string[], source: string) =>
+    seen.push({ source, args, at: Number(time) * 1000 }),
+  );
   await sleep(100);
   const start = seen.length;
-  for (let i = 0; i < n; i++) await client.call('echo', { text: 'monitored' });
+  /** each call's [sent, answered] in wall-clock ms, on the clock MONITOR's timestamps use */
+  const spans: [number, number][] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.timeOrigin + performance.now();
+    await client.call('echo', { text: 'monitored' });
+    spans.push([t0, performance.timeOrigin + performance.now()]);
+  }
   await sleep(200);
   const names = await clientNames(probe);
   monitor.disconnect();
@@ -222,10 +233,12 @@ async function monitorSample(probe: Redis, client: McpClient, n: number, root: s
     m[who] ??= {};
     m[who][cmd] = (m[who][cmd] ?? 0) + 1 / n;
   };
+  /** top-level commands with when Redis ran them, named for the critical-path timeline */
+  const timed: { label: string; at: number }[] = [];
   let topLevel = 0;
   let commands = 0;
   let script: { calls: number; commandsInside: number } | undefined;
-  for (const { source, args } of seen.slice(start)) {
+  for (const { source, args, at } of seen.slice(start)) {
     const cmd = String(args[0]).toLowerCase();
     if (source === 'lua') {
       commands++;
@@ -246,6 +259,11 @@ async function monitorSample(probe: Redis, client: McpClient, n: number, root: s
       if (cmd === 'multi') openBlocks.add(source);
       add(roundTrips, who, cmd === 'multi' ? 'multi…exec' : cmd);
     }
+    if (!openBlocks.has(source) || cmd === 'multi') {
+      const what =
+        cmd === 'evalsha' ? (scripts.get(String(args[1])) ?? 'evalsha') : cmd === 'multi' ? 'multi…exec' : cmd;
+      timed.push({ label: `${who} ${what}`, at });
+    }
     if (cmd === 'evalsha' || cmd === 'eval') {
       const name = `${scripts.get(String(args[1])) ?? (cmd === 'eval' ? 'eval' : String(args[1]).slice(0, 8))} (${who})`;
       script = byScript[name] ??= { calls: 0, commandsInside: 0 };
@@ -261,10 +279,38 @@ async function monitorSample(probe: Redis, client: McpClient, n: number, root: s
   }
   return {
     calls: n,
+    timeline: criticalPath(timed, spans),
     topLevelPerCall: topLevel / n,
     commandsPerCall: commands / n,
     topLevelByConnection: roundTrips,
     inMultiPerCall: inMulti,
     scriptsPerCall: byScript,
   };
+}
+
+/**
+ * Where a sequential call's time goes: every top-level command Redis ran while a call was open, as its offset from
+ * when the client sent the request (the k-th command of a name in a call is one step), the median over the calls
+ * for each step seen in most calls, in order; the last step is the client holding the whole answer.
+ */
+function criticalPath(timed: { label: string; at: number }[], spans: [number, number][]) {
+  const offsets = new Map<string, number[]>();
+  let j = 0;
+  for (const [t0, t1] of spans) {
+    const k = new Map<string, number>();
+    while (j < timed.length && timed[j]!.at < t0) j++;
+    for (let i = j; i < timed.length && timed[i]!.at <= t1; i++) {
+      const nth = (k.get(timed[i]!.label) ?? 0) + 1;
+      k.set(timed[i]!.label, nth);
+      const step = nth > 1 ? `${timed[i]!.label} #${nth}` : timed[i]!.label;
+      (offsets.get(step) ?? offsets.set(step, []).get(step)!).push(timed[i]!.at - t0);
+    }
+  }
+  const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const steps = [...offsets]
+    .filter(([, xs]) => xs.length >= spans.length / 2)
+    .map(([step, xs]) => ({ step, ms: +mid(xs).toFixed(3) }))
+    .sort((a, b) => a.ms - b.ms);
+  steps.push({ step: 'client has the answer', ms: +mid(spans.map(([a, b]) => b - a)).toFixed(3) });
+  return steps;
 }
