@@ -231,6 +231,42 @@ describe('logging/setLevel', () => {
     ]);
   });
 
+  test('set on B after A recalled the session for its calls: the next call on A uses the new level', async () => {
+    const lb = createBalancer(fleet);
+    lb.route = ({ rpc }) => (rpc === 'logging/setLevel' ? 'b' : 'a');
+    const c = await connectClient(lb);
+    const levels: LoggingLevel[] = [];
+    c.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      levels.push(n.params.level);
+    });
+    const logged = async (expected: LoggingLevel[]) => {
+      levels.length = 0;
+      const r = await c.client.callTool({ name: 'log_levels', arguments: {} });
+      assert.notEqual(r.isError, true, JSON.stringify(r));
+      await settle(() => levels.length >= expected.length);
+      await sleep(100); // anything more would be a message that should have been filtered
+      assert.deepEqual(levels, expected);
+    };
+    try {
+      // Two calls on A at the default level: A recalls the session from the second on (SESSION_CACHE_SIZE).
+      await logged(ALL_LEVELS.slice(ALL_LEVELS.indexOf('info')));
+      await logged(ALL_LEVELS.slice(ALL_LEVELS.indexOf('info')));
+      assert.deepEqual(await c.client.setLoggingLevel('error'), {});
+      await logged(['error', 'critical', 'alert', 'emergency']);
+      assert.deepEqual(
+        lb.history.filter((h) => h.rpc === 'tools/call' || h.rpc === 'logging/setLevel').map((h) => [h.rpc, h.node]),
+        [
+          ['tools/call', 'front-a'],
+          ['tools/call', 'front-a'],
+          ['logging/setLevel', 'front-b'],
+          ['tools/call', 'front-a'],
+        ],
+      );
+    } finally {
+      await c.close();
+    }
+  });
+
   test('an unknown level is rejected with -32602', async () => {
     const res = await post(fleet.front('a').url, initRequest('2025-11-25'));
     const sessionId = res.headers.get('mcp-session-id')!;

@@ -2,6 +2,7 @@
 // stream ends with no response; other sessions are untouched. A session left idle past its TTL is gone too (404).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { FleetKeys, standaloneStreamId } from '@mcp-fleet/shared';
 import {
   SseReader,
   frameMessage,
@@ -84,6 +85,63 @@ describe('DELETE /mcp', () => {
       id: 'o1',
       result: { content: [{ type: 'text', text: 'other' }] },
     });
+  });
+
+  test('a session whose node recalls it for tool calls is refused on that node once deleted on another', async () => {
+    const a = fleet.front('a').url;
+    const b = fleet.front('b').url;
+    const session = await openSession(a);
+    const echo = (id: string) =>
+      post(a, rpcRequest('tools/call', { name: 'echo', arguments: { text: id } }, id), {
+        ...session.headers,
+        accept: 'application/json',
+      });
+    // Two calls on A: the second one's session is recalled (SESSION_CACHE_SIZE), not read.
+    for (const id of ['r1', 'r2']) {
+      assert.deepEqual(await readJson(await echo(id)), {
+        jsonrpc: '2.0',
+        id,
+        result: { content: [{ type: 'text', text: id }] },
+      });
+    }
+    const d = await del(b, session);
+    assert.equal(d.status, 200);
+    await d.arrayBuffer();
+    const refused = await echo('r3');
+    const text = await refused.clone().text();
+    await expectSessionNotFound(refused, 'tools/call on the node that recalled the session');
+    assert.equal((JSON.parse(text) as { id: string }).id, 'r3', text);
+  });
+
+  test('tool calls alone keep a recalled session alive: its idle TTL slides as the call opens', async () => {
+    const a = fleet.front('a').url;
+    const session = await openSession(a);
+    const ref = { principal: 'anon', sessionId: session.sessionId };
+    const keys = new FleetKeys(fleet.keyPrefix);
+    const redis = fleet.redisClient('ttl-probe');
+    const echo = async (text: string) => {
+      const r = await post(a, rpcRequest('tools/call', { name: 'echo', arguments: { text } }, text), {
+        ...session.headers,
+        accept: 'application/json',
+      });
+      assert.equal(r.status, 200, await r.clone().text());
+      await r.arrayBuffer();
+    };
+    try {
+      await echo('t1');
+      // Past an eighth of the TTL (1.25 s of 10 s), the next call — on a recalled session — slides it.
+      await sleep(2_000);
+      const before = await redis.pttl(keys.session(ref));
+      assert.ok(before < SESSION_TTL_SECONDS * 1000 - 1_500, `the TTL ran down: ${before} ms`);
+      await echo('t2');
+      const standalone = keys.streamMeta(ref, standaloneStreamId(session.sessionId));
+      for (const key of [keys.session(ref), standalone]) {
+        const ttl = await redis.pttl(key);
+        assert.ok(ttl > SESSION_TTL_SECONDS * 1000 - 1_000, `${key} slid: ${ttl} ms left`);
+      }
+    } finally {
+      redis.disconnect();
+    }
   });
 
   test('a call in flight is cancelled: the worker aborts it and its stream ends without a response', async () => {

@@ -103,6 +103,26 @@ export const configSchema = z
       ),
     MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
     SESSION_TTL_SECONDS: int(10, 30 * 24 * 3600).default(3600),
+    NOTIFICATION_WRITE_BEHIND: int(1, 100_000)
+      .default(64)
+      .describe(
+        'notifications (progress, logs, partial results) one tool call may have queued, not yet in its stream, before ctx.progress/log/notify waits for them to be written; 1: each waits for its own write',
+      ),
+    APPEND_BATCH_MAX: int(1, 10_000)
+      .default(64)
+      .describe(
+        'stream appends one script call carries at most (a process gathers those made while earlier ones are on their way)',
+      ),
+    APPEND_BATCHES_IN_FLIGHT: int(1, 64)
+      .default(2)
+      .describe(
+        "append script calls a process's connection has on their way at once; appends made meanwhile wait and go together",
+      ),
+    SESSION_CACHE_SIZE: int(0, 10_000_000)
+      .default(10_000)
+      .describe(
+        "sessions a front node remembers after their first tool call, so their next calls skip reading the session (the call's stream opening checks it instead); 0: every request reads its session",
+      ),
     STREAM_MAX_EVENTS: int(10, 10_000_000).default(10_000),
     STREAM_TTL_SECONDS: int(5, 7 * 24 * 3600).default(600),
     SSE_KEEPALIVE_MS: int(1000, 15_000).default(15_000),

@@ -72,10 +72,12 @@ export {
   type AppendArgs,
   type CallSettlement,
   type OpenStreamResult,
+  type CheckedSession,
+  type SessionCheck,
   type RunStart,
   type StreamLease,
 } from './scripts.ts';
-export { appendEvent } from './stream-appends.ts';
+export { appendEvent, batchAppends, type AppendBatching } from './stream-appends.ts';
 export {
   awaitReplicas,
   createRedis,

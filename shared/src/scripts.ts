@@ -9,7 +9,7 @@ const load = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, imp
 
 const SCRIPTS: Record<string, { file: string; keys: number | undefined }> = {
   appendEvents: { file: 'append-events-n', keys: undefined },
-  openStream: { file: 'open-stream-4', keys: 4 },
+  openStream: { file: 'open-stream-7', keys: 7 },
   claimStream: { file: 'claim-stream-1', keys: 1 },
   touchSession: { file: 'touch-session-3', keys: 3 },
   startRun: { file: 'start-run-1', keys: 1 },
@@ -103,11 +103,28 @@ export type OpenStreamResult =
   /** the session holds its limit of open streams; the first lease lapses in `waitMs` unless renewed */
   | { kind: 'tooManyStreams'; waitMs: number }
   /** the principal is at its calls-in-flight quota */
-  | { kind: 'quota' };
+  | { kind: 'quota' }
+  /** the session that was to be checked does not exist (expired, deleted) */
+  | { kind: 'noSession' };
+
+/** What the opening read of a checked session (open-stream-7.lua): its log level now, and when it was last seen. */
+export interface CheckedSession {
+  logLevel: string;
+  seenAt: number;
+}
 
 /**
- * Opens a call's stream (open-stream-4.lua), taking the stream's lease on the session's open streams and counting
- * the call against its principal's quota in the same round trip when they are given.
+ * A session the opening checks (and whose idle TTL it slides) because the front node recalled the session instead
+ * of reading it for this request.
+ */
+export interface SessionCheck {
+  keys: { session: string; stream: string; meta: string };
+  ttlMs: number;
+}
+
+/**
+ * Opens a call's stream (open-stream-7.lua), taking the stream's lease on the session's open streams, counting the
+ * call against its principal's quota and checking a recalled session in the same round trip when they are given.
  */
 export async function openStream(
   redis: Redis | ChainableCommander,
@@ -121,35 +138,41 @@ export async function openStream(
     takeOver?: boolean;
     lease?: StreamLease;
     quota?: { key: string; member: string; limit: number; keepMs: number };
+    session?: SessionCheck;
   },
-): Promise<OpenStreamResult> {
+): Promise<OpenStreamResult & { session?: CheckedSession }> {
   const fn = (redis as unknown as Record<string, Cmd>).openStream!;
-  const r = String(
-    await fn.call(
-      redis,
-      k.meta,
-      k.inflight,
-      a.lease?.key ?? k.meta,
-      a.quota?.key ?? k.meta,
-      a.ttlMs,
-      a.requestField,
-      a.jobId,
-      a.wakeChannel,
-      a.digest,
-      a.takeOver ? '1' : '',
-      a.lease?.token ?? '',
-      a.lease?.limit ?? 0,
-      a.lease?.claimMs ?? 0,
-      Date.now(),
-      a.quota?.member ?? '',
-      a.quota?.limit ?? 0,
-      a.quota?.keepMs ?? 0,
-    ),
-  );
-  if (r === '') return { kind: 'opened' };
-  if (r === '!quota') return { kind: 'quota' };
-  if (r.startsWith('!streams ')) return { kind: 'tooManyStreams', waitMs: Number(r.slice(9)) };
-  return { kind: 'inFlight', jobId: r };
+  const [outcome, level, seen] = (await fn.call(
+    redis,
+    k.meta,
+    k.inflight,
+    a.lease?.key ?? k.meta,
+    a.quota?.key ?? k.meta,
+    a.session?.keys.session ?? k.meta,
+    a.session?.keys.stream ?? k.meta,
+    a.session?.keys.meta ?? k.meta,
+    a.ttlMs,
+    a.requestField,
+    a.jobId,
+    a.wakeChannel,
+    a.digest,
+    a.takeOver ? '1' : '',
+    a.lease?.token ?? '',
+    a.lease?.limit ?? 0,
+    a.lease?.claimMs ?? 0,
+    Date.now(),
+    a.quota?.member ?? '',
+    a.quota?.limit ?? 0,
+    a.quota?.keepMs ?? 0,
+    a.session?.ttlMs ?? '',
+  )) as [string, string?, string?];
+  const r = String(outcome);
+  if (r === '!session') return { kind: 'noSession' };
+  const session = a.session ? { logLevel: String(level ?? ''), seenAt: Number(seen) } : undefined;
+  if (r === '') return { kind: 'opened', session };
+  if (r === '!quota') return { kind: 'quota', session };
+  if (r.startsWith('!streams ')) return { kind: 'tooManyStreams', waitMs: Number(r.slice(9)), session };
+  return { kind: 'inFlight', jobId: r, session };
 }
 
 /** Makes `wakeChannel` the node that serves a stream; returns the claim's number, 0 when the stream does not exist. */

@@ -136,3 +136,21 @@ test('PUBLIC_URL: the canonical resource URI defaults to its endpoint; AUTH_RESO
     assert.match(configError({ PUBLIC_URL: bad }).message, /PUBLIC_URL/, bad);
   }
 });
+
+test('the call path limits: write-behind, append batching and the session cache, with their bounds', () => {
+  const c = loadConfig({});
+  assert.equal(c.NOTIFICATION_WRITE_BEHIND, 64);
+  assert.equal(c.APPEND_BATCH_MAX, 64);
+  assert.equal(c.APPEND_BATCHES_IN_FLIGHT, 2);
+  assert.equal(c.SESSION_CACHE_SIZE, 10_000);
+  assert.equal(loadConfig({ SESSION_CACHE_SIZE: '0' }).SESSION_CACHE_SIZE, 0);
+  assert.equal(loadConfig({ NOTIFICATION_WRITE_BEHIND: '1' }).NOTIFICATION_WRITE_BEHIND, 1);
+  for (const [k, v] of [
+    ['NOTIFICATION_WRITE_BEHIND', '0'],
+    ['APPEND_BATCH_MAX', '0'],
+    ['APPEND_BATCHES_IN_FLIGHT', '0'],
+    ['SESSION_CACHE_SIZE', '-1'],
+  ] as const) {
+    assert.match(configError({ [k]: v }).message, new RegExp(k), `${k}=${v} is refused, naming the variable`);
+  }
+});

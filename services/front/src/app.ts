@@ -5,6 +5,7 @@ import {
   AuditLog,
   FleetKeys,
   createLogger,
+  batchAppends,
   createRedis,
   fleetMetrics,
   randomId,
@@ -125,6 +126,7 @@ export async function createFrontDeps(
     commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
   });
   const subscriber = createRedis(target, 'subscriber', `front:${nodeId}:sub`, log);
+  batchAppends(redis, { maxBatch: config.APPEND_BATCH_MAX, inFlight: config.APPEND_BATCHES_IN_FLIGHT });
   const hub = new StreamHub(
     redis,
     subscriber,
@@ -156,6 +158,7 @@ export async function createFrontDeps(
       config.SESSION_TTL_SECONDS * 1000,
       legacyLeaseMs(config),
       new SessionCaps(redis, keys, config.MAX_SESSIONS_PER_PRINCIPAL),
+      config.SESSION_CACHE_SIZE,
     ),
     dispatcher: new Dispatcher(redis, keys, nodeId, config),
     rateLimits: new RateLimits(config, redis, keys),

@@ -57,6 +57,8 @@ export interface ProcessorDeps {
   uncount: (job: Job<CallJob>) => void;
   /** Redis Cluster: the principal's calls are in another slot than the call's stream, so no script settles both */
   sharded: boolean;
+  /** NOTIFICATION_WRITE_BEHIND */
+  writeBehind: number;
 }
 
 export function createProcessor(deps: ProcessorDeps) {
@@ -90,7 +92,7 @@ export function createProcessor(deps: ProcessorDeps) {
       held: () => leases.held(jobId),
       gone: () => deps.worker().cancelJob(jobId, ABORT.streamGone),
     };
-    const writer = new StreamWriter(deps.redis, deps.keys, data, guard, settlement);
+    const writer = new StreamWriter(deps.redis, deps.keys, data, guard, settlement, deps.writeBehind);
     // A task's questions wait as long as the task lives; a plain call's, SERVER_REQUEST_TIMEOUT_MS.
     const questionTimeoutMs = data.task
       ? Math.max(0, data.task.expiresAt - Date.now())

@@ -37,8 +37,8 @@ export interface AttemptGuard {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Notifications a tool may have queued before it waits for them to be written. */
-const WRITE_BEHIND = 64;
+/** Notifications a tool may have queued before it waits for them to be written (NOTIFICATION_WRITE_BEHIND). */
+const DEFAULT_WRITE_BEHIND = 64;
 
 /** A task status an event brings, with its message. */
 type TaskChange = { status: TaskStatus; message?: string };
@@ -92,6 +92,8 @@ export class StreamWriter {
     private readonly guard?: AttemptGuard,
     /** what the call's answer settles in the same script (append-events-n.lua) */
     private readonly settlement?: CallSettlement,
+    /** notifications queued, not yet written, at which a notification waits (NOTIFICATION_WRITE_BEHIND) */
+    private readonly writeBehindLimit = DEFAULT_WRITE_BEHIND,
   ) {
     // One writer per job attempt: a retried job is a new writer, kept in line by the fence, the done flag and the
     // progress guard. The runs of one attempt (a parked job runs again from the start) share the writer and its
@@ -159,8 +161,8 @@ export class StreamWriter {
   }
 
   /**
-   * Queues a notification behind the ones on their way; true once queued. The tool waits only when WRITE_BEHIND are
-   * queued already (backpressure); a failure to write (the lease lost, a bad command) is thrown by its next write.
+   * Queues a notification behind the ones on their way; true once queued. The tool waits only when
+   * NOTIFICATION_WRITE_BEHIND are queued (backpressure); a failure to write (the lease lost, a bad command) is thrown by its next write.
    */
   private async writeBehind(args: AppendArgs): Promise<boolean> {
     if (this.failure) throw this.failure;
@@ -168,7 +170,7 @@ export class StreamWriter {
     this.flushing ??= this.flushOutbox().finally(() => {
       this.flushing = undefined;
     });
-    if (this.outbox.length >= WRITE_BEHIND) await this.flushed();
+    if (this.outbox.length >= this.writeBehindLimit) await this.flushed();
     return true;
   }
 

@@ -9,6 +9,7 @@ import {
   FleetKeys,
   callMember,
   createLogger,
+  batchAppends,
   createRedis,
   fleetIncidents,
   fleetMetrics,
@@ -55,6 +56,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
   const target = redisTarget(config);
   const redis = createRedis(target, 'writer', `worker:${workerId}:cmd`, log, timeouts);
   const subscriber = createRedis(target, 'subscriber', `worker:${workerId}:sub`, log);
+  batchAppends(redis, { maxBatch: config.APPEND_BATCH_MAX, inFlight: config.APPEND_BATCHES_IN_FLIGHT });
   // Calls that end badly show in the operator console's recent errors.
   fleetIncidents.start(redis, keys, workerId);
   const catalog = new CatalogPublisher(redis, keys, workerId, config.QUEUE, pack, config.CATALOG_HEARTBEAT_MS);
@@ -88,6 +90,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
       context: { redis, keys, catalogChanged: () => catalog.changed() },
       uncount: (job) => uncount(job),
       sharded: config.REDIS_MODE === 'cluster',
+      writeBehind: config.NOTIFICATION_WRITE_BEHIND,
     });
 
     worker = new FleetWorker<CallJob>(queue, processor, {

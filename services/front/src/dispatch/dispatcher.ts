@@ -22,11 +22,20 @@ import {
   type JsonRpcId,
   type SessionRef,
   type StreamLease,
+  type SessionCheck,
+  type CheckedSession,
+  type LogLevel,
 } from '@mcp-fleet/shared';
 import type { ToolLimits } from '../catalog/catalog.ts';
 import { requestDigest } from '../protocol/request-digest.ts';
 import { Admission } from './admission.ts';
 import { CallQuota } from '../quotas/call-quota.ts';
+
+/** Where a recalled session is checked and learnt (SessionStore). */
+export interface RecalledSessions {
+  check(ref: SessionRef): SessionCheck;
+  checked(ref: SessionRef, found: CheckedSession | undefined): LogLevel | undefined;
+}
 
 export type EnqueueResult =
   | { kind: 'started' }
@@ -93,6 +102,8 @@ export class Dispatcher {
     wakeChannel: string,
     limits?: ToolLimits,
     lease?: StreamLease,
+    /** the session was recalled, not read: checked as the stream opens (session-store.ts, "Recalled sessions") */
+    recalled?: RecalledSessions,
   ): Promise<EnqueueResult> {
     const queueName = this.queueFor(baseQueue, job.session);
     const keys = { meta: this.keys.streamMeta(job.session, job.streamId), inflight: this.keys.inflight(job.session) };
@@ -110,6 +121,7 @@ export class Dispatcher {
         takeOver,
         lease,
         quota,
+        session: recalled?.check(job.session),
       });
     // Opened, or: a request with this id in flight (a duplicate, or a stale entry to take over), the principal at
     // its quota (calls whose jobs ended without being uncounted are dropped once, then it is a refusal), or the
@@ -118,7 +130,17 @@ export class Dispatcher {
     let pruned = false;
     for (;;) {
       const opened = await open(takeOver);
+      if (recalled) {
+        // The session as Redis has it now: gone → 404; its log level may have been set on another node.
+        if (opened.kind === 'noSession') {
+          recalled.checked(job.session, undefined);
+          throw new FleetError('SESSION_NOT_FOUND', { id: job.requestId });
+        }
+        job.logLevel = recalled.checked(job.session, opened.session);
+        recalled = undefined;
+      }
       if (opened.kind === 'opened') break;
+      if (opened.kind === 'noSession') throw new FleetError('SESSION_NOT_FOUND', { id: job.requestId });
       if (opened.kind === 'tooManyStreams') throw this.streamsRefusal(job, lease!, opened.waitMs);
       if (opened.kind === 'inFlight') {
         const other = await this.inFlight(queueName, job, opened.jobId);

@@ -23,12 +23,16 @@ export type StartedCall =
   | { kind: 'started'; job: CallJob; view: StreamView; task?: TaskRecord }
   | { kind: 'duplicate'; jobId: string; sameRequest: boolean };
 
-/** `lease`: the lease on the session's open streams the call's SSE response holds, taken as the stream opens. */
+/**
+ * `lease`: the lease on the session's open streams the call's SSE response holds, taken as the stream opens.
+ * `checkSession`: the session was recalled, not read — the stream's opening checks it (404 when it is gone).
+ */
 export async function startCall(
   deps: FrontDeps,
   request: JobRequest,
   queue: string,
   lease?: StreamLease,
+  checkSession = false,
 ): Promise<StartedCall> {
   // A task's call writes the task's stream; its record is there before its job is (tasks/get finds it at once).
   const streamId = request.task ? taskJobId(request.task.id) : newRequestStreamId(request.session.sessionId);
@@ -62,7 +66,8 @@ export async function startCall(
       async () => {
         // The stream's meta will name this node's channel for it: listen there before the job can append.
         await deps.hub.listening(view.opts.streamKey);
-        return deps.dispatcher.enqueue(queue, job, deps.hub.channelFor(view.opts.streamKey), limits, lease);
+        const check = checkSession ? deps.sessions : undefined;
+        return deps.dispatcher.enqueue(queue, job, deps.hub.channelFor(view.opts.streamKey), limits, lease, check);
       },
     );
     if (r.kind === 'duplicate') {

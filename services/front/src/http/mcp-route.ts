@@ -11,7 +11,7 @@ import { resultResponse } from '../protocol/messages.ts';
 import { checkVersionHeader } from '../protocol/negotiate.ts';
 import { sessionOrigin } from '../protocol/origin.ts';
 import { initialize, onClientResponse, onNotification } from '../protocol/session-methods.ts';
-import { deleteSession, requireSession } from '../sessions/session-ops.ts';
+import { callSession, deleteSession, requireSession } from '../sessions/session-ops.ts';
 import { checkAccess } from '../auth/access.ts';
 import { admitRequest } from '../quotas/fair-use.ts';
 import { handleBatch } from './batch.ts';
@@ -52,7 +52,11 @@ export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
         .type('application/json')
         .send(resultResponse(msg.id, result));
     }
-    const session = await requireSession(deps, sessionId, id, who);
+    // A tool call's session may be recalled instead of read: its stream's opening checks it (callSession).
+    const { session, recalled } =
+      msg.kind === 'request' && msg.method === 'tools/call'
+        ? await callSession(deps, sessionId, id, who)
+        : { session: await requireSession(deps, sessionId, id, who), recalled: false };
     // A session of the HTTP+SSE transport is not one of this endpoint's.
     if (session.legacy) throw new FleetError('SESSION_NOT_FOUND', { id });
     if (msg.kind === 'notification') await onNotification(deps, session, msg);
@@ -62,6 +66,7 @@ export function registerMcpRoute(app: FastifyInstance, deps: FrontDeps): void {
         deps,
         reply,
         deps.config.RESPONSE_MODE === 'sse' && accepts(request.headers).sse,
+        recalled ? session : undefined,
       );
       await serveRequest(deps, sessionOrigin(deps, session, request.headers), msg, ex);
       return reply;

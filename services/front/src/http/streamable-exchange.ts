@@ -8,6 +8,8 @@ import { wireTask } from '@mcp-fleet/shared';
 import { resultResponse } from '../protocol/messages.ts';
 import { startCall } from '../dispatch/start-call.ts';
 import type { FrontDeps } from '../deps.ts';
+import { confirmSession } from '../sessions/session-ops.ts';
+import type { Session } from '../sessions/session-store.ts';
 import type { Exchange, JsonRpcResponse } from '../protocol/exchange.ts';
 import type { JobRequest } from '../protocol/planner.ts';
 import { JsonSink, SseSink, primingStyle, type EventSink } from '../streams/sinks.ts';
@@ -17,10 +19,23 @@ export class StreamableExchange implements Exchange {
     private readonly deps: FrontDeps,
     private readonly reply_: FastifyReply,
     private readonly wantsSse: boolean,
+    /**
+     * The request's session, when it was recalled rather than read (session-store.ts, "Recalled sessions"): checked
+     * by the opening of the call's stream — or read before any other answer, so a gone session is a 404 still.
+     */
+    private recalled?: Session,
   ) {}
 
   async reply(response: JsonRpcResponse): Promise<void> {
+    await this.confirmed(typeof response.id === 'object' ? null : response.id);
     await this.reply_.type('application/json').send(response);
+  }
+
+  /** A recalled session is read before an answer that no stream opening checked. */
+  private async confirmed(id: JsonRpcId | null): Promise<void> {
+    const session = this.recalled;
+    this.recalled = undefined;
+    if (session) await confirmSession(this.deps, session, id);
   }
 
   async run(request: JobRequest, queue: string): Promise<void> {
@@ -29,8 +44,12 @@ export class StreamableExchange implements Exchange {
     const caps = this.deps.streamCaps;
     const lease = this.wantsSse ? caps.lease(request.session) : undefined;
     let started: Awaited<ReturnType<typeof startCall>>;
+    // A task's record is written before its stream opens: a recalled session is read first.
+    if (request.task) await this.confirmed(request.requestId);
+    const check = this.recalled;
+    this.recalled = undefined;
     try {
-      started = await startCall(this.deps, request, queue, lease);
+      started = await startCall(this.deps, request, queue, lease, check !== undefined);
     } catch (err) {
       if (lease) caps.giveBack(lease);
       throw err;
@@ -82,6 +101,7 @@ export class StreamableExchange implements Exchange {
   }
 
   async taskResult(task: TaskRecord, origin: RequestOrigin, requestId: JsonRpcId): Promise<void> {
+    await this.confirmed(requestId);
     if (this.wantsSse) await this.deps.streamCaps.hold(origin.session, this.reply_.raw, requestId);
     await serveTaskResult(this.deps, origin, task, requestId, {
       respond: (r) => this.reply(r),

@@ -57,7 +57,7 @@ export class CallQuota {
   }
 
   /**
-   * What counts the call as its stream opens (open-stream-4.lua, same round trip), or undefined when no quota is
+   * What counts the call as its stream opens (open-stream-7.lua, same round trip), or undefined when no quota is
    * configured.
    */
   quotaArgs(principal: string, queueName: string, jobId: string) {

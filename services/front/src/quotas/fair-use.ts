@@ -1,7 +1,7 @@
 // Fair use at the door: every request to an MCP endpoint counts against its principal's request rate, each
 // tools/call against its tool's rate, and a request that starts calls is refused while the principal is at its
 // in-flight quota — before anything is served, so the refusal is an HTTP 429 with Retry-After and the request's id.
-// A single Streamable HTTP request needs no look here: its call is counted as its stream opens (open-stream-4.lua),
+// A single Streamable HTTP request needs no look here: its call is counted as its stream opens (open-stream-7.lua),
 // before any response, so that refusal is the same 429. A batch (calls counted one by one) and a legacy POST (its
 // answers go to the session's SSE stream) are looked at first.
 import { JOB_METHODS, type JsonRpcId } from '@mcp-fleet/shared';

@@ -20,6 +20,30 @@ export async function requireSession(
   return { ...session, caller: who.caller };
 }
 
+/**
+ * The session of a tool call: recalled from this node's memory when it served the session a call before (then
+ * `recalled`: the call's stream opening checks the session — session-store.ts, "Recalled sessions"), else read as
+ * requireSession does.
+ */
+export async function callSession(
+  deps: FrontDeps,
+  sessionId: string | undefined,
+  id: JsonRpcId | null,
+  who: Authenticated,
+): Promise<{ session: Session; recalled: boolean }> {
+  if (sessionId === undefined) throw new FleetError('SESSION_REQUIRED', { id });
+  const found = await deps.sessions.forCall(sessionId, who.principal);
+  if (!found) throw new FleetError('SESSION_NOT_FOUND', { id });
+  return { session: { ...found.session, caller: who.caller }, recalled: found.recalled };
+}
+
+/** A recalled session, read after all (a call that will not open a stream); 404 when it is gone. */
+export async function confirmSession(deps: FrontDeps, session: Session, id: JsonRpcId | null): Promise<void> {
+  if (!(await deps.sessions.touch(session.sessionId, session.principal))) {
+    throw new FleetError('SESSION_NOT_FOUND', { id });
+  }
+}
+
 /** Ends a session: running calls are cancelled, their streams and the standalone stream end, later requests 404. */
 export async function deleteSession(deps: FrontDeps, session: Session): Promise<void> {
   const jobIds = await deps.sessions.delete(session);

@@ -8,6 +8,8 @@ import {
   randomId,
   touchSession,
   type Caller,
+  type CheckedSession,
+  type SessionCheck,
   type LogLevel,
   type SessionRef,
 } from '@mcp-fleet/shared';
@@ -29,7 +31,17 @@ export interface Session extends SessionRef {
   caller?: Caller;
 }
 
+/**
+ * Recalled sessions: a tool call's session is taken from this node's memory instead of read (one round trip less on
+ * the call's path); the script that opens the call's stream then checks that the session still exists and slides
+ * its TTL (open-stream-7.lua), so a session deleted or expired on any node is refused as before. What a session
+ * keeps never changes after its initialize but its log level, which that script reads back. Only sessions that made
+ * a tool call are kept (at most SESSION_CACHE_SIZE; when full, the one kept longest makes room), never HTTP+SSE sessions
+ * (their initialize comes after their creation).
+ */
 export class SessionStore {
+  private readonly recalled = new Map<string, Session>();
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: FleetKeys,
@@ -41,6 +53,8 @@ export class SessionStore {
     private readonly legacyLeaseMs: number,
     /** live sessions per principal (MAX_SESSIONS_PER_PRINCIPAL); none: not counted */
     private readonly caps?: SessionCaps,
+    /** sessions kept for recall (SESSION_CACHE_SIZE); 0: every request reads its session */
+    private readonly recallSize = 0,
   ) {}
 
   /** A new session of `principal`: its keys are under the principal, so no one else can name it. */
@@ -94,14 +108,11 @@ export class SessionStore {
       },
       this.ttlMs,
     );
-    if (!h) return undefined;
-    const now = Date.now();
-    // When touch-session-3.lua slid the TTL, the session's count entry slides with it.
-    const ttl = h.ttl ? Number(h.ttl) : this.ttlMs;
-    if (now - Number(h.s ?? 0) > ttl / 8) this.caps?.renew(ref, ttl);
-    if (now - Number(h.s ?? 0) > INDEX_REFRESH_MS) {
-      this.redis.zadd(this.keys.sessionsIndex(), now, sessionMember(ref)).catch(() => {});
+    if (!h) {
+      this.recalled.delete(recallKey(ref));
+      return undefined;
     }
+    this.seen(ref, Number(h.s ?? 0), h.ttl ? Number(h.ttl) : this.ttlMs);
     return {
       ...ref,
       version: h.v ?? '',
@@ -113,8 +124,65 @@ export class SessionStore {
     };
   }
 
+  /** A script read the session last seen at `seenAt`: what slides with the session (when the TTL slid) follows. */
+  private seen(ref: SessionRef, seenAt: number, ttl: number): void {
+    const now = Date.now();
+    // When the script slid the TTL, the session's count entry slides with it.
+    if (now - seenAt > ttl / 8) this.caps?.renew(ref, ttl);
+    if (now - seenAt > INDEX_REFRESH_MS) {
+      this.redis.zadd(this.keys.sessionsIndex(), now, sessionMember(ref)).catch(() => {});
+    }
+  }
+
+  /**
+   * The session of a tool call, recalled when this node served it a call before (unchecked: the call's stream
+   * opening checks it — `check`), else read as `touch` does and kept for the next call.
+   */
+  async forCall(sessionId: string, principal: string): Promise<{ session: Session; recalled: boolean } | undefined> {
+    if (this.recallSize > 0) {
+      const known = this.recalled.get(recallKey({ principal, sessionId }));
+      if (known) return { session: known, recalled: true };
+    }
+    const session = await this.touch(sessionId, principal);
+    if (!session) return undefined;
+    if (this.recallSize > 0 && !session.legacy) {
+      if (this.recalled.size >= this.recallSize) this.recalled.delete(this.recalled.keys().next().value!);
+      this.recalled.set(recallKey(session), session);
+    }
+    return { session, recalled: false };
+  }
+
+  /** What the opening of a recalled session's call checks (open-stream-7.lua). */
+  check(ref: SessionRef): SessionCheck {
+    const standalone = standaloneStreamId(ref.sessionId);
+    return {
+      keys: {
+        session: this.keys.session(ref),
+        stream: this.keys.stream(ref, standalone),
+        meta: this.keys.streamMeta(ref, standalone),
+      },
+      ttlMs: this.ttlMs,
+    };
+  }
+
+  /** The opening checked a recalled session: its log level is the one in Redis now; gone ones are forgotten. */
+  checked(ref: SessionRef, found: CheckedSession | undefined): LogLevel | undefined {
+    const key = recallKey(ref);
+    if (!found) {
+      this.recalled.delete(key);
+      return undefined;
+    }
+    this.seen(ref, found.seenAt, this.ttlMs);
+    const level = isLogLevel(found.logLevel) ? found.logLevel : undefined;
+    const known = this.recalled.get(key);
+    if (known) known.logLevel = level;
+    return level;
+  }
+
   async setLogLevel(s: SessionRef, level: LogLevel): Promise<void> {
     await this.redis.hset(this.keys.session(s), 'lvl', level);
+    const known = this.recalled.get(recallKey(s));
+    if (known) known.logLevel = level;
   }
 
   // The session's keys and a URI's subscriber set are in different slots: separate commands, not one pipeline
@@ -146,6 +214,7 @@ export class SessionStore {
 
   /** Removes the session; returns the job ids of requests that were still running. */
   async delete(s: SessionRef): Promise<string[]> {
+    this.recalled.delete(recallKey(s));
     const replies = ((await this.redis
       .multi()
       .hvals(this.keys.inflight(s))
@@ -162,6 +231,8 @@ export class SessionStore {
     return inflight;
   }
 }
+
+const recallKey = (s: SessionRef) => `${s.principal}\n${s.sessionId}`;
 
 function safeJson(s: string | undefined): Record<string, unknown> {
   if (!s) return {};
