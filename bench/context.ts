@@ -26,6 +26,14 @@ export function allTargets(ctx: Ctx): Target[] {
   return [ctx.servers.fleet, b['v1-stateful'], b['v1-stateless'], b['v2-stateless']];
 }
 
+/**
+ * allTargets and the architecture's floor (bench/baselines/floor-front.ts), for the scenarios that only call `echo`:
+ * what the fleet's path costs with nothing of the fleet on it, measured in the same run.
+ */
+export function targetsWithFloor(ctx: Ctx): Target[] {
+  return [...allTargets(ctx), ctx.servers.floor.target];
+}
+
 /** Rotates `items` by `round`, so no target is always measured first (or last) on a noisy machine. */
 export function rotate<T>(items: T[], round: number): T[] {
   const k = round % items.length;
@@ -36,6 +44,14 @@ export function rotate<T>(items: T[], round: number): T[] {
 export function processesOf(ctx: Ctx, target: Target): Record<string, number | undefined> {
   if (target.key === 'fleet') {
     return { front: target.pid, worker: ctx.servers.worker.pid, redis: ctx.servers.redis.pid, client: process.pid };
+  }
+  if (target.key === 'floor') {
+    return {
+      front: target.pid,
+      worker: ctx.servers.floor.worker.pid,
+      redis: ctx.servers.redis.pid,
+      client: process.pid,
+    };
   }
   return { server: target.pid, client: process.pid };
 }

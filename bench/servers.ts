@@ -33,6 +33,8 @@ export interface Servers {
   frontNodeId: string;
   worker: Proc;
   baselines: Record<BaselineKey, Target>;
+  /** the architecture's floor (bench/baselines/floor-front.ts): its front node, its worker */
+  floor: { target: Target; worker: Proc };
   procs: Proc[];
   startFront(nodeId: string, nodeFlags?: string[]): Promise<{ target: Target; proc: Proc }>;
   startBaseline(key: BaselineKey, args?: string[], nodeFlags?: string[]): Promise<{ target: Target; proc: Proc }>;
@@ -104,11 +106,12 @@ export async function startServers(opts: FleetOptions): Promise<Servers> {
     opts.fleetNodeFlags,
   );
   procs.push(worker);
-  const [front, s1, s2, s3] = await Promise.all([
+  const [front, s1, s2, s3, floor] = await Promise.all([
     startFront(frontNodeId),
     startBaseline('v1-stateful'),
     startBaseline('v1-stateless'),
     startBaseline('v2-stateless'),
+    startFloor(redis.url, `${prefix}-floor`, procs),
   ]);
   await waitFleetServes(front.target, worker, 60_000);
   return {
@@ -123,7 +126,36 @@ export async function startServers(opts: FleetOptions): Promise<Servers> {
     fleetRoot: opts.fleetRoot,
     fleet: front.target,
     baselines: { 'v1-stateful': s1.target, 'v1-stateless': s2.target, 'v2-stateless': s3.target },
+    floor,
   };
+}
+
+export const FLOOR_LABEL = 'floor: fastify → BullMQ → worker → stream → SSE';
+
+/** The floor's worker and front node (bench/baselines/floor-*.ts), on the bench's Redis under a prefix of their own. */
+async function startFloor(redisUrl: string, prefix: string, procs: Proc[]): Promise<{ target: Target; worker: Proc }> {
+  const env = { REDIS_URL: redisUrl, FLOOR_PREFIX: prefix };
+  const worker = spawnNode('floor-worker', ['--import', 'tsx', join(benchDir, 'baselines', 'floor-worker.ts')], env);
+  procs.push(worker);
+  const port = await freePort();
+  const front = spawnNode('floor-front', ['--import', 'tsx', join(benchDir, 'baselines', 'floor-front.ts')], {
+    ...env,
+    PORT: String(port),
+  });
+  procs.push(front);
+  await Promise.all([
+    worker.waitForLine((l) => l.includes('"msg":"ready"'), 30_000),
+    front.waitForLine((l) => l.includes('"msg":"ready"'), 30_000),
+  ]);
+  const target: Target = {
+    key: 'floor',
+    label: FLOOR_LABEL,
+    origin: `http://127.0.0.1:${port}`,
+    sessionful: false,
+    pid: front.pid,
+  };
+  await waitFleetServes(target, worker, 30_000);
+  return { target, worker };
 }
 
 /** Until an echo call through the front node comes back from the worker (catalog published, queue consumed). */

@@ -1,7 +1,7 @@
 // Tool-call latency: one client calls `echo` sequentially on one keep-alive connection, N calls per server,
 // interleaved in rounds (fleet, baselines, rotated each round) so machine noise hits every server alike; p50 is the
 // median of the per-round p50s, p90/p99 come from all of a server's samples (a round holds too few for its p99).
-import { allTargets, rotate, type Ctx, type ScenarioResult } from '../context.ts';
+import { targetsWithFloor, rotate, type Ctx, type ScenarioResult } from '../context.ts';
 import { McpClient, median, percentile, pool, summarize } from '../load.ts';
 import { row, type Row } from '../report.ts';
 
@@ -10,7 +10,7 @@ const PERCENTILES = ['p50', 'p90', 'p99'] as const;
 export async function latency(ctx: Ctx): Promise<ScenarioResult> {
   const n = ctx.quick ? 600 : 3000;
   const rounds = ctx.quick ? 5 : 10;
-  const targets = allTargets(ctx);
+  const targets = targetsWithFloor(ctx);
   const pools = targets.map((t) => pool(t.origin, 1));
   const samples = new Map(targets.map((t) => [t.key, [] as number[]]));
   const roundP50s = new Map(targets.map((t) => [t.key, [] as number[]]));
@@ -75,7 +75,20 @@ export async function latency(ctx: Ctx): Promise<ScenarioResult> {
       "(the order rotated each round); p50 = the median of the per-round p50s, p90 and p99 over all of a server's calls; " +
       'the target is on the ratio to SDK v1 stateless (the SDK v2 row is for information); ' +
       'protocol 2025-11-25, `accept: application/json, text/event-stream` (the fleet, SDK v1 stateful and SDK v2 stateless answer SSE, SDK v1 stateless JSON). ' +
-      "SDK v2 is served through createMcpHandler's stateless leg for 2025-era requests (a fresh server per request).",
+      "SDK v2 is served through createMcpHandler's stateless leg for 2025-era requests (a fresh server per request). " +
+      'The floor (bench/baselines/floor-front.ts, floor-worker.ts; also in the throughput and Redis figures) is the ' +
+      "fleet's path with nothing of the fleet on it: a fastify node adds a BullMQ job (removeOnComplete, as the fleet " +
+      'does), a BullMQ Worker in another process answers with one stream append and one PUBLISH (MULTI/EXEC), the node ' +
+      'writes the answer as SSE — no session, authentication, quotas, exactly-once, resume or cancellation; what the ' +
+      "architecture's processes, round trips and BullMQ cost by themselves on this machine.",
   );
-  return { rows, raw: { n, rounds, stats, roundP50s: Object.fromEntries(roundP50s) } };
+  const v1 = stats['v1-stateless']!;
+  const floor = stats.floor!;
+  const details = [
+    `- **Latency against the floor**: the floor's p50 is ${floor.p50.toFixed(3)} ms, ${(floor.p50 / v1.p50).toFixed(2)}× ` +
+      `SDK v1 stateless (${v1.p50.toFixed(3)} ms) — a call that crosses a queue to another process and back through ` +
+      "Redis costs more than the SDK's in-process call before any of the fleet's work; the fleet is " +
+      `${(fleet.p50 / floor.p50).toFixed(2)}× the floor.`,
+  ];
+  return { rows, details, raw: { n, rounds, stats, roundP50s: Object.fromEntries(roundP50s) } };
 }

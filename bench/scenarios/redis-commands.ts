@@ -116,6 +116,9 @@ export async function redisCommands(ctx: Ctx): Promise<ScenarioResult> {
       (total(diff(seq0.commands, seq1.commands)) - (total(background) * seqMs) / idleMs) / seqCalls;
     await frontRedisConnections(ctx);
 
+    // The floor (bench/baselines/floor-front.ts), the same way: BullMQ's job and one append, nothing of the fleet's.
+    const floor = await floorRedisWork(ctx, seqCalls, total(background) / idleMs, backgroundReadsPerMs);
+
     ctx.progress.set('Redis commands per call', 'MONITOR sample');
     const sample = await monitorSample(probe, clients[0]!, 20, ctx.servers.fleetRoot);
     await Promise.all(clients.map((c) => c.close()));
@@ -163,6 +166,8 @@ export async function redisCommands(ctx: Ctx): Promise<ScenarioResult> {
           met: (f) => f <= 6,
         }),
         row('  top-level commands (MONITOR; MULTI…EXEC = 1)', '', sample.topLevelPerCall, null),
+        row('  Redis commands per call, floor', '', floor.commandsPerCall, null),
+        row('  Redis round trips per call, floor', '', floor.roundTripsPerCall, null),
       ],
       details,
       raw: {
@@ -170,10 +175,39 @@ export async function redisCommands(ctx: Ctx): Promise<ScenarioResult> {
         perCall,
         sequential: { calls: seqCalls, ms: seqMs, roundTripsPerCall, commandsPerCall: seqCommandsPerCall },
         backgroundReadsPerSec: backgroundReadsPerMs * 1000,
+        floor,
         perCallByCommand: breakdown,
         backgroundPerSec: total(background) / (idleMs / 1000),
         monitor: sample,
       },
+    };
+  } finally {
+    await p.close();
+  }
+}
+
+/** Commands and round trips per sequential call of the floor, less the fleet's idle background (same Redis). */
+async function floorRedisWork(ctx: Ctx, calls: number, backgroundPerMs: number, backgroundReadsPerMs: number) {
+  const target = ctx.servers.floor.target;
+  const p = pool(target.origin, 1);
+  try {
+    const client = new McpClient(target, p);
+    await client.initialize();
+    const a = await redisCounters(ctx.servers.probe);
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) {
+      await client.call('echo', { text: 'count the floor' });
+      if (i % 50 === 0) ctx.progress.set('Redis commands per call', `floor ${i}/${calls} sequential calls`);
+    }
+    const ms = performance.now() - t0;
+    const b = await redisCounters(ctx.servers.probe);
+    return {
+      calls,
+      commandsPerCall: (total(diff(a.commands, b.commands)) - backgroundPerMs * ms) / calls,
+      roundTripsPerCall: (readsBetween(a, b) - backgroundReadsPerMs * ms) / calls,
+      perCallByCommand: Object.fromEntries(
+        [...diff(a.commands, b.commands)].map(([k, v]) => [k, +(v / calls).toFixed(2)]),
+      ),
     };
   } finally {
     await p.close();

@@ -1,7 +1,7 @@
 // Throughput: 32 concurrent callers (one session and one keep-alive connection each) call `echo` back to back for
 // a fixed time; calls/s per server, measured in interleaved rounds, reported as the median of the per-round figures;
 // plus the CPU the serving processes (and, for the fleet, Redis alone) spend per call.
-import { allTargets, processesOf, rotate, type Ctx, type ScenarioResult } from '../context.ts';
+import { targetsWithFloor, processesOf, rotate, type Ctx, type ScenarioResult } from '../context.ts';
 import { cpuMeter } from '../procs.ts';
 import { McpClient, median, pool, summarize, type Target } from '../load.ts';
 import { row, type Row } from '../report.ts';
@@ -12,7 +12,7 @@ const CALLERS = 32;
 export async function throughput(ctx: Ctx): Promise<ScenarioResult> {
   const roundMs = ctx.quick ? 800 : 1500;
   const rounds = ctx.quick ? 3 : 8;
-  const targets = allTargets(ctx);
+  const targets = targetsWithFloor(ctx);
   const pools = new Map<string, Pool>();
   const callers = new Map<string, McpClient[]>();
   const totals = new Map<string, Totals>(
@@ -69,6 +69,9 @@ export async function throughput(ctx: Ctx): Promise<ScenarioResult> {
       met: (f) => f <= 0.08,
     }),
   );
+  // The floor's Redis share: what BullMQ's job and one append cost Redis per call, with nothing of the fleet's.
+  const floorRedisCpu = median(totals.get('floor')!.rounds.map((r) => r.cpuMsPerCall.redis ?? Number.NaN));
+  rows.push(row('  Redis CPU per call, floor', 'ms', floorRedisCpu, null));
   const raw = Object.fromEntries(
     targets.map((t) => {
       const x = totals.get(t.key)!;

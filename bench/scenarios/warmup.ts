@@ -1,12 +1,12 @@
 // Warm-up: every server (and the load client) runs the echo path a while before anything is measured, so JIT
 // compilation, connection set-up and first-call caches are out of the figures.
-import { allTargets, type Ctx } from '../context.ts';
+import { targetsWithFloor, type Ctx } from '../context.ts';
 import { McpClient, pool, runPool } from '../load.ts';
 
 export async function warmup(ctx: Ctx): Promise<void> {
   const calls = ctx.quick ? 400 : 2000;
   const lanes = 8;
-  for (const target of allTargets(ctx)) {
+  for (const target of targetsWithFloor(ctx)) {
     const p = pool(target.origin, lanes);
     try {
       const clients = await Promise.all(
