@@ -119,16 +119,16 @@ describe('NOTIFICATION_WRITE_BEHIND = 1', () => {
     );
     assert.equal(res.status, 200);
     const frames = await new SseReader(res).readToEnd(10_000);
-    const messages = frames.map(frameMessage).filter((m) => m !== undefined);
+    const messages = frames.map(frameMessage).filter((m): m is Record<string, unknown> => m !== undefined);
     const progress = messages
-      .filter((m) => m?.method === 'notifications/progress')
-      .map((m) => (m?.params as { progress: number }).progress);
+      .filter((m) => m.method === 'notifications/progress')
+      .map((m) => (m.params as { progress: number }).progress);
     assert.deepEqual(
       progress,
       Array.from({ length: 30 }, (_, i) => i + 1),
     );
     assert.ok(
-      messages.some((m) => m?.id === 1 && m.result !== undefined),
+      messages.some((m) => m.id === 1 && m.result !== undefined),
       'the result came after the progress',
     );
   });
