@@ -20,33 +20,67 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** One attempt's hold on its job: renewed with the job's lock, lost when renewals stop or a later attempt took over. */
+export class JobLease {
+  renewedAt = performance.now();
+  private superseded = false;
+  constructor(
+    private readonly lockMs: number,
+    /** aborts this attempt's tool and writes */
+    private readonly abort: (reason: string) => void,
+  ) {}
+
+  /** False once the lock may have expired in Redis (no renewal for a whole lock duration), or a later attempt began. */
+  held(): boolean {
+    return !this.superseded && performance.now() - this.renewedAt < this.lockMs;
+  }
+
+  /** A later attempt of the job began in this worker: this one lost the job (its lock expired first). */
+  supersede(): void {
+    this.superseded = true;
+    this.abort(ABORT.leaseLost);
+  }
+}
+
+/**
+ * The leases of the attempts running here, by job. BullMQ tracks a running job by its id only (its lock renewals,
+ * its abort signal), so when this worker takes a job again while an earlier attempt still runs — it was paused past
+ * its lock and its own wait on the queue answered first — the earlier attempt is superseded here: aborted, no longer
+ * held, and never able to end the later one's lease.
+ */
 export class JobLeases {
-  private readonly renewedAt = new Map<string, number>();
+  private readonly current = new Map<string, JobLease>();
 
   constructor(private readonly lockMs: number) {}
 
-  /** The job's lock was just taken (the processor starts right after BullMQ moved it to active). */
-  start(jobId: string): void {
-    this.renewedAt.set(jobId, performance.now());
+  /** The attempt running here for the job, if any. */
+  running(jobId: string): JobLease | undefined {
+    return this.current.get(jobId);
+  }
+
+  /** An attempt's lock was just taken (the processor starts right after BullMQ moved the job to active). */
+  start(jobId: string, abort: (reason: string) => void): JobLease {
+    const lease = new JobLease(this.lockMs, abort);
+    this.current.get(jobId)?.supersede();
+    this.current.set(jobId, lease);
+    return lease;
   }
 
   renewed(jobIds: string[]): void {
     const now = performance.now();
-    for (const id of jobIds) if (this.renewedAt.has(id)) this.renewedAt.set(id, now);
+    for (const id of jobIds) {
+      const lease = this.current.get(id);
+      if (lease) lease.renewedAt = now;
+    }
   }
 
-  end(jobId: string): void {
-    this.renewedAt.delete(jobId);
+  /** The attempt ended: its lease goes, unless a later attempt holds the job now. */
+  end(jobId: string, lease: JobLease): void {
+    if (this.current.get(jobId) === lease) this.current.delete(jobId);
   }
 
-  /** False once the lock may have expired in Redis: no renewal for a whole lock duration. */
-  held(jobId: string): boolean {
-    const at = this.renewedAt.get(jobId);
-    return at !== undefined && performance.now() - at < this.lockMs;
-  }
-
-  /** Jobs whose lock is presumed lost. */
+  /** Jobs whose running attempt's lock is presumed lost. */
   lost(): string[] {
-    return [...this.renewedAt.keys()].filter((id) => !this.held(id));
+    return [...this.current].filter(([, lease]) => !lease.held()).map(([id]) => id);
   }
 }

@@ -61,11 +61,25 @@ export interface ProcessorDeps {
   writeBehind: number;
 }
 
+/** How long a job taken again while its earlier attempt still ran here waits before it runs (that attempt ends). */
+const HAND_BACK_MS = 200;
+
 export function createProcessor(deps: ProcessorDeps) {
   const { log, pack, leases } = deps;
   return async (job: Job<CallJob>, token?: string, signal?: AbortSignal): Promise<void> => {
     const data = job.data;
     const jobId = job.id ?? data.jobId;
+    // This worker still runs an earlier attempt of the job: it was paused past the job's lock and took the job again
+    // as soon as it woke. BullMQ tracks one attempt per job id, so the two cannot run side by side: the earlier one
+    // is aborted (it lost the job) and this one hands the job back for a moment; the next take runs it.
+    const earlier = leases.running(jobId);
+    if (earlier) {
+      earlier.supersede();
+      if (!token) throw new Error('cannot hand back a job without its lock token');
+      log.warn({ jobId }, 'job taken again while its earlier attempt still ran here: that attempt stops');
+      await job.moveToDelayed(Date.now() + HAND_BACK_MS, token);
+      throw new DelayedError();
+    }
     const run = new RunState(deps.redis, deps.keys, data, jobId);
     const start = await run.start(deps.queue);
     if (start.done) {
@@ -76,9 +90,14 @@ export function createProcessor(deps: ProcessorDeps) {
     // The first time a worker takes the job: how long it waited in the queue.
     if (job.attemptsStarted <= 1)
       fleetMetrics.queueWait(deps.queue, ((job.processedOn ?? Date.now()) - job.timestamp) / 1000);
-    const abort = signal ?? new AbortController().signal;
+    // This attempt's own signal (BullMQ's, per job id, may come to belong to a later attempt): BullMQ's aborts it,
+    // and so does a later attempt of the job in this worker (JobLeases).
+    const own = new AbortController();
+    if (signal?.aborted) own.abort(signal.reason);
+    else signal?.addEventListener('abort', () => own.abort(signal.reason), { once: true });
+    const abort = own.signal;
     const fields = { jobId, method: data.method, target: data.target, session: data.session.sessionId, attempt };
-    leases.start(jobId);
+    const lease = leases.start(jobId, (reason) => own.abort(reason));
     // The answer's append settles the call (its run state, its count in the principal's quota) in the same script.
     const settlement: CallSettlement = {
       run: run.key,
@@ -89,7 +108,7 @@ export function createProcessor(deps: ProcessorDeps) {
     };
     const guard = {
       attempt,
-      held: () => leases.held(jobId),
+      held: () => lease.held(),
       gone: () => deps.worker().cancelJob(jobId, ABORT.streamGone),
     };
     const writer = new StreamWriter(deps.redis, deps.keys, data, guard, settlement, deps.writeBehind);
@@ -191,7 +210,7 @@ export function createProcessor(deps: ProcessorDeps) {
       // Recorded first: the caller may already have its answer.
       if (answered) recordCallEnd(deps.audit, { job: data, timestamp: job.timestamp, attempt, outcome, traceId });
       clearTimeout(becomeTask);
-      leases.end(jobId);
+      leases.end(jobId, lease);
       await deps.slots.release(jobId);
       deps.writers.delete(jobId);
       // Settled by the answer's append, unless there was none from this run (the stream was gone, or a duplicate).
