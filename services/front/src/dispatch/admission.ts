@@ -51,11 +51,15 @@ export class Admission {
     return waiting;
   }
 
-  /** Drops the oldest entries whose job no longer waits to start (its worker took it, or it is gone). */
+  /**
+   * Drops the oldest entries whose job is over (its worker left the entry behind, or the job is gone). An active job
+   * stays: a call waiting for a free slot passes through `active` each time it looks for one (run-gate.ts), and the
+   * worker itself takes the entry out once the call runs.
+   */
   private async prune(queueName: string, key: string): Promise<number> {
     const oldest = await this.redis.zrange(key, 0, PRUNE_BATCH - 1);
     const states = await Promise.all(oldest.map((id) => this.queue(queueName).getJobState(id)));
-    const gone = oldest.filter((_, i) => !['waiting', 'prioritized', 'delayed'].includes(String(states[i])));
+    const gone = oldest.filter((_, i) => ['completed', 'failed', 'unknown'].includes(String(states[i])));
     if (gone.length) await this.redis.zrem(key, ...gone);
     return this.redis.zcard(key);
   }
