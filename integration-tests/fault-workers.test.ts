@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFleet, type Fleet, type WorkerNode } from './harness/fleet.ts';
 import { auditProgress, followCall, runSeed, seeded } from './harness/follow.ts';
-import { openSession, rpcRequest, sleep } from './harness/http.ts';
+import { openSession, rpcRequest, sleep, type RawSession } from './harness/http.ts';
+import { FleetKeys } from '@mcp-fleet/shared';
 
 const SEED = runSeed();
 const random = seeded(SEED);
@@ -33,17 +34,23 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-/** The worker running the only active job (BullMQ's job hash names it: `pb`, the worker's name). */
-async function workerRunningTheJob(): Promise<WorkerNode> {
+/**
+ * The worker running the only active job (BullMQ's job hash names it: `pb`, the worker's name) — once its run has
+ * started (the run state is `open`: start-run-1.lua set it just before the tool began). A worker paused after it
+ * took the job but before that is not mid-tool: the worker that takes over runs the call as its first attempt.
+ */
+async function workerRunningTheJob(session: RawSession): Promise<WorkerNode> {
   const redis = fleet.redisClient('fault-workers');
-  for (let i = 0; i < 100; i++) {
+  const keys = new FleetKeys(fleet.keyPrefix);
+  const ref = { principal: 'anon', sessionId: session.sessionId };
+  for (let i = 0; i < 500; i++) {
     const active = await redis.lrange(`${fleet.keyPrefix}:bull:tools:active`, 0, -1);
     const holder = active[0] && (await redis.hget(`${fleet.keyPrefix}:bull:tools:${active[0]}`, 'pb'));
     const w = holder && fleet.workers.find((n) => n.nodeId === holder);
-    if (w) return w;
-    await sleep(50);
+    if (w && (await redis.hget(keys.run(ref, active[0]!), 'open')) === '1') return w;
+    await sleep(20);
   }
-  throw new Error('no worker took the job');
+  throw new Error('no worker started the call within 10 s');
 }
 
 describe('a worker paused past its lock (SIGSTOP, then SIGCONT)', () => {
@@ -56,7 +63,7 @@ describe('a worker paused past its lock (SIGSTOP, then SIGCONT)', () => {
       session,
       deadlineMs: 40_000,
     });
-    const zombie = await workerRunningTheJob();
+    const zombie = await workerRunningTheJob(session);
     const started = Date.now();
     process.kill(zombie.pid, 'SIGSTOP');
     await sleep(pausedFor);
