@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { startExtraWorker } from './harness/extra-worker.ts';
 import { startFleet, type Fleet, type WorkerNode } from './harness/fleet.ts';
-import { workerRunning } from './harness/workers.ts';
+import { parkedJob, workerRunning } from './harness/workers.ts';
 import { SseReader, eventually, frameMessage, sleep } from './harness/http.ts';
 import { modernCall, modernFetch, type JsonObject, type ModernAnswer } from './harness/modern.ts';
 
@@ -112,6 +112,7 @@ describe('2026-07-28 tasks and failures', () => {
     const waiting = await until(b(), id, (r) => r.status === 'input_required');
     const keys = Object.keys(waiting.inputRequests as JsonObject);
     assert.deepEqual(keys, ['approve']);
+    await parkedJob(fleet, `t~${id}`);
     for (const w of [...fleet.workers, ...extra].filter((x) => x.proc.alive)) await w.kill('SIGKILL');
     extra.push(await startExtraWorker(fleet, { nodeId: 'worker-4', toolPacks: PACKS, queue: 'tools', env: ENV }));
     const ignored = await taskRequest(a(), 'tasks/update', {

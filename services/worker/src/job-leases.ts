@@ -3,7 +3,8 @@
 // or Redis did not answer — the lock has expired in Redis and another worker may have taken the job over. From then
 // on this attempt must not write (its appends would race the new attempt's) and its tool is aborted.
 // performance.now() is monotonic and keeps counting while the process is stopped, so a resumed process sees at once
-// how long it was gone.
+// how long it was gone. A lease counts from when the lock was last vouched for in Redis — when the take or the renewal
+// was sent, not when its reply was read: a reply read after a pause vouches for a lock that may have expired since.
 
 /** Why a running job was aborted, as the processor tells its outcomes apart. */
 export const ABORT = {
@@ -22,12 +23,13 @@ export class LeaseLostError extends Error {
 
 /** One attempt's hold on its job: renewed with the job's lock, lost when renewals stop or a later attempt took over. */
 export class JobLease {
-  renewedAt = performance.now();
   private superseded = false;
   constructor(
     private readonly lockMs: number,
     /** aborts this attempt's tool and writes */
     private readonly abort: (reason: string) => void,
+    /** performance.now() when the lock was taken (or last renewed) */
+    public renewedAt: number,
   ) {}
 
   /** False once the lock may have expired in Redis (no renewal for a whole lock duration), or a later attempt began. */
@@ -58,19 +60,23 @@ export class JobLeases {
     return this.current.get(jobId);
   }
 
-  /** An attempt's lock was just taken (the processor starts right after BullMQ moved the job to active). */
-  start(jobId: string, abort: (reason: string) => void): JobLease {
-    const lease = new JobLease(this.lockMs, abort);
+  /**
+   * An attempt's lock was taken at `takenAt` (ms since the epoch: BullMQ's `processedOn`, the time its take was
+   * sent). The processor starts after the take's reply and start-run's round trip, later still after a pause.
+   */
+  start(jobId: string, abort: (reason: string) => void, takenAt = Date.now()): JobLease {
+    const since = Math.max(0, Date.now() - takenAt);
+    const lease = new JobLease(this.lockMs, abort, performance.now() - since);
     this.current.get(jobId)?.supersede();
     this.current.set(jobId, lease);
     return lease;
   }
 
-  renewed(jobIds: string[]): void {
-    const now = performance.now();
+  /** A renewal sent at `sentAt` (performance.now()) extended the locks of `jobIds`. */
+  renewed(jobIds: string[], sentAt = performance.now()): void {
     for (const id of jobIds) {
       const lease = this.current.get(id);
-      if (lease) lease.renewedAt = now;
+      if (lease && sentAt > lease.renewedAt) lease.renewedAt = sentAt;
     }
   }
 

@@ -97,7 +97,7 @@ export function createProcessor(deps: ProcessorDeps) {
     else signal?.addEventListener('abort', () => own.abort(signal.reason), { once: true });
     const abort = own.signal;
     const fields = { jobId, method: data.method, target: data.target, session: data.session.sessionId, attempt };
-    const lease = leases.start(jobId, (reason) => own.abort(reason));
+    const lease = leases.start(jobId, (reason) => own.abort(reason), job.processedOn);
     // The answer's append settles the call (its run state, its count in the principal's quota) in the same script.
     const settlement: CallSettlement = {
       run: run.key,

@@ -36,8 +36,12 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-/** How often a worker looks for jobs whose lock it lost, and for silent calls whose stream TTL wants a refresh. */
-const SWEEP_MS = 1000;
+/**
+ * How often a worker looks for jobs whose lock it lost, and for silent calls whose stream TTL wants a refresh. After
+ * a pause every overdue timer fires in order of when it was due: the shorter this, the fewer tool timers due in the
+ * same window can run before the sweep has aborted an attempt whose lock is gone (the look costs a map walk).
+ */
+const SWEEP_MS = 250;
 
 export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = []): Promise<RunningWorker> {
   if (!config.REDIS_URL) throw new Error('REDIS_URL is required for a worker');
@@ -74,7 +78,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
   const concurrency = Math.max(1, Math.ceil(config.WORKER_CONCURRENCY / queues.length));
   const serveQueue = (queue: string): Worker<CallJob> => {
     // The processor reaches the worker it runs in (to abort a job by id), created below.
-    let worker: Worker<CallJob>;
+    let worker: FleetWorker<CallJob>;
     const processor = createProcessor({
       redis,
       keys,
@@ -112,7 +116,7 @@ export async function startWorker(config: FleetConfig, extraPacks: ToolPack[] = 
       if (!job?.id) return;
       redis.zrem(keys.principalCalls(job.data.session.principal), callMember(queue, job.id)).catch(() => {});
     };
-    worker.on('locksRenewed', ({ jobIds }) => leases.renewed(jobIds));
+    worker.onLocksExtended = (jobIds, sentAt) => leases.renewed(jobIds, sentAt);
     // The lock is gone in Redis (taken over, or expired while this process was paused): abort the attempt now.
     worker.on('lockRenewalFailed', (jobIds) => {
       for (const id of jobIds) worker.cancelJob(id, ABORT.leaseLost);
