@@ -62,29 +62,57 @@ export interface CallSettlement {
   calls?: { key: string; member: string };
 }
 
-/** Keys and arguments the batch script takes per append (append-events-n.lua). */
-const KEYS_PER_APPEND = 6;
+/** Whether `b` can join the run `a` began: the same keys and settings (append-events-n.lua's runs). */
+function sameRun(a: AppendArgs, b: AppendArgs): boolean {
+  return (
+    a.stream === b.stream &&
+    a.writer === b.writer &&
+    a.meta === b.meta &&
+    a.inflight === b.inflight &&
+    a.sessionStreams === b.sessionStreams &&
+    a.maxLen === b.maxLen &&
+    a.ttlMs === b.ttlMs &&
+    a.requestField === b.requestField &&
+    a.fence?.jobId === b.fence?.jobId &&
+    a.fence?.attempt === b.fence?.attempt &&
+    a.progressField === b.progressField &&
+    a.task?.status === b.task?.status &&
+    a.task?.message === b.task?.message &&
+    a.settle?.run === b.settle?.run &&
+    a.settle?.runTtlMs === b.settle?.runTtlMs &&
+    a.settle?.calls?.key === b.settle?.calls?.key &&
+    a.settle?.calls?.member === b.settle?.calls?.member
+  );
+}
 
 /**
  * Appends a batch in one script call, each append applied on its own: per append, the new seq, 0 for a duplicate
  * or a stream already ended, -1 when the stream no longer exists, or the Error it met. Its keys must share a slot
  * over a Redis Cluster (stream-appends.ts groups them). Most callers want appendEvent (batched for them).
+ * Consecutive appends of one writer to one stream with the same settings go as one run: their keys and settings
+ * once, then 4 arguments each.
  */
 export async function appendEvents(redis: Redis, batch: AppendArgs[]): Promise<(number | Error)[]> {
   const keys: (string | number)[] = [];
-  const argv: (string | number)[] = [];
-  const now = Date.now();
+  const argv: (string | number)[] = [Date.now()];
+  let first: AppendArgs | undefined;
+  let countAt = 0;
   for (const a of batch) {
-    // Unused keys name the meta again: every key a script declares must be in its slot.
-    keys.push(a.stream, a.meta, a.inflight, a.settle?.run ?? a.meta, a.settle?.calls?.key ?? a.meta);
-    keys.push(a.sessionStreams ?? a.meta);
-    argv.push(KIND_LETTERS[a.kind], a.data, a.writer, a.writerSeq, a.progress === undefined ? '' : a.progress);
-    argv.push(a.maxLen, a.ttlMs, a.requestField ?? '', now, a.fence ? `a:${a.fence.jobId}` : '');
-    argv.push(a.fence?.attempt ?? 0, a.task?.status ?? '', a.task?.message ?? '', a.progressField ?? '');
-    argv.push(a.settle?.runTtlMs ?? '', a.settle?.calls?.member ?? '');
+    if (!first || !sameRun(first, a)) {
+      first = a;
+      countAt = argv.length;
+      // Unused keys name the meta again: every key a script declares must be in its slot.
+      keys.push(a.stream, a.meta, a.inflight, a.settle?.run ?? a.meta, a.settle?.calls?.key ?? a.meta);
+      keys.push(a.sessionStreams ?? a.meta);
+      argv.push(0, a.writer, a.maxLen, a.ttlMs, a.requestField ?? '', a.fence ? `a:${a.fence.jobId}` : '');
+      argv.push(a.fence?.attempt ?? 0, a.progressField ?? '', a.task?.status ?? '', a.task?.message ?? '');
+      argv.push(a.settle?.runTtlMs ?? '', a.settle?.calls?.member ?? '');
+    }
+    argv[countAt] = (argv[countAt] as number) + 1;
+    argv.push(KIND_LETTERS[a.kind], a.data, a.writerSeq, a.progress === undefined ? '' : a.progress);
   }
   const fn = (redis as unknown as Record<string, Cmd>).appendEvents!;
-  const replies = (await fn.call(redis, batch.length * KEYS_PER_APPEND, ...keys, ...argv)) as (number | string)[];
+  const replies = (await fn.call(redis, keys.length, ...keys, ...argv)) as (number | string)[];
   return replies.map((r) => (typeof r === 'string' && r.startsWith('error: ') ? new Error(r.slice(7)) : Number(r)));
 }
 

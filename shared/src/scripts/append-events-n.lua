@@ -1,23 +1,27 @@
 --[[
   Appends events to session streams, each exactly once, and wakes the nodes holding the streams' connections.
   A batch: the appends one worker connection gathered while its previous batch was on its way (stream-appends.ts),
-  each given as 6 keys and 16 arguments, in order — what follows describes one. Each is applied on its own (an
-  error in one is its answer, not the batch's), and the wake-ups of one node go out as one message. Consecutive
-  appends to one stream (a tool's burst of progress, written behind it) read the stream's meta once and write it
-  once: the meta is kept in `known` while the batch stays on that stream.
+  in order, as runs: consecutive appends by one writer to one stream with the same settings share their keys and
+  settings, given once per run, and each append of the run adds only what is its own (a tool's burst of progress is
+  one run: 4 arguments per event instead of 22). Each append is applied on its own (an error in one is its answer,
+  not the batch's), and the wake-ups of one node go out as one message. Consecutive appends to one stream read the
+  stream's meta once and write it once: the meta is kept in `known` while the batch stays on that stream.
+  ARGV[1] now (ms, the writer's clock; only paces TTL refreshes)
+  Per run, 6 keys:
   KEYS[1] stream   KEYS[2] stream meta hash   KEYS[3] session inflight hash   KEYS[4] the job's run hash   KEYS[5] the
   principal's calls in flight   KEYS[6] the session's open streams (KEYS[4..6]: any key of the session when unused —
   over a Redis Cluster the principal's calls are in another slot and are uncounted by a command of their own)
-  ARGV[1] kind letter (m|f|e|r|c|i: the EventKind names in events.ts)   ARGV[2] JSON message ('' for e, c)   ARGV[3] writer id   ARGV[4] writer sequence
-  ARGV[5] progress value or ''   ARGV[6] max entries   ARGV[7] ttl ms
-  ARGV[8] request id field to clear from inflight when the event answers or ends the request ('' for none)
-  ARGV[9] now (ms, the writer's clock; only paces TTL refreshes)
-  ARGV[10] fence field ('a:<jobId>', or '' for writers that are not job attempts)   ARGV[11] the writer's attempt
-  ARGV[12] task status this event brings ('' for none)   ARGV[13] the task's status message with it
-  ARGV[14] the meta field that guards ARGV[5] ('p' for progress; a call on a shared stream, and partial-result
-  chunks, have their own)
-  ARGV[15] the run hash's ttl ms when this event settles the job ('' for none)   ARGV[16] the call's member in the
+  and 12 arguments (H below), then 4 per append of the run (E):
+  H[1] appends in the run   H[2] writer id   H[3] max entries   H[4] ttl ms
+  H[5] request id field to clear from inflight when the event answers or ends the request ('' for none)
+  H[6] fence field ('a:<jobId>', or '' for writers that are not job attempts)   H[7] the writer's attempt
+  H[8] the meta field that guards E[4] ('' for 'p', progress; a call on a shared stream, and partial-result chunks,
+  have their own)
+  H[9] task status these events bring ('' for none)   H[10] the task's status message with it
+  H[11] the run hash's ttl ms when an event settles the job ('' for none)   H[12] the call's member in the
   principal's calls in flight, uncounted with the answer ('' for none)
+  E[1] kind letter (m|f|e|r|c|i: the EventKind names in events.ts)   E[2] JSON message ('' for e, c)
+  E[3] writer sequence   E[4] progress value or ''
 
   Why a script: ioredis resends unanswered commands after a reconnect and BullMQ may run a job twice, so a plain
   XADD could land twice. The per-writer sequence makes a resend a no-op (and drops what a parked job's re-run
@@ -70,49 +74,49 @@ local function set(f, v)
   dirty[f] = v
 end
 
-local function append(k, a)
-  local guard = ARGV[a + 14] ~= '' and ARGV[a + 14] or 'p'
-  local fence = ARGV[a + 10]
-  local m = read(KEYS[k + 2], { 'seq', 'done', 'w:' .. ARGV[a + 3], guard, 'ch', 'x', fence ~= '' and fence or 'seq', 'ts', 'lt' })
+local function append(k, h, e)
+  local guard = ARGV[h + 8] ~= '' and ARGV[h + 8] or 'p'
+  local fence = ARGV[h + 6]
+  local m = read(KEYS[k + 2], { 'seq', 'done', 'w:' .. ARGV[h + 2], guard, 'ch', 'x', fence ~= '' and fence or 'seq', 'ts', 'lt' })
   if not m[1] then return -1 end
   if m[2] then return 0 end
-  local kind = ARGV[a + 1]
+  local kind = ARGV[e + 1]
   -- The stream's last word (f, e) is kept unique by the done flag instead: it goes in whatever number its writer gave
   -- it (a parked job's re-run that ends early, cancelled or failing, numbers below what its earlier run wrote).
   local final = kind == 'f' or kind == 'e'
-  if not final and m[3] and tonumber(m[3]) >= tonumber(ARGV[a + 4]) then return 0 end
-  local attempt = tonumber(ARGV[a + 11])
+  if not final and m[3] and tonumber(m[3]) >= tonumber(ARGV[e + 3]) then return 0 end
+  local attempt = tonumber(ARGV[h + 7])
   if fence ~= '' and m[7] and tonumber(m[7]) > attempt then return 0 end
-  local hasProgress = ARGV[a + 5] ~= ''
-  if hasProgress and m[4] and tonumber(m[4]) >= tonumber(ARGV[a + 5]) then return 0 end
+  local hasProgress = ARGV[e + 4] ~= ''
+  if hasProgress and m[4] and tonumber(m[4]) >= tonumber(ARGV[e + 4]) then return 0 end
   local seq = tonumber(m[1]) + 1
   local answers = kind == 'f' or kind == 'e' or kind == 'r'
-  local ttl = tonumber(ARGV[a + 7])
-  local now = tonumber(ARGV[a + 9])
+  local ttl = tonumber(ARGV[h + 4])
+  local now = tonumber(ARGV[1])
   -- ttl 0: the stream's lifetime is its session's (a shared HTTP+SSE stream): appends never extend it.
   local refresh = ttl > 0 and (answers or not m[6] or now - tonumber(m[6]) > ttl / 4)
   -- The entry first: the meta changes below are kept (and written back) only for an event that is in the stream.
-  redis.call('XADD', KEYS[k + 1], 'MAXLEN', '~', ARGV[a + 6], seq .. '-0', 'k', kind, 'm', ARGV[a + 2])
+  redis.call('XADD', KEYS[k + 1], 'MAXLEN', '~', ARGV[h + 3], seq .. '-0', 'k', kind, 'm', ARGV[e + 2])
   set('seq', seq)
-  set('w:' .. ARGV[a + 3], ARGV[a + 4])
-  if hasProgress then set(guard, ARGV[a + 5]) end
+  set('w:' .. ARGV[h + 2], ARGV[e + 3])
+  if hasProgress then set(guard, ARGV[e + 4]) end
   if final then set('done', 1) end
   if refresh then set('x', now) end
   if fence ~= '' and (not m[7] or tonumber(m[7]) < attempt) then set(fence, attempt) end
   local ts = m[8]
-  if ARGV[a + 12] ~= '' and ts and ts ~= 'completed' and ts ~= 'failed' and ts ~= 'cancelled' then
-    set('ts', ARGV[a + 12])
+  if ARGV[h + 9] ~= '' and ts and ts ~= 'completed' and ts ~= 'failed' and ts ~= 'cancelled' then
+    set('ts', ARGV[h + 9])
     set('tu', now)
-    set('tm', ARGV[a + 13])
+    set('tm', ARGV[h + 10])
   end
   if kind == 't' then set('ta', 1) end
-  if answers and ARGV[a + 8] ~= '' then redis.call('HDEL', KEYS[k + 3], ARGV[a + 8]) end
-  if answers and ARGV[a + 15] ~= '' then
+  if answers and ARGV[h + 5] ~= '' then redis.call('HDEL', KEYS[k + 3], ARGV[h + 5]) end
+  if answers and ARGV[h + 11] ~= '' then
     redis.call('DEL', KEYS[k + 4])
     redis.call('HSET', KEYS[k + 4], 'done', 1)
-    redis.call('PEXPIRE', KEYS[k + 4], ARGV[a + 15])
+    redis.call('PEXPIRE', KEYS[k + 4], ARGV[h + 11])
   end
-  if answers and ARGV[a + 16] ~= '' then redis.call('ZREM', KEYS[k + 5], ARGV[a + 16]) end
+  if answers and ARGV[h + 12] ~= '' then redis.call('ZREM', KEYS[k + 5], ARGV[h + 12]) end
   if final and m[9] and KEYS[k + 6] ~= KEYS[k + 2] then redis.call('ZREM', KEYS[k + 6], m[9]) end
   if refresh then
     redis.call('PEXPIRE', KEYS[k + 1], ttl)
@@ -122,7 +126,7 @@ local function append(k, a)
   -- to read, so a node whose client is not reading never receives megabytes it cannot use.
   if m[5] then
     local wake = KEYS[k + 1] .. '\n' .. seq .. ' ' .. kind
-    if #ARGV[a + 2] <= 8192 then wake = wake .. ' ' .. ARGV[a + 2] end
+    if #ARGV[e + 2] <= 8192 then wake = wake .. ' ' .. ARGV[e + 2] end
     local list = wakes[m[5]]
     if not list then
       list = {}
@@ -135,10 +139,15 @@ local function append(k, a)
 end
 
 local results = {}
-for i = 0, #KEYS / 6 - 1 do
-  local ok, r = pcall(append, i * 6, i * 16)
-  if ok then results[i + 1] = r
-  else results[i + 1] = 'error: ' .. (type(r) == 'table' and r.err or tostring(r)) end
+local h = 1
+for k = 0, #KEYS - 1, 6 do
+  local n = tonumber(ARGV[h + 1])
+  for e = h + 12, h + 8 + n * 4, 4 do
+    local ok, r = pcall(append, k, h, e)
+    if ok then results[#results + 1] = r
+    else results[#results + 1] = 'error: ' .. (type(r) == 'table' and r.err or tostring(r)) end
+  end
+  h = h + 12 + n * 4
 end
 writeBack()
 -- One message per node, the wake-ups in append order; JSON has no raw newline, so lines pair up (events.ts).
