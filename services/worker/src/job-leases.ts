@@ -61,8 +61,9 @@ export class JobLeases {
   }
 
   /**
-   * An attempt's lock was taken at `takenAt` (ms since the epoch: BullMQ's `processedOn`, the time its take was
-   * sent). The processor starts after the take's reply and start-run's round trip, later still after a pause.
+   * An attempt's lock was taken at `takenAt` (ms since the epoch: BullMQ's `processedOn`, which the take's script
+   * stores from this worker's own clock as it sent the take). The processor starts after the take's reply and
+   * start-run's round trip, later still after a pause.
    */
   start(jobId: string, abort: (reason: string) => void, takenAt = Date.now()): JobLease {
     const since = Math.max(0, Date.now() - takenAt);
