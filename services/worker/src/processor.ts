@@ -200,7 +200,7 @@ export function createProcessor(deps: ProcessorDeps) {
         await writer.result(result);
         answered = true;
         outcome = outcomeOfResult(result);
-        log.debug({ ...fields, traceId: span.spanContext().traceId }, 'call done');
+        if (log.isLevelEnabled('debug')) log.debug({ ...fields, traceId: span.spanContext().traceId }, 'call done');
       });
     } catch (err) {
       if (err instanceof ParkSignal || questions.parking) await park();

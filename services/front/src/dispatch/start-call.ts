@@ -36,7 +36,9 @@ export async function startCall(
 ): Promise<StartedCall> {
   // A task's call writes the task's stream; its record is there before its job is (tasks/get finds it at once).
   const streamId = request.task ? taskJobId(request.task.id) : newRequestStreamId(request.session.sessionId);
-  const job: CallJob = { ...request, streamId, jobId: streamId };
+  // Object.assign, not a spread: on Node 20 a spread with fields after it builds a slow object (docs/architecture.md,
+  // "Object spreads on hot paths").
+  const job: CallJob = Object.assign({}, request, { streamId, jobId: streamId });
   const task = job.task ? await deps.tasks.create(job) : undefined;
   // Tracing on: the call's spans (the view's SSE writes included) continue the trace the call belongs to.
   const parent = tracingEnabled() ? dispatchParent(job) : undefined;

@@ -226,7 +226,7 @@ async function follow(
       if (n.method === 'notifications/progress') {
         // A retry is a new request with its own progressToken: progress of the parked job follows the current one.
         if (progressToken === undefined) return;
-        notice = { ...n, params: { ...n.params, progressToken } };
+        notice = Object.assign({}, n, { params: Object.assign({}, n.params, { progressToken }) }); // per event: no spread (Node 20)
       }
       void ctx.mcpReq.notify(notice).catch(() => {});
     },

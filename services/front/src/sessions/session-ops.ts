@@ -17,7 +17,7 @@ export async function requireSession(
   if (sessionId === undefined) throw new FleetError('SESSION_REQUIRED', { id });
   const session = await deps.sessions.touch(sessionId, who.principal);
   if (!session) throw new FleetError('SESSION_NOT_FOUND', { id });
-  return { ...session, caller: who.caller };
+  return Object.assign({}, session, { caller: who.caller }); // not a spread: slow on Node 20 (docs/architecture.md)
 }
 
 /**
@@ -34,7 +34,7 @@ export async function callSession(
   if (sessionId === undefined) throw new FleetError('SESSION_REQUIRED', { id });
   const found = await deps.sessions.forCall(sessionId, who.principal);
   if (!found) throw new FleetError('SESSION_NOT_FOUND', { id });
-  return { session: { ...found.session, caller: who.caller }, recalled: found.recalled };
+  return { session: Object.assign({}, found.session, { caller: who.caller }), recalled: found.recalled };
 }
 
 /** A recalled session, read after all (a call that will not open a stream); 404 when it is gone. */
