@@ -15,9 +15,6 @@ import {
 } from '@mcp-fleet/shared';
 import type { SessionCaps } from './session-caps.ts';
 
-/** The sessions index is refreshed at most this often per session (it only serves broadcasts and list_changed). */
-const INDEX_REFRESH_MS = 30_000;
-
 export interface Session extends SessionRef {
   /** negotiated protocol version; empty until a legacy (HTTP+SSE) session's initialize */
   version: string;
@@ -124,14 +121,16 @@ export class SessionStore {
     };
   }
 
-  /** A script read the session last seen at `seenAt`: what slides with the session (when the TTL slid) follows. */
+  /**
+   * A script read the session last seen at `seenAt`: when it slid the TTL (at most every TTL/8: `seenAt` moves only
+   * then), what slides with the session follows — its count entry and its score in the sessions index. The index
+   * prunes scores older than the TTL, and a live session slid within it, so a score from its last slide keeps it in.
+   */
   private seen(ref: SessionRef, seenAt: number, ttl: number): void {
     const now = Date.now();
-    // When the script slid the TTL, the session's count entry slides with it.
-    if (now - seenAt > ttl / 8) this.caps?.renew(ref, ttl);
-    if (now - seenAt > INDEX_REFRESH_MS) {
-      this.redis.zadd(this.keys.sessionsIndex(), now, sessionMember(ref)).catch(() => {});
-    }
+    if (now - seenAt <= ttl / 8) return;
+    this.caps?.renew(ref, ttl);
+    this.redis.zadd(this.keys.sessionsIndex(), now, sessionMember(ref)).catch(() => {});
   }
 
   /**
