@@ -51,11 +51,7 @@ export function retention(config: FleetConfig) {
  * or (a 2026-07-28 call, which has no session) the stream TTL.
  */
 export function jobRetention(config: FleetConfig, sessionTtlMs: number): CallJob['retention'] {
-  // Written out, once per call: a spread with fields after it is slow on Node 20 (docs/architecture.md).
-  return {
-    maxEvents: config.STREAM_MAX_EVENTS,
-    ttlMs: config.STREAM_TTL_SECONDS * 1000,
-    sessionTtlMs,
-    serverRequestTimeoutMs: config.SERVER_REQUEST_TIMEOUT_MS,
-  };
+  // Object.assign onto a fresh object, once per call: a spread with fields after it is slow on Node 20
+  // (docs/architecture.md).
+  return Object.assign(retention(config), { sessionTtlMs, serverRequestTimeoutMs: config.SERVER_REQUEST_TIMEOUT_MS });
 }
