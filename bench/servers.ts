@@ -38,6 +38,8 @@ export interface Servers {
   procs: Proc[];
   startFront(nodeId: string, nodeFlags?: string[]): Promise<{ target: Target; proc: Proc }>;
   startBaseline(key: BaselineKey, args?: string[], nodeFlags?: string[]): Promise<{ target: Target; proc: Proc }>;
+  /** another floor front node (no worker of its own: the idle-streams figure only opens streams on it) */
+  startFloorFront(nodeFlags?: string[]): Promise<{ target: Target; proc: Proc }>;
 }
 
 /** Builds the fleet as users deploy it — the production bundle run with plain node (`npm run build`), not through tsx — and returns the CLI's path. */
@@ -123,6 +125,7 @@ export async function startServers(opts: FleetOptions): Promise<Servers> {
     frontNodeId,
     startFront,
     startBaseline,
+    startFloorFront: (nodeFlags: string[] = []) => startFloorFront(redis.url, `${prefix}-floor`, procs, nodeFlags),
     fleetRoot: opts.fleetRoot,
     fleet: front.target,
     baselines: { 'v1-stateful': s1.target, 'v1-stateless': s2.target, 'v2-stateless': s3.target },
@@ -134,28 +137,32 @@ export const FLOOR_LABEL = 'floor: fastify → BullMQ → worker → stream → 
 
 /** The floor's worker and front node (bench/baselines/floor-*.ts), on the bench's Redis under a prefix of their own. */
 async function startFloor(redisUrl: string, prefix: string, procs: Proc[]): Promise<{ target: Target; worker: Proc }> {
-  const env = { REDIS_URL: redisUrl, FLOOR_PREFIX: prefix };
-  const worker = spawnNode('floor-worker', ['--import', 'tsx', join(benchDir, 'baselines', 'floor-worker.ts')], env);
-  procs.push(worker);
-  const port = await freePort();
-  const front = spawnNode('floor-front', ['--import', 'tsx', join(benchDir, 'baselines', 'floor-front.ts')], {
-    ...env,
-    PORT: String(port),
+  const worker = spawnNode('floor-worker', ['--import', 'tsx', join(benchDir, 'baselines', 'floor-worker.ts')], {
+    REDIS_URL: redisUrl,
+    FLOOR_PREFIX: prefix,
   });
-  procs.push(front);
-  await Promise.all([
+  procs.push(worker);
+  const [{ target }] = await Promise.all([
+    startFloorFront(redisUrl, prefix, procs),
     worker.waitForLine((l) => l.includes('"msg":"ready"'), 30_000),
-    front.waitForLine((l) => l.includes('"msg":"ready"'), 30_000),
   ]);
-  const target: Target = {
-    key: 'floor',
-    label: FLOOR_LABEL,
-    origin: `http://127.0.0.1:${port}`,
-    sessionful: false,
-    pid: front.pid,
-  };
   await waitFleetServes(target, worker, 30_000);
   return { target, worker };
+}
+
+async function startFloorFront(
+  redisUrl: string,
+  prefix: string,
+  procs: Proc[],
+  nodeFlags: string[] = [],
+): Promise<{ target: Target; proc: Proc }> {
+  const port = await freePort();
+  const args = [...nodeFlags, '--import', 'tsx', join(benchDir, 'baselines', 'floor-front.ts')];
+  const proc = spawnNode('floor-front', args, { REDIS_URL: redisUrl, FLOOR_PREFIX: prefix, PORT: String(port) });
+  procs.push(proc);
+  await proc.waitForLine((l) => l.includes('"msg":"ready"'), 30_000);
+  const origin = `http://127.0.0.1:${port}`;
+  return { proc, target: { key: 'floor', label: FLOOR_LABEL, origin, sessionful: false, pid: proc.pid } };
 }
 
 /** Until an echo call through the front node comes back from the worker (catalog published, queue consumed). */

@@ -2,7 +2,9 @@
 // stream append + PUBLISH → SSE — to measure in the same run what the architecture itself costs (its processes,
 // round trips and BullMQ's own work) against the SDK in one process. No MCP session, authentication, quotas,
 // exactly-once, resume or cancellation: a lower bound for the fleet's call, not a server anyone should run.
-// Answers initialize (JSON, no session), notifications (202) and tools/call `echo` (SSE, like the fleet).
+// Answers initialize (JSON, no session), notifications (202) and tools/call `echo` (SSE, like the fleet); a GET is
+// an SSE stream held open with nothing behind it (the idle-streams figure's floor: what node:http and fastify keep
+// per open response).
 import { Queue } from 'bullmq';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
@@ -48,6 +50,14 @@ app.post('/mcp', async (request, reply) => {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   waiting.set(jobId, res);
   await queue.add('call', { id: msg.id, args: msg.params?.arguments, node }, { jobId, removeOnComplete: true });
+});
+
+app.get('/mcp', (_request, reply) => {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+  // A priming event, as the fleet's stream starts with one; then nothing until the client goes.
+  res.write(`id: ${randomBytes(12).toString('base64url')}:0\nretry: 1000\ndata: \n\n`);
 });
 
 const address = await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 0) });

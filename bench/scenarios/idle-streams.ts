@@ -1,7 +1,8 @@
 // Idle streams: on a front node started for this figure (so earlier scenarios do not weigh on its heap) and warmed
 // with echo calls, open 1k (then 10k) sessions, each with its standalone GET stream held open, and read the node's
 // VmRSS before and after; plus its Redis connection count at the peak (CLIENT LIST). Baseline: a fresh SDK v1
-// stateful server, whose RSS per idle session + stream is measured the same way.
+// stateful server, whose RSS per idle session + stream is measured the same way; and the floor's front node (fastify
+// holding a bare SSE response per GET), which shows what node:http and fastify keep per open stream by themselves.
 import { Pool, type Dispatcher } from 'undici';
 import type { Ctx, ScenarioResult } from '../context.ts';
 import { McpClient, pool, runPool, type Target } from '../load.ts';
@@ -39,20 +40,23 @@ export async function idleStreams(ctx: Ctx): Promise<ScenarioResult> {
 
   ctx.progress.set('idle streams', 'starting a fresh front node and SDK v1 stateful server');
   const inspect = ['--inspect=127.0.0.1:0'];
-  const [front, sdkServer] = await Promise.all([
+  const [front, sdkServer, floorFront] = await Promise.all([
     ctx.servers.startFront(NODE_ID, inspect),
     ctx.servers.startBaseline('v1-stateful', [], inspect),
+    ctx.servers.startFloorFront(inspect),
   ]);
   const inspectors: Inspector[] = [];
   let fleet: Awaited<ReturnType<typeof measure>>;
   let sdk: Awaited<ReturnType<typeof measure>>;
+  let floor: Awaited<ReturnType<typeof measure>>;
   try {
-    inspectors.push(await attachInspector(front.proc), await attachInspector(sdkServer.proc));
+    for (const s of [front, sdkServer, floorFront]) inspectors.push(await attachInspector(s.proc));
     fleet = await measure(ctx, front.target, inspectors[0]!, levels, NODE_ID);
     sdk = await measure(ctx, sdkServer.target, inspectors[1]!, levels);
+    floor = await measure(ctx, floorFront.target, inspectors[2]!, levels);
   } finally {
     for (const i of inspectors) i.close();
-    await Promise.all([front.proc.stop(), sdkServer.proc.stop()]);
+    await Promise.all([front.proc.stop(), sdkServer.proc.stop(), floorFront.proc.stop()]);
   }
 
   const rows: Row[] = [];
@@ -66,6 +70,16 @@ export async function idleStreams(ctx: Ctx): Promise<ScenarioResult> {
         f.perStreamKB,
         b?.perStreamKB ?? null,
         `${sdkLabel}, per session + stream`,
+      ),
+    );
+    const fl = floor.levels[i];
+    rows.push(
+      row(
+        `RSS per idle stream at ${f.wanted.toLocaleString('en-US')}, floor`,
+        'KB',
+        f.perStreamKB,
+        fl?.perStreamKB ?? null,
+        'floor: fastify holding a bare SSE response',
       ),
     );
   });
@@ -85,7 +99,7 @@ export async function idleStreams(ctx: Ctx): Promise<ScenarioResult> {
     row('Redis connections per front node (peak)', '', conns, null, undefined, { text: '≤ 4', met: (f) => f <= 4 }),
   );
   ctx.notes.push(
-    'Idle streams: on a front node (and an SDK v1 stateful server) started for this figure and warmed with echo calls (1,000; 300 in quick mode), ' +
+    'Idle streams: on a front node (and an SDK v1 stateful server, and a floor front node) started for this figure and warmed with echo calls (1,000; 300 in quick mode), ' +
       'sessions initialized, then one standalone GET stream each held open; RSS = VmRSS (/proc/<pid>/status) after 1 s of quiet and a ' +
       'full GC forced through the inspector (so garbage from set-up is not counted; the reading before the GC is in the JSON); ' +
       'per stream = (RSS − RSS before) ÷ streams; levels are cumulative (1k, then 9k more). The front RSS target is ≤ 150 MB after ' +
@@ -94,13 +108,20 @@ export async function idleStreams(ctx: Ctx): Promise<ScenarioResult> {
       'front node during the run (CLIENT LIST names front:<NODE_ID>:*).',
   );
   const sdkTop = sdk.levels.at(-1);
+  const floorTop = floor.levels.at(-1);
+  // What the target leaves per stream above the fleet's own warmed node, against what node:http + fastify alone keep.
+  const budgetKB = ((150 - fleet.rssBeforeMB) * 1024) / top.wanted;
   const details = [
     `- **Idle streams**: live V8 heap per stream ${top.heapPerStreamKB.toFixed(1)} KB (fleet) vs ` +
       `${sdkTop?.heapPerStreamKB.toFixed(1) ?? '?'} KB per session + stream (SDK v1 stateful); the front node's RSS was ` +
       `${fleet.rssFreshMB.toFixed(0)} MB just started, ${fleet.rssBeforeMB.toFixed(0)} MB warmed (after GC), and with ` +
-      `${top.open.toLocaleString('en-US')} streams ${top.rssMB.toFixed(0)} MB after a forced GC / ${top.rssBeforeGcMB.toFixed(0)} MB before it.`,
+      `${top.open.toLocaleString('en-US')} streams ${top.rssMB.toFixed(0)} MB after a forced GC / ${top.rssBeforeGcMB.toFixed(0)} MB before it. ` +
+      `The floor (fastify holding a bare SSE response per GET, nothing else) keeps ${floorTop?.perStreamKB.toFixed(1) ?? '?'} KB of RSS ` +
+      `(${floorTop?.heapPerStreamKB.toFixed(1) ?? '?'} KB of V8 heap) per open stream; the 150 MB target leaves ` +
+      `${budgetKB.toFixed(1)} KB per stream above the fleet's warmed node, so at the floor's cost per stream the fleet's node would hold ` +
+      `${floorTop ? (fleet.rssBeforeMB + (floorTop.perStreamKB * top.wanted) / 1024).toFixed(0) : '?'} MB with ${top.wanted.toLocaleString('en-US')} streams.`,
   ];
-  return { rows, raw: { fleet, sdk, openFilesLimit: limit }, details };
+  return { rows, raw: { fleet, sdk, floor, openFilesLimit: limit }, details };
 }
 
 /** VmRSS after a forced full GC (and the reading just before it), and the V8 heap in use. */
