@@ -10,7 +10,7 @@ import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { FLOOR_QUEUE, floorChannel, floorPrefix } from './floor-common.ts';
+import { FLOOR_ANSWER, FLOOR_QUEUE, floorChannel, floorPrefix } from './floor-common.ts';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const node = randomBytes(4).toString('hex');
@@ -22,16 +22,27 @@ const waiting = new Map<string, ServerResponse>();
 
 await subscriber.subscribe(floorChannel(node));
 subscriber.on('message', (_ch: string, message: string) => {
-  const nl = message.indexOf('\n');
-  const res = waiting.get(message.slice(0, nl));
-  if (!res) return;
-  waiting.delete(message.slice(0, nl));
-  res.end(`event: message\ndata: ${message.slice(nl + 1)}\n\n`);
+  for (const record of message.split('\n')) {
+    const tab = record.indexOf('\t');
+    const jobId = record.slice(0, tab);
+    const res = waiting.get(jobId);
+    if (!res) continue;
+    const frame = `event: message\ndata: ${record.slice(tab + 2)}\n\n`;
+    if (record[tab + 1] !== FLOOR_ANSWER) res.write(frame);
+    else {
+      waiting.delete(jobId);
+      res.end(frame);
+    }
+  }
 });
 
 const app = Fastify({ logger: false });
 app.post('/mcp', async (request, reply) => {
-  const msg = request.body as { id?: number | string; method: string; params?: { arguments?: unknown } };
+  const msg = request.body as {
+    id?: number | string;
+    method: string;
+    params?: { name?: string; arguments?: unknown; _meta?: { progressToken?: string | number } };
+  };
   if (msg.id === undefined) return reply.code(202).send();
   if (msg.method === 'initialize') {
     return {
@@ -49,7 +60,9 @@ app.post('/mcp', async (request, reply) => {
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   waiting.set(jobId, res);
-  await queue.add('call', { id: msg.id, args: msg.params?.arguments, node }, { jobId, removeOnComplete: true });
+  const p = msg.params;
+  const data = { id: msg.id, name: p?.name, args: p?.arguments, progressToken: p?._meta?.progressToken, node };
+  await queue.add('call', data, { jobId, removeOnComplete: true });
 });
 
 app.get('/mcp', (_request, reply) => {
