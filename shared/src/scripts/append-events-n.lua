@@ -44,7 +44,11 @@
 local wakes = {}
 local channels = {}
 -- The meta of the stream the batch is on: fields read (false: absent) and fields to write back when it moves on.
+-- Per event nothing is built but the stream entry and its wake-up: the run's field names and settings are worked
+-- out once per run (runOf), and a field already read is not looked for again while the batch stays on the stream
+-- (a table built per event cost more than the XADD: bench/micro/append-runs.ts).
 local cur, known, dirty, order = nil, {}, {}, {}
+local readFields
 
 local function writeBack()
   if cur and #order > 0 then
@@ -55,17 +59,22 @@ local function writeBack()
   dirty, order = {}, {}
 end
 
+-- Makes `known` hold `fields` of `meta` (false for an absent one).
 local function read(meta, fields)
+  if cur == meta and readFields == fields then return end
   if cur ~= meta then writeBack(); cur = meta; known = {} end
-  local missing = {}
-  for _, f in ipairs(fields) do if known[f] == nil then missing[#missing + 1] = f end end
-  if #missing > 0 then
+  local missing
+  for _, f in ipairs(fields) do
+    if known[f] == nil then
+      missing = missing or {}
+      missing[#missing + 1] = f
+    end
+  end
+  if missing then
     local v = redis.call('HMGET', meta, unpack(missing))
     for i, f in ipairs(missing) do known[f] = v[i] or false end
   end
-  local out = {}
-  for i, f in ipairs(fields) do if known[f] then out[i] = known[f] end end
-  return out
+  readFields = fields
 end
 
 local function set(f, v)
@@ -74,64 +83,95 @@ local function set(f, v)
   dirty[f] = v
 end
 
-local function append(k, h, e)
-  local guard = ARGV[h + 8] ~= '' and ARGV[h + 8] or 'p'
+-- What every append of the run starting at KEYS[k + 1] / ARGV[h + 1] shares.
+local function runOf(k, h)
   local fence = ARGV[h + 6]
-  local m = read(KEYS[k + 2], { 'seq', 'done', 'w:' .. ARGV[h + 2], guard, 'ch', 'x', fence ~= '' and fence or 'seq', 'ts', 'lt' })
-  if not m[1] then return -1 end
-  if m[2] then return 0 end
+  local r = {
+    stream = KEYS[k + 1],
+    meta = KEYS[k + 2],
+    writerField = 'w:' .. ARGV[h + 2],
+    maxLen = ARGV[h + 3],
+    ttl = tonumber(ARGV[h + 4]),
+    requestField = ARGV[h + 5],
+    fence = fence,
+    attempt = tonumber(ARGV[h + 7]),
+    guard = ARGV[h + 8] ~= '' and ARGV[h + 8] or 'p',
+    taskStatus = ARGV[h + 9],
+    taskMessage = ARGV[h + 10],
+    runTtl = ARGV[h + 11],
+    callMember = ARGV[h + 12],
+  }
+  r.fenceField = fence ~= '' and fence or 'seq'
+  r.fields = { 'seq', 'done', r.writerField, r.guard, 'ch', 'x', r.fenceField, 'ts', 'lt' }
+  return r
+end
+
+local now = tonumber(ARGV[1])
+
+local function append(k, r, e)
+  read(r.meta, r.fields)
+  local seqv = known['seq']
+  if not seqv then return -1 end
+  if known['done'] then return 0 end
   local kind = ARGV[e + 1]
   -- The stream's last word (f, e) is kept unique by the done flag instead: it goes in whatever number its writer gave
   -- it (a parked job's re-run that ends early, cancelled or failing, numbers below what its earlier run wrote).
   local final = kind == 'f' or kind == 'e'
-  if not final and m[3] and tonumber(m[3]) >= tonumber(ARGV[e + 3]) then return 0 end
-  local attempt = tonumber(ARGV[h + 7])
-  if fence ~= '' and m[7] and tonumber(m[7]) > attempt then return 0 end
-  local hasProgress = ARGV[e + 4] ~= ''
-  if hasProgress and m[4] and tonumber(m[4]) >= tonumber(ARGV[e + 4]) then return 0 end
-  local seq = tonumber(m[1]) + 1
+  local writerSeq = known[r.writerField]
+  if not final and writerSeq and tonumber(writerSeq) >= tonumber(ARGV[e + 3]) then return 0 end
+  local fenced = known[r.fenceField]
+  if r.fence ~= '' and fenced and tonumber(fenced) > r.attempt then return 0 end
+  local progress = ARGV[e + 4]
+  local hasProgress = progress ~= ''
+  local guarded = known[r.guard]
+  if hasProgress and guarded and tonumber(guarded) >= tonumber(progress) then return 0 end
+  local seq = tonumber(seqv) + 1
   local answers = kind == 'f' or kind == 'e' or kind == 'r'
-  local ttl = tonumber(ARGV[h + 4])
-  local now = tonumber(ARGV[1])
+  local ttl = r.ttl
+  local touched = known['x']
   -- ttl 0: the stream's lifetime is its session's (a shared HTTP+SSE stream): appends never extend it.
-  local refresh = ttl > 0 and (answers or not m[6] or now - tonumber(m[6]) > ttl / 4)
+  local refresh = ttl > 0 and (answers or not touched or now - tonumber(touched) > ttl / 4)
   -- The entry first: the meta changes below are kept (and written back) only for an event that is in the stream.
-  redis.call('XADD', KEYS[k + 1], 'MAXLEN', '~', ARGV[h + 3], seq .. '-0', 'k', kind, 'm', ARGV[e + 2])
+  redis.call('XADD', r.stream, 'MAXLEN', '~', r.maxLen, seq .. '-0', 'k', kind, 'm', ARGV[e + 2])
   set('seq', seq)
-  set('w:' .. ARGV[h + 2], ARGV[e + 3])
-  if hasProgress then set(guard, ARGV[e + 4]) end
+  set(r.writerField, ARGV[e + 3])
+  if hasProgress then set(r.guard, progress) end
   if final then set('done', 1) end
   if refresh then set('x', now) end
-  if fence ~= '' and (not m[7] or tonumber(m[7]) < attempt) then set(fence, attempt) end
-  local ts = m[8]
-  if ARGV[h + 9] ~= '' and ts and ts ~= 'completed' and ts ~= 'failed' and ts ~= 'cancelled' then
-    set('ts', ARGV[h + 9])
+  if r.fence ~= '' and (not fenced or tonumber(fenced) < r.attempt) then set(r.fence, r.attempt) end
+  local ts = known['ts']
+  if r.taskStatus ~= '' and ts and ts ~= 'completed' and ts ~= 'failed' and ts ~= 'cancelled' then
+    set('ts', r.taskStatus)
     set('tu', now)
-    set('tm', ARGV[h + 10])
+    set('tm', r.taskMessage)
   end
   if kind == 't' then set('ta', 1) end
-  if answers and ARGV[h + 5] ~= '' then redis.call('HDEL', KEYS[k + 3], ARGV[h + 5]) end
-  if answers and ARGV[h + 11] ~= '' then
+  if answers and r.requestField ~= '' then redis.call('HDEL', KEYS[k + 3], r.requestField) end
+  if answers and r.runTtl ~= '' then
     redis.call('DEL', KEYS[k + 4])
     redis.call('HSET', KEYS[k + 4], 'done', 1)
-    redis.call('PEXPIRE', KEYS[k + 4], ARGV[h + 11])
+    redis.call('PEXPIRE', KEYS[k + 4], r.runTtl)
   end
-  if answers and ARGV[h + 12] ~= '' then redis.call('ZREM', KEYS[k + 5], ARGV[h + 12]) end
-  if final and m[9] and KEYS[k + 6] ~= KEYS[k + 2] then redis.call('ZREM', KEYS[k + 6], m[9]) end
+  if answers and r.callMember ~= '' then redis.call('ZREM', KEYS[k + 5], r.callMember) end
+  local lease = known['lt']
+  if final and lease and KEYS[k + 6] ~= r.meta then redis.call('ZREM', KEYS[k + 6], lease) end
   if refresh then
-    redis.call('PEXPIRE', KEYS[k + 1], ttl)
-    redis.call('PEXPIRE', KEYS[k + 2], ttl)
+    redis.call('PEXPIRE', r.stream, ttl)
+    redis.call('PEXPIRE', r.meta, ttl)
   end
   -- The wake-up carries the event when it is small (the node writes it without a read); a large one only says where
   -- to read, so a node whose client is not reading never receives megabytes it cannot use.
-  if m[5] then
-    local wake = KEYS[k + 1] .. '\n' .. seq .. ' ' .. kind
-    if #ARGV[e + 2] <= 8192 then wake = wake .. ' ' .. ARGV[e + 2] end
-    local list = wakes[m[5]]
+  local ch = known['ch']
+  if ch then
+    local data = ARGV[e + 2]
+    local wake
+    if #data <= 8192 then wake = r.stream .. '\n' .. seq .. ' ' .. kind .. ' ' .. data
+    else wake = r.stream .. '\n' .. seq .. ' ' .. kind end
+    local list = wakes[ch]
     if not list then
       list = {}
-      wakes[m[5]] = list
-      channels[#channels + 1] = m[5]
+      wakes[ch] = list
+      channels[#channels + 1] = ch
     end
     list[#list + 1] = wake
   end
@@ -142,10 +182,11 @@ local results = {}
 local h = 1
 for k = 0, #KEYS - 1, 6 do
   local n = tonumber(ARGV[h + 1])
+  local r = runOf(k, h)
   for e = h + 12, h + 8 + n * 4, 4 do
-    local ok, r = pcall(append, k, h, e)
-    if ok then results[#results + 1] = r
-    else results[#results + 1] = 'error: ' .. (type(r) == 'table' and r.err or tostring(r)) end
+    local ok, res = pcall(append, k, r, e)
+    if ok then results[#results + 1] = res
+    else results[#results + 1] = 'error: ' .. (type(res) == 'table' and res.err or tostring(res)) end
   end
   h = h + 12 + n * 4
 end
