@@ -67,11 +67,13 @@ export async function fanout(ctx: Ctx): Promise<ScenarioResult> {
       row(`progress fan-out, ${CALLS} calls`, 'events/s', rate('fleet'), rate('v1-stateful'), 'SDK v1 stateful', {
         text: '≥ 100,000 events/s',
         met: (f) => f >= 100_000,
+        floor: { value: rate('floor') },
       }),
       row(`progress fan-out, ${CALLS} calls`, 'events/s', rate('fleet'), rate('floor'), FLOOR_LABEL),
       row('server CPU per fan-out event', 'µs', usPerEvent('fleet'), usPerEvent('v1-stateful'), 'SDK v1 stateful', {
         text: '≤ 12 µs',
         met: (f) => f <= 12,
+        floor: { value: usPerEvent('floor') },
       }),
       row('server CPU per fan-out event', 'µs', usPerEvent('fleet'), usPerEvent('floor'), FLOOR_LABEL),
     ],

@@ -64,7 +64,11 @@ export async function latency(ctx: Ctx): Promise<ScenarioResult> {
           stats[t.key]![p],
           t.label,
           p === 'p50' && t.key === 'v1-stateless'
-            ? { text: '≤ 1.00× SDK v1 stateless', met: (_f, ratio) => ratio !== null && ratio <= 1 }
+            ? {
+                text: '≤ 1.00× SDK v1 stateless',
+                met: (_f, ratio) => ratio !== null && ratio <= 1,
+                floor: { value: stats.floor?.p50 ?? null, baseline: stats[t.key]!.p50 },
+              }
             : undefined,
         ),
       );

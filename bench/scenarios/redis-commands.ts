@@ -160,10 +160,15 @@ export async function redisCommands(ctx: Ctx): Promise<ScenarioResult> {
     );
     return {
       rows: [
-        row('Redis commands per tool call', '', perCall, null, undefined, { text: '≤ 25', met: (f) => f <= 25 }),
+        row('Redis commands per tool call', '', perCall, null, undefined, {
+          text: '≤ 25',
+          met: (f) => f <= 25,
+          floor: { value: floor.commandsPerCall },
+        }),
         row('Redis round trips per tool call', '', roundTripsPerCall, null, undefined, {
           text: '≤ 6',
           met: (f) => f <= 6,
+          floor: { value: floor.roundTripsPerCall },
         }),
         row('  top-level commands (MONITOR; MULTI…EXEC = 1)', '', sample.topLevelPerCall, null),
         row('  Redis commands per call, floor', '', floor.commandsPerCall, null),
