@@ -25,7 +25,9 @@ export interface Row {
   note?: string;
 }
 
-/** A target: its text, its test, and (where the run measured it) the floor's figure and the baseline it is put against. */
+/**
+ * A target: its text, its test, and (where the run measured it) the floor's figure and the baseline it goes against.
+ */
 export interface Target {
   text: string;
   met: (fleet: number, ratio: number | null) => boolean;

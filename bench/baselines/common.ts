@@ -23,8 +23,8 @@ export function progressNotification(progressToken: string | number, progress: n
 /**
  * The count tool's loop, as in services/worker/src/packs/examples.ts: sleep, then report progress. For 0 ms it waits
  * one timer tick (at least 1 ms), where the fleet's waits one event-loop turn: that caps a call at 1,000 steps/s,
- * 100,000 events/s for the fan-out figure's 100 calls, far above what the SDK reaches. (Paced by one turn, the SDK v1 stateful
- * server never answered the resume figure's GET: "no replayed event within 10 s", twice; not looked into further.)
+ * 100,000 events/s for the fan-out figure's 100 calls, far above what the SDK reaches. (Paced by one turn, the SDK v1
+ * stateful server never answered the resume figure's GET: "no replayed event within 10 s", twice; not looked into.)
  */
 export async function countLoop(
   to: number,

@@ -89,6 +89,10 @@ local function runOf(k, h)
   local r = {
     stream = KEYS[k + 1],
     meta = KEYS[k + 2],
+    inflight = KEYS[k + 3],
+    runKey = KEYS[k + 4],
+    calls = KEYS[k + 5],
+    sessionStreams = KEYS[k + 6],
     writerField = 'w:' .. ARGV[h + 2],
     maxLen = ARGV[h + 3],
     ttl = tonumber(ARGV[h + 4]),
@@ -108,7 +112,7 @@ end
 
 local now = tonumber(ARGV[1])
 
-local function append(k, r, e)
+local function append(r, e)
   read(r.meta, r.fields)
   local seqv = known['seq']
   if not seqv then return -1 end
@@ -146,15 +150,15 @@ local function append(k, r, e)
     set('tm', r.taskMessage)
   end
   if kind == 't' then set('ta', 1) end
-  if answers and r.requestField ~= '' then redis.call('HDEL', KEYS[k + 3], r.requestField) end
+  if answers and r.requestField ~= '' then redis.call('HDEL', r.inflight, r.requestField) end
   if answers and r.runTtl ~= '' then
-    redis.call('DEL', KEYS[k + 4])
-    redis.call('HSET', KEYS[k + 4], 'done', 1)
-    redis.call('PEXPIRE', KEYS[k + 4], r.runTtl)
+    redis.call('DEL', r.runKey)
+    redis.call('HSET', r.runKey, 'done', 1)
+    redis.call('PEXPIRE', r.runKey, r.runTtl)
   end
-  if answers and r.callMember ~= '' then redis.call('ZREM', KEYS[k + 5], r.callMember) end
+  if answers and r.callMember ~= '' then redis.call('ZREM', r.calls, r.callMember) end
   local lease = known['lt']
-  if final and lease and KEYS[k + 6] ~= r.meta then redis.call('ZREM', KEYS[k + 6], lease) end
+  if final and lease and r.sessionStreams ~= r.meta then redis.call('ZREM', r.sessionStreams, lease) end
   if refresh then
     redis.call('PEXPIRE', r.stream, ttl)
     redis.call('PEXPIRE', r.meta, ttl)
@@ -184,7 +188,7 @@ for k = 0, #KEYS - 1, 6 do
   local n = tonumber(ARGV[h + 1])
   local r = runOf(k, h)
   for e = h + 12, h + 8 + n * 4, 4 do
-    local ok, res = pcall(append, k, r, e)
+    local ok, res = pcall(append, r, e)
     if ok then results[#results + 1] = res
     else results[#results + 1] = 'error: ' .. (type(res) == 'table' and res.err or tostring(res)) end
   end
