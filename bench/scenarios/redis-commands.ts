@@ -12,6 +12,7 @@ import type { Ctx, ScenarioResult } from '../context.ts';
 import { McpClient, pool, runPool } from '../load.ts';
 import { sleep } from '../procs.ts';
 import { row } from '../report.ts';
+import { monitorRedis } from '../redis-monitor.ts';
 
 /** Our own probing commands, left out of the counts. */
 const PROBE_COMMANDS = new Set(['info', 'client|list', 'monitor', 'ping']);
@@ -245,9 +246,9 @@ function scriptNames(root: string): Map<string, string> {
  * every command in all.
  */
 async function monitorSample(probe: Redis, client: McpClient, n: number, root: string) {
-  const monitor = await probe.monitor();
   const seen: { source: string; args: string[]; at: number }[] = [];
-  monitor.on('monitor', (time: string, args: string[], source: string) =>
+  const { host = '127.0.0.1', port = 6379 } = probe.options;
+  const monitor = await monitorRedis(host, port, (time, args, source) =>
     seen.push({ source, args, at: Number(time) * 1000 }),
   );
   await sleep(100);
@@ -261,7 +262,7 @@ async function monitorSample(probe: Redis, client: McpClient, n: number, root: s
   }
   await sleep(200);
   const names = await clientNames(probe);
-  monitor.disconnect();
+  monitor.close();
   const scripts = scriptNames(root);
   const roundTrips: Record<string, Record<string, number>> = {};
   const inMulti: Record<string, Record<string, number>> = {};
