@@ -85,6 +85,24 @@ describe('a request id reused while its call runs (a client retrying a request w
     assert.match(JSON.stringify(msgs.at(-1)), /counted to 10/);
   });
 
+  test('the refused request never runs, though its job went out with its stream opening', async () => {
+    // The front node sends a call's job in the same write as the opening of its stream; the opening refuses a
+    // second request under an id in flight, and the worker must then leave that job alone (start-run-3.lua).
+    const [kept, refused] = [join(scratch, 'dup-kept.txt'), join(scratch, 'dup-refused.txt')];
+    const s = await openSession(fleet.front('a').url);
+    const call = (file: string, ms: number) =>
+      rpcRequest('tools/call', { name: 'slow_write', arguments: { ms, file } }, 'dup-4');
+    const first = new SseReader(await post(fleet.front('a').url, call(kept, 800), s.headers));
+    await first.next(5000);
+    const other = await post(fleet.front('b').url, call(refused, 0), s.headers);
+    const body = (await other.json()) as { id: unknown; error: { code: number } };
+    assert.deepEqual([body.id, body.error.code], ['dup-4', -32600]);
+    const answers = (await first.readToEnd(10_000)).map(frameMessage).filter((m) => m && 'result' in m);
+    assert.match(JSON.stringify(answers[0]?.result), /wrote after 800 ms/);
+    await sleep(500); // the refused job has long been taken by the worker (it is idle)
+    assert.deepEqual([lines(kept), lines(refused)], [1, 0], 'the first request ran once, the refused one never');
+  });
+
   test('cancelling the id stops the one call it names; afterwards the id is free again', async () => {
     const file = join(scratch, 'dup-cancel.txt');
     const s = await openSession(fleet.front('a').url);

@@ -12,7 +12,7 @@ const SCRIPTS: Record<string, { file: string; keys: number | undefined }> = {
   openStream: { file: 'open-stream-7', keys: 7 },
   claimStream: { file: 'claim-stream-1', keys: 1 },
   touchSession: { file: 'touch-session-3', keys: 3 },
-  startRun: { file: 'start-run-1', keys: 1 },
+  startRun: { file: 'start-run-3', keys: 3 },
   answerQuestion: { file: 'answer-question-2', keys: 2 },
   acquireSlot: { file: 'acquire-slot-1', keys: 1 },
   takeQuota: { file: 'take-quota-1', keys: 1 },
@@ -228,13 +228,40 @@ export interface RunStart {
   cancelled?: string;
   /** the job has its outcome already (an earlier run finished it): nothing to do */
   done: boolean;
+  /** the job's stream was not opened for it (the front node's opening refused): it must not run */
+  refused: boolean;
+  /** the session's log level as Redis has it now (unset: the server picks); absent when there is no session hash */
+  sessionLogLevel?: { level: string | undefined };
 }
 
-/** Starts a run of a job (start-run-1.lua). */
-export async function startRun(redis: Redis, runKey: string, queue: string, ttlMs: number): Promise<RunStart> {
+/** How long a refused job's mark stays in its run hash: a front node taking over the request looks soon after. */
+export const REFUSAL_MARK_MS = 60_000;
+
+/** Starts a run of a job (start-run-3.lua). */
+export async function startRun(
+  redis: Redis,
+  k: { run: string; inflight: string; session: string },
+  a: { queue: string; ttlMs: number; requestField: string; jobId: string },
+): Promise<RunStart> {
   const fn = (redis as unknown as Record<string, Cmd>).startRun!;
-  const [attempt, cancelled, done] = (await fn.call(redis, runKey, queue, ttlMs)) as [number, string, number];
-  return { attempt: Number(attempt), cancelled: cancelled || undefined, done: Number(done) === 1 };
+  const [attempt, cancelled, done, refused, hasSession, level] = (await fn.call(
+    redis,
+    k.run,
+    k.inflight,
+    k.session,
+    a.queue,
+    a.ttlMs,
+    a.requestField,
+    a.jobId,
+    REFUSAL_MARK_MS,
+  )) as [number, string, number, number, number?, string?];
+  return {
+    attempt: Number(attempt),
+    cancelled: cancelled || undefined,
+    done: Number(done) === 1,
+    refused: Number(refused) === 1,
+    ...(Number(hasSession) === 1 && { sessionLogLevel: { level: level || undefined } }),
+  };
 }
 
 /** Records an answer for a job's question; returns the job's queue, or '' when nothing waits for it. */

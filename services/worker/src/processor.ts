@@ -10,6 +10,7 @@ import {
   announceTaskStatus,
   callMember,
   eraOf,
+  isLogLevel,
   fleetMetrics,
   partialResultToken,
   streamTtlMs,
@@ -82,9 +83,19 @@ export function createProcessor(deps: ProcessorDeps) {
     }
     const run = new RunState(deps.redis, deps.keys, data, jobId);
     const start = await run.start(deps.queue);
+    if (start.refused) {
+      // Its stream was never opened for it (start-run-3.lua): the front node answered the client otherwise.
+      log.debug({ jobId }, 'job refused: its stream was not opened for it');
+      return;
+    }
     if (start.done) {
       deps.uncount(job); // an earlier run answered; its worker may have died before the count was settled
       return;
+    }
+    // The level the session has now: the job carries the one its front node knew, maybe changed since elsewhere.
+    if (start.sessionLogLevel && data.logLevel !== 'none') {
+      const level = start.sessionLogLevel.level;
+      data.logLevel = isLogLevel(level) ? level : undefined;
     }
     const attempt = start.attempt;
     // The first time a worker takes the job: how long it waited in the queue.

@@ -3,7 +3,7 @@
 // when the answer arrives, or when the question's deadline passes. The run hash is what carries over: the attempt,
 // the questions asked and their answers, and the results of memoized steps (`ctx.step`).
 import type { Redis } from 'ioredis';
-import { startRun, streamTtlMs, type CallJob, type FleetKeys, type RunStart } from '@mcp-fleet/shared';
+import { requestField, startRun, streamTtlMs, type CallJob, type FleetKeys, type RunStart } from '@mcp-fleet/shared';
 
 /** A question as recorded when it was asked. */
 export interface AskedQuestion {
@@ -30,7 +30,7 @@ export class RunState {
     private readonly redis: Redis,
     private readonly keys: FleetKeys,
     private readonly job: CallJob,
-    jobId: string,
+    private readonly jobId: string,
   ) {
     this.key = keys.run(job.session, jobId);
   }
@@ -40,7 +40,12 @@ export class RunState {
   }
 
   start(queue: string): Promise<RunStart> {
-    return startRun(this.redis, this.key, queue, this.ttlMs);
+    const { session, requestId } = this.job;
+    return startRun(
+      this.redis,
+      { run: this.key, inflight: this.keys.inflight(session), session: this.keys.session(session) },
+      { queue, ttlMs: this.ttlMs, requestField: requestField(requestId), jobId: this.jobId },
+    );
   }
 
   /** What is recorded for these questions: whether each was asked, and its answer if there is one. */

@@ -45,6 +45,11 @@ export type EnqueueResult =
 /** How long a job missing behind an in-flight entry is waited for before the entry counts as an orphan. */
 const ORPHAN_CHECKS = 10;
 const ORPHAN_CHECK_MS = 100;
+/** How long a principal refused a quota (calls in flight, streams per session) has its calls enqueued one step later. */
+const REFUSED_LATELY_MS = 1000;
+/** How long a refused job is waited for to leave BullMQ before it is enqueued again (readdIfRefused). */
+const REFUSED_JOB_CHECKS = 100;
+const REFUSED_JOB_CHECK_MS = 20;
 
 export class Dispatcher {
   private readonly queues = new Map<string, Queue>();
@@ -123,13 +128,29 @@ export class Dispatcher {
         quota,
         session: recalled?.check(job.session),
       });
+    // The job goes out with the opening of its stream, in the same write, when nothing else has to be decided in
+    // between: Redis runs the two in that order on this one connection, and a job whose opening refused does not
+    // run (start-run-3.lua) — one round trip less for every call. Not over a Redis Cluster (the queue's keys are on
+    // another shard: no order between the two), nor for a tool whose queued calls are counted, a task, or a principal
+    // this node refused a moment ago (a caller at its quota would otherwise send jobs only to have them refused).
+    const together =
+      !this.sharded && limits?.maxQueued === undefined && !job.task && !this.refusedLately(job.session.principal);
+    if (together) await this.admission.admit(queueName, job, limits);
+    /** the job, sent with the first opening: settles to the error that kept it from being enqueued, if one did */
+    let sent: Promise<Error | undefined> | undefined;
     // Opened, or: a request with this id in flight (a duplicate, or a stale entry to take over), the principal at
     // its quota (calls whose jobs ended without being uncounted are dropped once, then it is a refusal), or the
     // session at its streams' limit.
     let takeOver = false;
     let pruned = false;
     for (;;) {
-      const opened = await open(takeOver);
+      const opening = open(takeOver);
+      if (together && !sent)
+        sent = this.add(queueName, job, limits).then(
+          () => undefined,
+          (err: Error) => err,
+        );
+      const opened = await opening;
       if (recalled) {
         // The session as Redis has it now: gone → 404; its log level may have been set on another node.
         if (opened.kind === 'noSession') {
@@ -141,28 +162,36 @@ export class Dispatcher {
       }
       if (opened.kind === 'opened') break;
       if (opened.kind === 'noSession') throw new FleetError('SESSION_NOT_FOUND', { id: job.requestId });
-      if (opened.kind === 'tooManyStreams') throw this.streamsRefusal(job, lease!, opened.waitMs);
+      if (opened.kind === 'tooManyStreams') {
+        this.refused(job.session.principal);
+        throw this.streamsRefusal(job, lease!, opened.waitMs);
+      }
       if (opened.kind === 'inFlight') {
         const other = await this.inFlight(queueName, job, opened.jobId);
         if (other) {
           return { kind: 'duplicate', jobId: opened.jobId, sameRequest: other.digest === digest && digest !== '' };
         }
         takeOver = true; // the entry was stale: its call is over
-      } else if (pruned) throw this.calls.refusal(job.requestId);
-      else {
+      } else if (pruned) {
+        this.refused(job.session.principal);
+        throw this.calls.refusal(job.requestId);
+      } else {
         await this.calls.prune(job.session.principal);
         pruned = true;
       }
     }
     try {
-      if (!quota) await this.calls.take(job.session.principal, queueName, job.jobId);
-      await this.admission.admit(queueName, job, limits);
-      await this.queue(queueName).add(jobName(job), job, {
-        jobId: job.jobId,
-        removeOnComplete: true,
-        removeOnFail: { age: 3600, count: 10_000 },
-        ...(limits?.priority !== undefined && { priority: limits.priority }),
-      });
+      if (sent) {
+        // Sent with an opening that refused, then opened on a second try: the job's first run may have been refused
+        // in between (it found the entry not yet its own); if so, it is enqueued again once BullMQ has let it go.
+        const failed = await sent;
+        if (failed) throw failed;
+        if (takeOver || pruned) await this.readdIfRefused(queueName, job, limits);
+      } else {
+        if (!quota) await this.calls.take(job.session.principal, queueName, job.jobId);
+        await this.admission.admit(queueName, job, limits);
+        await this.add(queueName, job, limits);
+      }
     } catch (err) {
       await this.calls.release(job.session.principal, queueName, job.jobId);
       await this.admission.withdraw(job);
@@ -175,6 +204,44 @@ export class Dispatcher {
       throw err;
     }
     return { kind: 'started' };
+  }
+
+  private add(queueName: string, job: CallJob, limits: ToolLimits | undefined): Promise<unknown> {
+    return this.queue(queueName).add(jobName(job), job, {
+      jobId: job.jobId,
+      removeOnComplete: true,
+      removeOnFail: { age: 3600, count: 10_000 },
+      ...(limits?.priority !== undefined && { priority: limits.priority }),
+    });
+  }
+
+  /** A job refused at its first run (start-run-3.lua marks it `ref`) is enqueued again once BullMQ let it go. */
+  private async readdIfRefused(queueName: string, job: CallJob, limits: ToolLimits | undefined): Promise<void> {
+    if (!(await this.redis.hexists(this.keys.run(job.session, job.jobId), 'ref'))) return;
+    // The refused run ends at once and BullMQ removes the finished job (removeOnComplete); only a Redis in trouble
+    // keeps it longer.
+    for (let i = 0; i < REFUSED_JOB_CHECKS; i++) {
+      if ((await this.queue(queueName).getJobState(job.jobId)) === 'unknown') {
+        await this.add(queueName, job, limits);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, REFUSED_JOB_CHECK_MS));
+    }
+    throw new FleetError('REDIS_UNAVAILABLE', { id: job.requestId });
+  }
+
+  /** principal → until when its calls are enqueued after their opening, not with it (it was refused a quota) */
+  private readonly refusals = new Map<string, number>();
+  private refused(principal: string): void {
+    if (this.refusals.size >= 10_000) this.refusals.clear();
+    this.refusals.set(principal, Date.now() + REFUSED_LATELY_MS);
+  }
+  private refusedLately(principal: string): boolean {
+    const until = this.refusals.get(principal);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.refusals.delete(principal);
+    return false;
   }
 
   private streamsRefusal(job: CallJob, lease: StreamLease, waitMs: number): FleetError {
