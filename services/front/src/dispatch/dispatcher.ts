@@ -144,6 +144,10 @@ export class Dispatcher {
     let takeOver = false;
     let pruned = false;
     for (;;) {
+      // BullMQ writes the job a few promise turns after the opening: held until the turn ends, both go in one write.
+      const socket = together && !sent ? this.redis.stream : undefined;
+      socket?.cork();
+      if (socket) setImmediate(() => socket.uncork());
       const opening = open(takeOver);
       if (together && !sent)
         sent = this.add(queueName, job, limits).then(
