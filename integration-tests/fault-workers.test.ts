@@ -36,7 +36,7 @@ after(async () => {
 
 /**
  * The worker running the only active job (BullMQ's job hash names it: `pb`, the worker's name) — once its run has
- * started (the run state is `open`: start-run-1.lua set it just before the tool began). A worker paused after it
+ * started (the run state is `open`: start-run-3.lua set it just before the tool began). A worker paused after it
  * took the job but before that is not mid-tool: the worker that takes over runs the call as its first attempt.
  */
 async function workerRunningTheJob(session: RawSession): Promise<WorkerNode> {

@@ -36,7 +36,7 @@
   status (questions → input_required, the response → completed/failed, the end → cancelled) sets it here, with the
   event, and a terminal status is never changed; a `t` event marks the task announced to its client.
   The answer settles the call in the same step (one round trip, nothing in between to lose): the job's run state is
-  reduced to its `done` mark (start-run-1.lua), the call no longer counts against its principal's quota, and the
+  reduced to its `done` mark (start-run-3.lua), the call no longer counts against its principal's quota, and the
   lease its stream held on the session's open streams (`lt`, open-stream-7.lua) is given back.
   Returns, per append, the new seq, 0 when skipped as a duplicate, -1 when the stream is gone (expired or session
   deleted), or `error: <message>` for the error it met.
