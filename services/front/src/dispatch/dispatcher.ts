@@ -186,8 +186,8 @@ export class Dispatcher {
     }
     try {
       if (sent) {
-        // Sent with an opening that refused, then opened on a second try: the job's first run may have been refused
-        // in between (it found the entry not yet its own); if so, it is enqueued again once BullMQ has let it go.
+        // Sent with the first opening. If that one refused and a second try opened (a stale entry taken over, the
+        // quota pruned), the job's first run may have been refused in between: then it is enqueued again.
         const failed = await sent;
         if (failed) throw failed;
         if (takeOver || pruned) await this.readdIfRefused(queueName, job, limits);
