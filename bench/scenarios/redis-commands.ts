@@ -3,16 +3,13 @@
 // total_reads_processed (one per batch of commands Redis reads off a connection: a MULTI…EXEC block or a pipeline
 // sent in one write is one) around a batch of sequential calls, minus the background. Plus a short MONITOR sample
 // that splits the commands by connection (front, worker), MULTI…EXEC blocks and commands run inside scripts.
-import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Ctx, ScenarioResult } from '../context.ts';
 import { McpClient, pool, runPool } from '../load.ts';
 import { sleep } from '../procs.ts';
 import { row } from '../report.ts';
 import { monitorRedis } from '../redis-monitor.ts';
+import { scriptNames } from '../redis-scripts.ts';
 
 /** Our own probing commands, left out of the counts. */
 const PROBE_COMMANDS = new Set(['info', 'client|list', 'monitor', 'ping']);
@@ -218,25 +215,6 @@ async function floorRedisWork(ctx: Ctx, calls: number, backgroundPerMs: number, 
   } finally {
     await p.close();
   }
-}
-
-/** sha1 → script name, for our Lua scripts (shared/src/scripts) and BullMQ's (as ioredis loads them: EVALSHA of the content). */
-function scriptNames(root: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const sha = (text: string) => createHash('sha1').update(text).digest('hex');
-  const dir = join(root, 'shared', 'src', 'scripts');
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.lua')))
-    out.set(sha(readFileSync(join(dir, f), 'utf8')), `fleet ${f.replace(/-\d+\.lua$/, '')}`);
-  try {
-    const bull = createRequire(join(root, 'package.json'))('bullmq/dist/cjs/scripts/index.js') as Record<
-      string,
-      { name: string; content: string }
-    >;
-    for (const s of Object.values(bull)) out.set(sha(s.content), `BullMQ ${s.name}`);
-  } catch {
-    // another BullMQ layout: scripts are then shown by sha
-  }
-  return out;
 }
 
 /**

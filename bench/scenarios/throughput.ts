@@ -4,6 +4,7 @@
 import { targetsWithFloor, processesOf, rotate, type Ctx, type ScenarioResult } from '../context.ts';
 import { cpuMeter } from '../procs.ts';
 import { McpClient, median, pool, summarize, type Target } from '../load.ts';
+import { describeShares, redisTimeByScript, scriptNames } from '../redis-scripts.ts';
 import { row, type Row } from '../report.ts';
 import type { Pool } from 'undici';
 
@@ -41,6 +42,14 @@ export async function throughput(ctx: Ctx): Promise<ScenarioResult> {
   } finally {
     await Promise.all([...pools.values()].map((p) => p.close()));
   }
+  // Where Redis's time goes per call, script by script, for the fleet and the floor (same Redis, same load).
+  ctx.progress.set('throughput (32 callers)', 'Redis time by script (SLOWLOG)');
+  const names = scriptNames(ctx.servers.fleetRoot);
+  const sampleCalls = ctx.quick ? 500 : 2000;
+  const redisTime = {
+    fleet: await redisTimeByScript(ctx.servers.probe, ctx.servers.fleet, names, sampleCalls, CALLERS),
+    floor: await redisTimeByScript(ctx.servers.probe, ctx.servers.floor.target, names, sampleCalls, CALLERS),
+  };
 
   // Medians of the per-round figures.
   const perSec = (k: string) => median(totals.get(k)!.rounds.map((r) => r.callsPerSec));
@@ -115,11 +124,16 @@ export async function throughput(ctx: Ctx): Promise<ScenarioResult> {
     `- **CPU per call at 32 callers** (ms of CPU time of the serving processes per call, medians of the rounds): mcp-fleet ${split('fleet')} ≈ ` +
       `${cpuPerCall('fleet').toFixed(3)}; ${targets
         .slice(1)
-        .map((t) => `${t.label} ${cpuPerCall(t.key).toFixed(3)}`)
+        .map((t) => `${t.label} ${t.key === 'floor' ? `${split('floor')} ≈ ` : ''}${cpuPerCall(t.key).toFixed(3)}`)
         .join('; ')}. ` +
       'On a CPU-bound 2-core machine, throughput follows this figure.',
+    `- **Redis's time per call, script by script** (SLOWLOG at a 0 µs threshold over ${sampleCalls} calls from ` +
+      `${CALLERS} callers: execution only — reading, parsing and answering commands, pub/sub delivery and the ` +
+      `background make up the rest of Redis's CPU per call): mcp-fleet ${redisTime.fleet.usPerCall.toFixed(1)} µs — ` +
+      `${describeShares(redisTime.fleet.shares)}; floor ${redisTime.floor.usPerCall.toFixed(1)} µs — ` +
+      `${describeShares(redisTime.floor.shares)}.`,
   ];
-  return { rows, raw: { callers: CALLERS, roundMs, rounds, ...raw }, details };
+  return { rows, raw: { callers: CALLERS, roundMs, rounds, ...raw, redisTime }, details };
 }
 
 interface RoundFigures {
