@@ -39,7 +39,7 @@ export interface RedisTimeShare {
 
 /** Commands to leave out: the sample's own, and the probe's. */
 const OWN = new Set(['slowlog', 'config', 'info', 'ping', 'client']);
-/** Entries SLOWLOG keeps: enough for the calls sampled (~30 entries per call) and a margin. */
+/** Entries SLOWLOG keeps: ~90 per fleet call (its scripts' own commands are logged too), so ≤ 1,000 calls a sample. */
 const SLOWLOG_ENTRIES = 100_000;
 
 /**
@@ -53,7 +53,7 @@ export async function redisTimeByScript(
   names: Map<string, string>,
   calls: number,
   callers = 32,
-): Promise<{ shares: RedisTimeShare[]; usPerCall: number }> {
+): Promise<{ shares: RedisTimeShare[]; usPerCall: number; truncated: boolean }> {
   const p = pool(target.origin, callers);
   const setting = async (k: string) => String(((await probe.config('GET', k)) as string[])[1] ?? '');
   const restore = { threshold: await setting('slowlog-log-slower-than'), maxLen: await setting('slowlog-max-len') };
@@ -97,7 +97,8 @@ export async function redisTimeByScript(
     const shares = [...by]
       .map(([label, e]) => ({ label, perCall: e.n / calls, usPerCall: e.us / calls }))
       .sort((a, b) => b.usPerCall - a.usPerCall);
-    return { shares, usPerCall: shares.reduce((a, s) => a + s.usPerCall, 0) };
+    // A full log lost its oldest entries: the figures would be too low.
+    return { shares, usPerCall: shares.reduce((a, s) => a + s.usPerCall, 0), truncated: log.length >= SLOWLOG_ENTRIES };
   } finally {
     await probe.config('SET', 'slowlog-log-slower-than', restore.threshold).catch(() => {});
     await probe.config('SET', 'slowlog-max-len', restore.maxLen).catch(() => {});
