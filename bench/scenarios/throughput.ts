@@ -45,7 +45,7 @@ export async function throughput(ctx: Ctx): Promise<ScenarioResult> {
   // Where Redis's time goes per call, script by script, for the fleet and the floor (same Redis, same load).
   ctx.progress.set('throughput (32 callers)', 'Redis time by script (SLOWLOG)');
   const names = scriptNames(ctx.servers.fleetRoot);
-  const sampleCalls = ctx.quick ? 300 : 800;
+  const sampleCalls = ctx.quick ? 200 : 500;
   const redisTime = {
     fleet: await redisTimeByScript(ctx.servers.probe, ctx.servers.fleet, names, sampleCalls, CALLERS),
     floor: await redisTimeByScript(ctx.servers.probe, ctx.servers.floor.target, names, sampleCalls, CALLERS),
@@ -128,8 +128,8 @@ export async function throughput(ctx: Ctx): Promise<ScenarioResult> {
         .join('; ')}. ` +
       'On a CPU-bound 2-core machine, throughput follows this figure.',
     `- **Redis's time per call, script by script** (SLOWLOG at a 0 µs threshold over ${sampleCalls} calls from ` +
-      `${CALLERS} callers: execution only — reading, parsing and answering commands, pub/sub delivery and the ` +
-      `background make up the rest of Redis's CPU per call): mcp-fleet ${redisTime.fleet.usPerCall.toFixed(1)} µs — ` +
+      `${CALLERS} callers: execution only, and logging every command slows it — the shares tell, not the sums; reading, ` +
+      `parsing and answering commands, pub/sub delivery and the background are Redis's CPU per call besides): mcp-fleet ${redisTime.fleet.usPerCall.toFixed(1)} µs — ` +
       `${describeShares(redisTime.fleet.shares)}; floor ${redisTime.floor.usPerCall.toFixed(1)} µs — ` +
       `${describeShares(redisTime.floor.shares)}.` +
       (redisTime.fleet.truncated || redisTime.floor.truncated ? ' (SLOWLOG overflowed: figures too low.)' : ''),
