@@ -64,6 +64,9 @@ export async function virtualUsers(ctx: Ctx): Promise<ScenarioResult> {
   const targets = ctx.quick ? [ctx.servers.fleet, v1] : allTargets(ctx);
   const pools = new Map<string, Pool>(targets.map((t) => [t.key, pool(t.origin, USERS)]));
   const runs = new Map<string, Round[]>(targets.map((t) => [t.key, []]));
+  // Redis's RSS counts here: the pages its allocator kept from what earlier scenarios wrote and their sessions'
+  // deletes freed (the fan-out's streams, the SLOWLOG sample) are given back first.
+  await ctx.servers.probe.call('MEMORY', 'PURGE');
   const errors = new Map<string, number>(targets.map((t) => [t.key, 0]));
   const firstErrors: string[] = [];
   try {
