@@ -187,6 +187,17 @@ async function readOutcome(res: Dispatcher.ResponseData, what: string): Promise<
   return out;
 }
 
+/** `n` clients of `target` over `dispatcher`, each with its session initialized (in parallel). */
+export function initializedClients(target: Target, dispatcher: Dispatcher, n: number): Promise<McpClient[]> {
+  return Promise.all(
+    Array.from({ length: n }, async () => {
+      const c = new McpClient(target, dispatcher);
+      await c.initialize();
+      return c;
+    }),
+  );
+}
+
 /** A fresh connection for one request (a resuming client whose connection dropped opens a new one). */
 export function freshClient(origin: string): Client {
   return new Client(origin, { pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 });

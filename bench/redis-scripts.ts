@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { McpClient, pool, type Target } from './load.ts';
+import { initializedClients, pool, type Target } from './load.ts';
 
 /** sha1 → script name, for our Lua scripts (shared/src/scripts) and BullMQ's (as ioredis loads them: EVALSHA of the content). */
 export function scriptNames(root: string): Map<string, string> {
@@ -58,13 +58,7 @@ export async function redisTimeByScript(
   const setting = async (k: string) => String(((await probe.config('GET', k)) as string[])[1] ?? '');
   const restore = { threshold: await setting('slowlog-log-slower-than'), maxLen: await setting('slowlog-max-len') };
   try {
-    const clients = await Promise.all(
-      Array.from({ length: callers }, async () => {
-        const c = new McpClient(target, p);
-        await c.initialize();
-        return c;
-      }),
-    );
+    const clients = await initializedClients(target, p, callers);
     await probe.config('SET', 'slowlog-max-len', String(SLOWLOG_ENTRIES));
     await probe.slowlog('RESET');
     await probe.config('SET', 'slowlog-log-slower-than', '0');

@@ -6,7 +6,7 @@
 //   node --import tsx bench/micro/fleet-ab.ts <checkout A> <checkout B> [rounds]
 import { join, resolve } from 'node:path';
 import { freePort } from '@mcp-fleet/shared';
-import { McpClient, median, pool, type Target } from '../load.ts';
+import { initializedClients, McpClient, median, pool, type Target } from '../load.ts';
 import { cpuMeter, launchRedis, spawnNode, stopAll, waitHealthy, type Proc } from '../procs.ts';
 import { benchFleetEnv, waitFleetServes } from '../servers.ts';
 
@@ -46,13 +46,7 @@ try {
     const sequential = new McpClient(target, pool(target.origin, 1));
     await sequential.initialize();
     const p = pool(target.origin, CALLERS);
-    const callers = await Promise.all(
-      Array.from({ length: CALLERS }, async () => {
-        const c = new McpClient(target, p);
-        await c.initialize();
-        return c;
-      }),
-    );
+    const callers = await initializedClients(target, p, CALLERS);
     for (let n = 0; n < 500; n++) await sequential.call('echo', { text: 'warm-up' });
     sides.push({ root, target, front, worker, sequential, callers, p50: [], callsPerSec: [], cpu: [] });
   }

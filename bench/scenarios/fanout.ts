@@ -4,7 +4,7 @@
 // same tool on SDK v1 stateful) and the floor (bench/baselines/floor-worker.ts: an XADD and a PUBLISH per event, no
 // guards); events/s and the server CPU per event are medians of the per-round figures.
 import { processesOf, rotate, type Ctx, type ScenarioResult } from '../context.ts';
-import { McpClient, median, pool, type Target } from '../load.ts';
+import { initializedClients, median, pool, type Target } from '../load.ts';
 import { cpuMeter } from '../procs.ts';
 import { row } from '../report.ts';
 import { FLOOR_LABEL } from '../servers.ts';
@@ -84,13 +84,7 @@ export async function fanout(ctx: Ctx): Promise<ScenarioResult> {
 async function runFanOut(ctx: Ctx, target: Target, to: number, phase: string): Promise<FanOut> {
   const p = pool(target.origin, CALLS);
   try {
-    const clients = await Promise.all(
-      Array.from({ length: CALLS }, async () => {
-        const c = new McpClient(target, p);
-        await c.initialize();
-        return c;
-      }),
-    );
+    const clients = await initializedClients(target, p, CALLS);
     let events = 0;
     let progress = 0;
     let finished = 0;

@@ -5,7 +5,7 @@
 // holding a bare SSE response per GET), which shows what node:http and fastify keep per open stream by themselves.
 import { Pool, type Dispatcher } from 'undici';
 import type { Ctx, ScenarioResult } from '../context.ts';
-import { McpClient, pool, runPool, type Target } from '../load.ts';
+import { initializedClients, McpClient, pool, runPool, type Target } from '../load.ts';
 import { openFilesLimit, rssBytes, sleep } from '../procs.ts';
 import { row, type Row } from '../report.ts';
 import { attachInspector, type Inspector } from '../inspector.ts';
@@ -150,13 +150,7 @@ async function measure(ctx: Ctx, target: Target, inspector: Inspector, levels: n
   const out: Level[] = [];
   try {
     const fresh = rssBytes(target.pid);
-    const warm = await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        const c = new McpClient(target, init);
-        await c.initialize();
-        return c;
-      }),
-    );
+    const warm = await initializedClients(target, init, 8);
     await runPool(ctx.quick ? 300 : 1000, 8, async (i) => void (await warm[i % 8]!.call('echo', { text: 'warm-up' })));
     const before = await settledMemory(target.pid, inspector);
     for (const wanted of levels) {

@@ -5,7 +5,7 @@
 // that splits the commands by connection (front, worker), MULTI…EXEC blocks and commands run inside scripts.
 import type { Redis } from 'ioredis';
 import type { Ctx, ScenarioResult } from '../context.ts';
-import { McpClient, pool, runPool } from '../load.ts';
+import { initializedClients, McpClient, pool, runPool } from '../load.ts';
 import { sleep } from '../procs.ts';
 import { row } from '../report.ts';
 import { monitorRedis } from '../redis-monitor.ts';
@@ -72,13 +72,7 @@ export async function redisCommands(ctx: Ctx): Promise<ScenarioResult> {
   const target = ctx.servers.fleet;
   const p = pool(target.origin, lanes);
   try {
-    const clients = await Promise.all(
-      Array.from({ length: lanes }, async () => {
-        const c = new McpClient(target, p);
-        await c.initialize();
-        return c;
-      }),
-    );
+    const clients = await initializedClients(target, p, lanes);
     // Background: what the fleet sends with nothing to do (BullMQ's blocking waits, stalled checks, heartbeats).
     ctx.progress.set('Redis commands per call', 'idle background');
     const idle0 = await redisCounters(probe);

@@ -3,7 +3,7 @@
 // plus the CPU the serving processes (and, for the fleet, Redis alone) spend per call.
 import { targetsWithFloor, processesOf, rotate, type Ctx, type ScenarioResult } from '../context.ts';
 import { cpuMeter } from '../procs.ts';
-import { McpClient, median, pool, summarize, type Target } from '../load.ts';
+import { initializedClients, type McpClient, median, pool, summarize, type Target } from '../load.ts';
 import { describeShares, redisTimeByScript, scriptNames } from '../redis-scripts.ts';
 import { row, type Row } from '../report.ts';
 import type { Pool } from 'undici';
@@ -23,16 +23,7 @@ export async function throughput(ctx: Ctx): Promise<ScenarioResult> {
     for (const t of targets) {
       const p = pool(t.origin, CALLERS);
       pools.set(t.key, p);
-      callers.set(
-        t.key,
-        await Promise.all(
-          Array.from({ length: CALLERS }, async () => {
-            const c = new McpClient(t, p);
-            await c.initialize();
-            return c;
-          }),
-        ),
-      );
+      callers.set(t.key, await initializedClients(t, p, CALLERS));
     }
     for (let r = 0; r < rounds; r++) {
       for (const t of rotate(targets, r))

@@ -1,7 +1,7 @@
 // Warm-up: every server (and the load client) runs the echo path a while before anything is measured, so JIT
 // compilation, connection set-up and first-call caches are out of the figures.
 import { targetsWithFloor, type Ctx } from '../context.ts';
-import { McpClient, pool, runPool } from '../load.ts';
+import { initializedClients, pool, runPool } from '../load.ts';
 
 export async function warmup(ctx: Ctx): Promise<void> {
   const calls = ctx.quick ? 400 : 2000;
@@ -9,13 +9,7 @@ export async function warmup(ctx: Ctx): Promise<void> {
   for (const target of targetsWithFloor(ctx)) {
     const p = pool(target.origin, lanes);
     try {
-      const clients = await Promise.all(
-        Array.from({ length: lanes }, async () => {
-          const c = new McpClient(target, p);
-          await c.initialize();
-          return c;
-        }),
-      );
+      const clients = await initializedClients(target, p, lanes);
       let done = 0;
       await runPool(calls, lanes, async (i) => {
         await clients[i % lanes]!.call('echo', { text: `warm-up ${i}` });
