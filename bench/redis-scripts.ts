@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { initializedClients, pool, type Target } from './load.ts';
+import type { McpClient } from './load.ts';
 
 /** sha1 → script name, for our Lua scripts (shared/src/scripts) and BullMQ's (as ioredis loads them: EVALSHA of the content). */
 export function scriptNames(root: string): Map<string, string> {
@@ -43,22 +43,19 @@ const OWN = new Set(['slowlog', 'config', 'info', 'ping', 'client']);
 const SLOWLOG_ENTRIES = 100_000;
 
 /**
- * Redis execution time per call by top-level command (scripts by name) while `calls` calls run on `callers`
- * connections of `target`. The sum is what Redis spends executing; its CPU per call (/proc) adds reading, parsing
+ * Redis execution time per call by top-level command (scripts by name) while `calls` calls run on `clients` (one
+ * server's initialized callers). The sum is what Redis spends executing; its CPU per call (/proc) adds reading, parsing
  * and answering the commands, pub/sub delivery and the background (BullMQ's blocking waits and timers).
  */
 export async function redisTimeByScript(
   probe: Redis,
-  target: Target,
+  clients: McpClient[],
   names: Map<string, string>,
   calls: number,
-  callers = 32,
 ): Promise<{ shares: RedisTimeShare[]; usPerCall: number; truncated: boolean }> {
-  const p = pool(target.origin, callers);
   const setting = async (k: string) => String(((await probe.config('GET', k)) as string[])[1] ?? '');
   const restore = { threshold: await setting('slowlog-log-slower-than'), maxLen: await setting('slowlog-max-len') };
   try {
-    const clients = await initializedClients(target, p, callers);
     await probe.config('SET', 'slowlog-max-len', String(SLOWLOG_ENTRIES));
     await probe.slowlog('RESET');
     await probe.config('SET', 'slowlog-log-slower-than', '0');
@@ -99,7 +96,6 @@ export async function redisTimeByScript(
   } finally {
     await probe.config('SET', 'slowlog-log-slower-than', restore.threshold).catch(() => {});
     await probe.config('SET', 'slowlog-max-len', restore.maxLen).catch(() => {});
-    await p.close();
   }
 }
 

@@ -19,6 +19,8 @@ export async function throughput(ctx: Ctx): Promise<ScenarioResult> {
   const totals = new Map<string, Totals>(
     targets.map((t) => [t.key, { calls: 0, ms: 0, errors: 0, latencies: [], cpuMs: {}, rounds: [] }]),
   );
+  const sampleCalls = ctx.quick ? 200 : 500;
+  let redisTime: Record<'fleet' | 'floor', Awaited<ReturnType<typeof redisTimeByScript>>> | undefined;
   try {
     for (const t of targets) {
       const p = pool(t.origin, CALLERS);
@@ -29,18 +31,15 @@ export async function throughput(ctx: Ctx): Promise<ScenarioResult> {
       for (const t of rotate(targets, r))
         await runRound(ctx, t, callers.get(t.key)!, roundMs, totals.get(t.key)!, `round ${r + 1}/${rounds}`);
     }
+    // Where Redis's time goes per call, script by script, for the fleet and the floor (same Redis, same callers).
+    ctx.progress.set('throughput (32 callers)', 'Redis time by script (SLOWLOG)');
+    const names = scriptNames(ctx.servers.fleetRoot);
+    const sample = (key: string) => redisTimeByScript(ctx.servers.probe, callers.get(key)!, names, sampleCalls);
+    redisTime = { fleet: await sample('fleet'), floor: await sample('floor') };
     await Promise.all([...callers.values()].flat().map((c) => c.close().catch(() => {})));
   } finally {
     await Promise.all([...pools.values()].map((p) => p.close()));
   }
-  // Where Redis's time goes per call, script by script, for the fleet and the floor (same Redis, same load).
-  ctx.progress.set('throughput (32 callers)', 'Redis time by script (SLOWLOG)');
-  const names = scriptNames(ctx.servers.fleetRoot);
-  const sampleCalls = ctx.quick ? 200 : 500;
-  const redisTime = {
-    fleet: await redisTimeByScript(ctx.servers.probe, ctx.servers.fleet, names, sampleCalls, CALLERS),
-    floor: await redisTimeByScript(ctx.servers.probe, ctx.servers.floor.target, names, sampleCalls, CALLERS),
-  };
 
   // Medians of the per-round figures.
   const perSec = (k: string) => median(totals.get(k)!.rounds.map((r) => r.callsPerSec));
